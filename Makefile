@@ -1,0 +1,44 @@
+# Sentiment Studio. `make run` installs everything and starts the app;
+# `make test` installs everything and runs ruff and pytest.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# torch is pinned to the CPU build that lies on this disk; an open range would
+# pull a multi-GB CUDA build from PyPI.
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: venv run test test-slow lint format bench package test-package clean
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(PY) -m desktop_app
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+test-slow: venv
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow
+
+bench: venv
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.run_all
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache

@@ -1,0 +1,23 @@
+"""Errors a user can cause. Their message says what happened and what to do."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """An expected error (bad file, wrong column, no model): shown as a plain message."""
+
+
+class DatasetError(UserError):
+    """A data file could not be loaded or used."""
+
+
+class ModelError(UserError):
+    """A model could not be found, loaded, trained or used."""
+
+
+class ProjectError(UserError):
+    """A project file could not be opened or written."""
+
+
+class Cancelled(Exception):
+    """Raised inside a job when the user cancelled it."""

@@ -1,0 +1,25 @@
+"""GUI fixtures: every GUI test checks that no QThread is left running."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _threads_checked(no_dangling_qthreads):
+    yield no_dangling_qthreads
+
+
+@pytest.fixture
+def main_window(qtbot, _isolated_home):
+    """A MainWindow with isolated settings, closed (and its worker stopped) at the end."""
+    from PySide6.QtCore import QSettings
+
+    from desktop_app.ui.main_window import MainWindow
+
+    settings = QSettings(str(_isolated_home / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()

@@ -17,6 +17,7 @@ class AppState(QObject):
     status_message = Signal(str, int)  # text, timeout in ms (0 = until replaced)
     show_tab = Signal(str)  # object name of the tab to bring to front
     open_path_requested = Signal(str)  # a file path to open (data file or project)
+    explain_requested = Signal(str)  # a text to explain (Predict tab -> Explain tab)
 
     def __init__(
         self, service: ModelService, settings: QSettings, parent: QObject | None = None

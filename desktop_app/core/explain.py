@@ -1,0 +1,450 @@
+"""LIME explanations that are fast, show their stability, check their faithfulness, and audit.
+
+``explain_text(model, text, ...)`` runs ``lime.lime_text.LimeTextExplainer`` (with the
+model's class names) ``runs`` times with seeds ``seed, seed+1, ...``; every run calls one
+shared :class:`~desktop_app.core.lime_fast.CachedClassifier`, so each distinct perturbed
+string goes through the model once for all runs. For one seed the weights are those of
+plain LIME with the same settings (LIME draws its perturbations before it calls the
+classifier; the cache only changes how the answers are computed).
+
+Result (plain data; the ``explain`` worker job returns it unchanged)::
+
+    {
+      "text": str,                  # the text explained
+      "level": "word" | "sentence" | "chunk",   # what a feature is (long texts: see notes)
+      "notes": [str],               # things the user must know (long text, truncation, k=0)
+      "labels": [str],              # the model's class names, in its order
+      "label": str,                 # the class explained
+      "label_index": int,
+      "predicted": str,             # the class the model predicts for the whole text
+      "probabilities": {label: float},   # the model's probabilities for the whole text
+      "truncated": bool,            # the text is longer than the model reads
+      "tokens": [                   # the text cut into display pieces; "".join(text) == text
+        {"text": str,               #   the piece as it appears in the text
+         "feature": int | None,     #   feature id (index into "words" by "feature"), None = gap
+         "weight": float | None,    #   mean weight of that feature (> 0 supports "label")
+         "unstable": bool},
+      ],
+      "max_abs_weight": float,      # largest |mean weight|, to scale colours
+      "words": [                    # one per feature, strongest |mean weight| first
+        {"word": str, "feature": int, "count": int,   # count = occurrences in the text
+         "mean_weight": float, "sd": float,           # sd over runs (ddof=1; 0 for one run)
+         "sign_agreement": float,   # share of runs whose weight has the sign of the mean
+         "weights": [float],        # one per run (0.0 where a run did not select the word)
+         "unstable": bool},         # sign flips (agreement < 1) or sd > |mean|
+      ],
+      "intercept": float, "score": float,   # means over runs of LIME's intercept and R^2
+      "runs": int, "seeds": [int], "num_samples": int, "num_features": int,
+      "deletion_check": {
+        "k": int,                   # words removed (top-k supporting the label; 0 = none support it)
+        "top_words": [str],
+        "probability_before": float,
+        "probability_after_top_k": float | None,
+        "top_k_drop": float | None, # probability of "label" lost when the top-k words go
+        "random_drop": float | None,    # mean drop for k random words
+        "random_drop_sd": float | None,
+        "random_drops": [float], "random_draws": int, "seed": int,
+        "faithful": bool | None,    # top_k_drop > random_drop
+      },
+      "timings": {
+        "total_s": float,           # wall time of explain_text
+        "model_s": float,           # inside model.predict_proba (forward passes)
+        "classifier_s": float,      # inside the classifier function (model + de-duplication)
+        "sampling_s": float,        # LIME drawing the perturbations
+        "regression_s": float,      # LIME's distances + feature selection + ridge fits
+        "lime_s": float,            # sampling_s + regression_s
+        "deletion_s": float,
+        "runs_s": [float],          # wall time of each run
+        "requested_texts": int,     # strings LIME asked for (all runs + deletion check)
+        "distinct_texts": int,      # distinct strings among them
+        "model_texts": int,         # strings actually run through the model this call
+        "cache_hits": int,          # requested_texts - model_texts
+      },
+      "audit": {"model_name", "model_kind", "model_folder", "model_fingerprint" ("vader",
+                "sha256:..." of the model folder, or "unsaved"), "label_names", "app_version",
+                "created" (UTC ISO 8601), "explained_label", "seeds", "runs", "num_samples",
+                "num_features", "level", "lime_version", "text_sha256"},
+    }
+
+Long texts: beyond ``word_limit`` words (default 200) a feature is a sentence (sentences
+longer than 40 words are cut into 40-word chunks; more than 60 pieces are merged into 60
+chunks), and ``notes`` says so. Progress is reported and cancel is checked between model
+batches, so a long run can always be stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from desktop_app.core.audit import model_audit, package_version
+from desktop_app.core.errors import UserError
+from desktop_app.core.jobs import JobContext
+from desktop_app.core.lime_fast import DEFAULT_CHUNK, CachedClassifier
+
+WORD_SPLIT = r"\W+"  # LIME's default: what a "word" is
+WORD_LIMIT = 200  # more words than this -> sentence level
+CHUNK_WORDS = 40  # a sentence longer than this is cut into chunks
+MAX_PIECES = 60  # at most this many sentence/chunk features
+MAX_CHARS = 100_000  # beyond this, refuse with a clear message
+SAMPLE_PRESETS = (500, 1000, 2000, 5000)
+DEFAULT_SAMPLES = 1000
+DEFAULT_RUNS = 3
+
+
+# -- stability --------------------------------------------------------------------------
+def word_stability(weights: Any) -> dict[str, np.ndarray]:
+    """Per-column stability of a (runs, features) weight matrix.
+
+    Returns arrays ``mean``, ``sd`` (sample standard deviation, ddof=1; 0 for one run),
+    ``sign_agreement`` (share of runs whose weight has the sign of the mean; a zero mean
+    agrees only with zero weights) and ``unstable`` (agreement < 1 or sd > |mean|).
+    """
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    runs = w.shape[0]
+    mean = w.mean(axis=0)
+    sd = w.std(axis=0, ddof=1) if runs > 1 else np.zeros(w.shape[1])
+    agreement = (np.sign(w) == np.sign(mean)[None, :]).mean(axis=0)
+    unstable = (agreement < 1.0) | (sd > np.abs(mean))
+    return {"mean": mean, "sd": sd, "sign_agreement": agreement, "unstable": unstable}
+
+
+# -- long texts -------------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*")
+_WORD = re.compile(r"\S+")
+
+
+def sentence_spans(
+    text: str, chunk_words: int = CHUNK_WORDS, max_pieces: int = MAX_PIECES
+) -> tuple[list[tuple[int, int]], str]:
+    """Character spans of the sentences (or chunks) of ``text``, and the level used.
+
+    Level is ``"sentence"`` when every piece is a whole sentence, ``"chunk"`` when long
+    sentences were cut or pieces merged to stay within ``max_pieces``.
+    """
+    spans: list[tuple[int, int]] = []
+    level = "sentence"
+    start = 0
+    bounds = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)] + [(len(text), len(text))]
+    for cut_start, cut_end in bounds:
+        piece = text[start:cut_start]
+        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(piece)]
+        if words:
+            if len(words) > chunk_words:
+                level = "chunk"
+                for i in range(0, len(words), chunk_words):
+                    group = words[i : i + chunk_words]
+                    spans.append((group[0][0], group[-1][1]))
+            else:
+                spans.append((words[0][0], words[-1][1]))
+        start = cut_end
+    if len(spans) > max_pieces:
+        level = "chunk"
+        size = math.ceil(len(spans) / max_pieces)
+        spans = [
+            (spans[i][0], spans[min(i + size, len(spans)) - 1][1])
+            for i in range(0, len(spans), size)
+        ]
+    return spans, level
+
+
+def _sentence_splitter(spans: list[tuple[int, int]]) -> Callable[[str], list[str]]:
+    def split(text: str) -> list[str]:
+        return [text[s:e] for s, e in spans]
+
+    return split
+
+
+# -- the explanation --------------------------------------------------------------------
+def _label_index(labels: Sequence[str], label: Any, predicted: int) -> int:
+    if label is None or label == "":
+        return predicted
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
+        if 0 <= int(label) < len(labels):
+            return int(label)
+    elif str(label) in labels:
+        return list(labels).index(str(label))
+    raise UserError(
+        f"The model has no class {label!r}; choose one of: {', '.join(labels)} "
+        "(or leave the class empty to explain the predicted one)."
+    )
+
+
+def _check_params(text: Any, num_samples: int, runs: int, num_features: int | None) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise UserError("There is no text to explain: type or paste a text first.")
+    if len(text) > MAX_CHARS:
+        raise UserError(
+            f"The text has {len(text):,} characters; explanations are limited to "
+            f"{MAX_CHARS:,}. Explain a part of it."
+        )
+    if not 10 <= int(num_samples) <= 50_000:
+        raise UserError("The number of samples must be between 10 and 50,000 (default 1,000).")
+    if not 1 <= int(runs) <= 20:
+        raise UserError("The number of runs must be between 1 and 20 (default 3).")
+    if num_features is not None and int(num_features) < 1:
+        raise UserError("The number of features must be at least 1 (or empty for all words).")
+
+
+def explain_text(
+    model: Any,
+    text: str,
+    *,
+    num_samples: int = DEFAULT_SAMPLES,
+    num_features: int | None = None,
+    label: str | int | None = None,
+    seed: int = 0,
+    runs: int = DEFAULT_RUNS,
+    word_limit: int = WORD_LIMIT,
+    deletion_k: int = 3,
+    random_draws: int = 20,
+    cache: dict[str, np.ndarray] | None = None,
+    ctx: JobContext | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> dict[str, Any]:
+    """Explain ``model``'s prediction for ``text`` with LIME; see the module docstring.
+
+    ``num_features=None`` explains every word (needed to colour each word). ``label`` is a
+    class name or index (``None``: the predicted class). ``cache`` (string -> probability
+    row) is read and extended; pass the same dict again for the same model to reuse work.
+    """
+    from lime.lime_text import IndexedString, LimeTextExplainer
+
+    _check_params(text, num_samples, runs, num_features)
+    started = time.perf_counter()
+    num_samples, runs, seed = int(num_samples), int(runs), int(seed)
+    labels = [str(x) for x in model.labels]
+    notes: list[str] = []
+
+    words_probe = IndexedString(text, split_expression=WORD_SPLIT, bow=True)
+    n_word_tokens = sum(len(p) for p in words_probe.positions)
+    split: Any = WORD_SPLIT
+    level = "word"
+    if n_word_tokens > word_limit:
+        spans, level = sentence_spans(text)
+        split = _sentence_splitter(spans)
+        what = "sentence by sentence" if level == "sentence" else "in chunks of sentences"
+        notes.append(
+            f"The text has {n_word_tokens} words, more than the {word_limit} explained word by "
+            f"word; it is explained {what} ({len(spans)} pieces)."
+        )
+    indexed = IndexedString(text, split_expression=split, bow=True)
+    doc_size = indexed.num_words()
+    if doc_size == 0:
+        raise UserError("The text has no words to explain (only punctuation or spaces).")
+    n_features = doc_size if num_features is None else min(int(num_features), doc_size)
+
+    classifier = CachedClassifier(model, cache=cache, ctx=ctx, chunk_size=chunk_size)
+    classifier.progress_total = runs * num_samples + 2 + random_draws
+    classifier.message = "Predicting the text"
+    base = classifier.predict_one(text)
+    predicted = int(np.argmax(base))
+    li = _label_index(labels, label, predicted)
+    truncated = bool(_truncated(model, text))
+    if truncated:
+        notes.append(
+            f"The text is longer than the model reads ({getattr(model, 'max_length', '?')} "
+            "tokens); words past that point cannot change the prediction."
+        )
+
+    seeds = [seed + i for i in range(runs)]
+    weights = np.zeros((runs, doc_size))
+    intercepts, scores, runs_s = [], [], []
+    sampling_s = regression_s = 0.0
+    for i, run_seed in enumerate(seeds):
+        classifier.message = f"LIME run {i + 1} of {runs}"
+        explainer = LimeTextExplainer(
+            class_names=labels, split_expression=split, bow=True, random_state=run_seed
+        )
+        calls_before = len(classifier.calls)
+        t0 = time.perf_counter()
+        exp = explainer.explain_instance(
+            text, classifier, labels=(li,), num_features=n_features, num_samples=num_samples
+        )
+        t1 = time.perf_counter()
+        runs_s.append(t1 - t0)
+        entered, left = classifier.calls[calls_before][0], classifier.calls[-1][1]
+        sampling_s += entered - t0
+        regression_s += t1 - left
+        for feature, weight in exp.local_exp[li]:
+            weights[i, int(feature)] = float(weight)
+        intercepts.append(float(exp.intercept[li]))
+        scores.append(float(exp.score))
+    stab = word_stability(weights)
+    words = _word_rows(indexed, weights, stab)
+
+    classifier.message = "Deletion check"
+    t_del = time.perf_counter()
+    deletion = deletion_check(
+        classifier, indexed, li, base, words, k=deletion_k, draws=random_draws, seed=seed
+    )
+    deletion_s = time.perf_counter() - t_del
+    if deletion["k"] == 0:
+        notes.append(
+            f"No word supports {labels[li]!r}, so the deletion check has nothing to remove."
+        )
+    if ctx is not None:
+        ctx.progress(classifier.progress_total, classifier.progress_total, "Done")
+
+    tokens = _display_tokens(indexed, stab)
+    total_s = time.perf_counter() - started
+    audit = model_audit(model)
+    audit.update(
+        {
+            "explained_label": labels[li],
+            "seeds": seeds,
+            "runs": runs,
+            "num_samples": num_samples,
+            "num_features": n_features,
+            "level": level,
+            "lime_version": package_version("lime"),
+            "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        }
+    )
+    return {
+        "text": text,
+        "level": level,
+        "notes": notes,
+        "labels": labels,
+        "label": labels[li],
+        "label_index": li,
+        "predicted": labels[predicted],
+        "probabilities": {name: float(p) for name, p in zip(labels, base, strict=True)},
+        "truncated": truncated,
+        "tokens": tokens,
+        "max_abs_weight": float(np.max(np.abs(stab["mean"]))) if doc_size else 0.0,
+        "words": words,
+        "intercept": float(np.mean(intercepts)),
+        "score": float(np.mean(scores)),
+        "runs": runs,
+        "seeds": seeds,
+        "num_samples": num_samples,
+        "num_features": n_features,
+        "deletion_check": deletion,
+        "timings": {
+            "total_s": total_s,
+            "model_s": classifier.model_seconds,
+            "classifier_s": classifier.call_seconds,
+            "sampling_s": sampling_s,
+            "regression_s": regression_s,
+            "lime_s": sampling_s + regression_s,
+            "deletion_s": deletion_s,
+            "runs_s": runs_s,
+            "requested_texts": classifier.requested,
+            "distinct_texts": classifier.distinct_requested,
+            "model_texts": classifier.model_texts,
+            "cache_hits": classifier.requested - classifier.model_texts,
+        },
+        "audit": audit,
+    }
+
+
+def _truncated(model: Any, text: str) -> bool:
+    fn = getattr(model, "truncated", None)
+    if fn is None:
+        return False
+    try:
+        return bool(fn([text])[0])
+    except Exception:  # noqa: BLE001 - a missing tokenizer must not stop the explanation
+        return False
+
+
+def _word_rows(indexed: Any, weights: np.ndarray, stab: dict[str, np.ndarray]) -> list[dict]:
+    rows = []
+    for f in range(indexed.num_words()):
+        rows.append(
+            {
+                "word": str(indexed.word(f)),
+                "feature": f,
+                "count": len(indexed.positions[f]),
+                "mean_weight": float(stab["mean"][f]),
+                "sd": float(stab["sd"][f]),
+                "sign_agreement": float(stab["sign_agreement"][f]),
+                "weights": [float(x) for x in weights[:, f]],
+                "unstable": bool(stab["unstable"][f]),
+            }
+        )
+    rows.sort(key=lambda r: (-abs(r["mean_weight"]), r["feature"]))
+    return rows
+
+
+def _display_tokens(indexed: Any, stab: dict[str, np.ndarray]) -> list[dict]:
+    feature_at: dict[int, int] = {}
+    for f, positions in enumerate(indexed.positions):
+        for p in positions:
+            feature_at[int(p)] = f
+    tokens = []
+    for i, piece in enumerate(indexed.as_list):
+        f = feature_at.get(i)
+        tokens.append(
+            {
+                "text": str(piece),
+                "feature": f,
+                "weight": None if f is None else float(stab["mean"][f]),
+                "unstable": False if f is None else bool(stab["unstable"][f]),
+            }
+        )
+    return tokens
+
+
+# -- faithfulness -----------------------------------------------------------------------
+def deletion_check(
+    classifier: Callable[[list[str]], np.ndarray],
+    indexed: Any,
+    label_index: int,
+    base: np.ndarray,
+    words: list[dict],
+    k: int = 3,
+    draws: int = 20,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Probability drop of the explained class when its top-k supporting words are removed,
+    next to the mean drop for k random words (``draws`` seeded draws)."""
+    before = float(base[label_index])
+    supporting = [w for w in words if w["mean_weight"] > 0]
+    supporting.sort(key=lambda w: (-w["mean_weight"], w["feature"]))
+    k_eff = min(int(k), len(supporting))
+    result: dict[str, Any] = {
+        "k": k_eff,
+        "top_words": [w["word"] for w in supporting[:k_eff]],
+        "probability_before": before,
+        "probability_after_top_k": None,
+        "top_k_drop": None,
+        "random_drop": None,
+        "random_drop_sd": None,
+        "random_drops": [],
+        "random_draws": 0,
+        "seed": int(seed),
+        "faithful": None,
+    }
+    if k_eff == 0:
+        return result
+    doc_size = indexed.num_words()
+    rng = np.random.default_rng(seed)
+    top_text = indexed.inverse_removing([w["feature"] for w in supporting[:k_eff]])
+    random_texts = [
+        indexed.inverse_removing(list(rng.choice(doc_size, size=k_eff, replace=False)))
+        for _ in range(int(draws))
+    ]
+    probs = classifier([top_text, *random_texts])[:, label_index]
+    after = float(probs[0])
+    drops = [before - float(p) for p in probs[1:]]
+    result.update(
+        {
+            "probability_after_top_k": after,
+            "top_k_drop": before - after,
+            "random_drops": drops,
+            "random_draws": len(drops),
+            "random_drop": float(np.mean(drops)) if drops else None,
+            "random_drop_sd": float(np.std(drops, ddof=1)) if len(drops) > 1 else 0.0,
+        }
+    )
+    if drops:
+        result["faithful"] = bool(result["top_k_drop"] > result["random_drop"])
+    return result

@@ -1,0 +1,93 @@
+"""The Dataset tab's summary panel as HTML: statistics and the load report. No Qt here."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", " ": "space"}
+EXAMPLE_CHARS = 120
+
+
+def delimiter_name(delimiter: str | None) -> str:
+    if delimiter is None:
+        return "none"
+    return DELIMITER_NAMES.get(delimiter, repr(delimiter))
+
+
+def summary_html(dataset: Any, stats: Any) -> str:
+    """Statistics first (what the user came for), then how the file was read."""
+    report = dataset.report
+    parts = [_stats_html(stats, report), _report_html(report)]
+    return "".join(parts)
+
+
+def _row(name: str, value: Any) -> str:
+    return f"<tr><td>{escape(name)}</td><td align='right'><b>{escape(str(value))}</b></td></tr>"
+
+
+def _n(value: Any) -> str:
+    return f"{int(value):,}"
+
+
+def _stats_html(stats: Any, report: Any) -> str:
+    rows = [_row("Rows", _n(stats.rows))]
+    for name, count in stats.labels.items():
+        share = count / stats.rows if stats.rows else 0.0
+        rows.append(_row(f"  {name}", f"{int(count):,} ({share:.1%})"))
+    rows.append(_row("Unlabelled", _n(stats.unlabelled)))
+    rows.append(_row("Duplicate texts", _n(stats.duplicates)))
+    rows.append(_row("… with conflicting labels", _n(stats.conflicting_duplicates)))
+    percentiles = getattr(stats, "length_percentiles", None) or {}
+    if percentiles:
+        shown = ", ".join(f"p{int(float(p))}: {float(v):,.0f}" for p, v in percentiles.items())
+        rows.append(_row("Text length (chars)", shown))
+    html = ["<h3>Statistics</h3><table cellspacing='2'>", *rows, "</table>"]
+    if len(stats.labels) < 2:
+        html.append(
+            "<p style='color:#b00020'>Training needs at least two classes; this data has "
+            f"{len(stats.labels)}. Pick another label column or add labels.</p>"
+        )
+    return "".join(html)
+
+
+def _report_html(report: Any) -> str:
+    dropped_total = sum(report.dropped.values()) if report.dropped else 0
+    header = {True: "yes", False: "no", None: "—"}.get(report.has_header, str(report.has_header))
+    rows = [
+        _row("File", report.path),
+        _row("Format", report.format),
+        _row("Encoding", report.encoding or "—"),
+        _row("Delimiter", delimiter_name(report.delimiter)),
+        _row("Header row", header),
+        _row("Lines read", _n(report.lines_read)),
+        _row("Rows kept", _n(report.rows)),
+        _row("Rows dropped", _n(dropped_total)),
+        _row("Text column", report.text_column),
+        _row("Label column", report.label_column or "(none)"),
+    ]
+    html = ["<h3>Load report</h3><table cellspacing='2'>", *rows, "</table>"]
+    if report.dropped:
+        html.append("<h4>Dropped rows</h4><ul>")
+        for reason, count in report.dropped.items():
+            html.append(f"<li><b>{escape(str(reason))}</b>: {int(count):,}")
+            examples = (report.drop_examples or {}).get(reason, [])
+            if examples:
+                html.append("<ul>")
+                for example in examples[:5]:
+                    text = str(example)
+                    if len(text) > EXAMPLE_CHARS:
+                        text = text[:EXAMPLE_CHARS] + "…"
+                    html.append(f"<li><code>{escape(text)}</code></li>")
+                html.append("</ul>")
+            html.append("</li>")
+        html.append("</ul>")
+    if report.warnings:
+        html.append("<h4 style='color:#b00020'>Warnings</h4><ul>")
+        html.extend(f"<li>{escape(str(w))}</li>" for w in report.warnings)
+        html.append("</ul>")
+    if report.notes:
+        html.append("<h4>Notes</h4><ul>")
+        html.extend(f"<li>{escape(str(n))}</li>" for n in report.notes)
+        html.append("</ul>")
+    return "".join(html)

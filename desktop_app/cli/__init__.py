@@ -18,10 +18,12 @@ from desktop_app import APP_NAME, __version__
 # name -> module (imported only when that command runs, so --help stays fast)
 COMMANDS: dict[str, str] = {
     "inspect": "desktop_app.cli.inspect_cmd",
+    "project": "desktop_app.cli.project_cmd",
 }
 
 COMMAND_HELP: dict[str, str] = {
     "inspect": "print a data file's load report and statistics",
+    "project": "import data into a .sstudio project, export its labels, or show statistics",
 }
 
 

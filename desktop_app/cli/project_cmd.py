@@ -1,0 +1,142 @@
+"""``project FILE.sstudio``: import data into a project, export its labels, or print statistics."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from desktop_app.cli.common import print_json, stderr_context
+from desktop_app.core.errors import ProjectError
+
+HELP = "create a labelling project from data, export its labels, or show its statistics"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", metavar="FILE.sstudio", help="the project file")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument(
+        "--import",
+        dest="import_path",
+        metavar="DATA",
+        help="add the rows of a data file (creates the project when it does not exist); "
+        "the file's labels become the rows' original and current labels",
+    )
+    action.add_argument(
+        "--export",
+        metavar="OUT",
+        help="write the rows with their current labels, split, annotator and time "
+        "(.csv, .jsonl or .xlsx)",
+    )
+    action.add_argument("--stats", action="store_true", help="print counts, speed and agreement")
+    parser.add_argument("--text-column", help="with --import: the text column (default: guess)")
+    parser.add_argument(
+        "--label-column",
+        help="with --import: the label column (default: guess; '' for none)",
+    )
+    parser.add_argument(
+        "--labelled-only", action="store_true", help="with --export: only rows with a label"
+    )
+    parser.add_argument(
+        "--no-formula-protection",
+        action="store_true",
+        help="with --export: write cells starting with = + - @ as they are (CSV/XLSX)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def run(args: argparse.Namespace) -> int:
+    from desktop_app.core.project import ProjectStore
+
+    path = Path(args.project)
+    if args.import_path is not None:
+        return _import(args, path)
+    if args.text_column or args.label_column is not None:
+        raise ProjectError("--text-column and --label-column go with --import.")
+    store = ProjectStore.open(path)
+    try:
+        if args.export:
+            protect = False if args.no_formula_protection else None
+            report = store.export(args.export, args.labelled_only, protect_formulas=protect)
+            if args.json:
+                print_json({"project": str(path), **report, "labelled_only": args.labelled_only})
+            else:
+                extra = (
+                    f"; {report['neutralised_cells']} cells that looked like formulas got a "
+                    "leading '"
+                    if report.get("neutralised_cells")
+                    else ""
+                )
+                print(f"Wrote {report['rows']} rows to {report['path']}{extra}")
+            return 0
+        stats = store.stats()
+    finally:
+        store.close()
+    if args.json:
+        print_json(stats)
+    else:
+        print(_format_stats(stats))
+    return 0
+
+
+def _import(args: argparse.Namespace, path: Path) -> int:
+    from desktop_app.core.project import import_data
+
+    if args.labelled_only:
+        raise ProjectError("--labelled-only goes with --export.")
+    if path.suffix != ".sstudio":
+        raise ProjectError(f"Project files end in .sstudio; got {path.name!r}.")
+    ctx = stderr_context()
+    store, added, created = import_data(
+        path, args.import_path, args.text_column, args.label_column, ctx=ctx
+    )
+    try:
+        counts = store.counts()
+        labels = store.labels
+    finally:
+        store.close()
+    if args.json:
+        print_json(
+            {
+                "project": str(path),
+                "created": created,
+                "imported": added,
+                "labels": labels,
+                **counts,
+            }
+        )
+    else:
+        verb = "Created" if created else "Added to"
+        print(
+            f"{verb} {path}: {added} rows imported; {counts['labelled']} of {counts['total']} "
+            f"rows labelled ({', '.join(labels) or 'no labels yet'})."
+        )
+    return 0
+
+
+def _format_stats(stats: dict) -> str:
+    lines = [
+        f"Project: {stats['project']}",
+        f"Source:  {stats['source'] or '—'}",
+        f"Rows:    {stats['total']} ({stats['labelled']} labelled, {stats['unlabelled']} unlabelled)",
+    ]
+    for name, n in stats["per_class"].items():
+        lines.append(f"  {name:<20} {n}")
+    if stats["splits"]:
+        splits = ", ".join(f"{k or 'none'} {v}" for k, v in sorted(stats["splits"].items()))
+        lines.append(f"Splits of labelled rows: {splits}")
+    lines.append(f"Label events: {stats['label_events']}; {stats['labels_per_hour']} labels/hour")
+    if stats["annotators"]:
+        who = ", ".join(f"{name or '(unnamed)'} {n}" for name, n in stats["annotators"].items())
+        lines.append(f"Annotators: {who}")
+    agreement = stats.get("agreement")
+    if agreement:
+        kappa = agreement["kappa"]
+        kappa_text = "n/a" if kappa is None else f"{kappa:.3f}"
+        a, b = agreement["annotators"]
+        lines.append(
+            f"Cohen's kappa {a} vs {b}: {kappa_text} on {agreement['rows']} rows "
+            f"({agreement['disagreements']} disagreements)"
+        )
+    lines.append(f"Duplicate texts with conflicting labels: {stats['conflicting_duplicates']}")
+    lines.append(f"Training runs: {stats['training_runs']}")
+    return "\n".join(lines)

@@ -1,0 +1,122 @@
+"""`python -m desktop_app project`: import, export, stats, clear errors (in subprocesses)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_app", "project", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+
+
+def _data(tmp_path: Path) -> Path:
+    path = tmp_path / "reviews.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "review", "sentiment"])
+        writer.writerow([1, "Loved every minute of it", "positive"])
+        writer.writerow([2, "Dull and far too long", "negative"])
+        writer.writerow([3, '=HYPERLINK("http://x") not bad at all', ""])
+        writer.writerow([4, "Café au lait, très bien", ""])
+        writer.writerow([5, "I would not watch it again", ""])
+    return path
+
+
+def test_import_stats_export(tmp_path):
+    project = tmp_path / "reviews.sstudio"
+    data = _data(tmp_path)
+    out = _run(
+        str(project),
+        "--import",
+        str(data),
+        "--text-column",
+        "review",
+        "--label-column",
+        "sentiment",
+        "--json",
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["created"] is True
+    assert doc["imported"] == 5
+    assert doc["labelled"] == 2 and doc["total"] == 5
+    assert doc["labels"] == ["negative", "positive"]
+
+    # Label one row as another annotator would, then look at the statistics.
+    from desktop_app.core.project import ProjectStore
+
+    with ProjectStore.open(project) as store:
+        store.label(4, "positive", "alice")
+
+    out = _run(str(project), "--stats", "--json")
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(out.stdout)
+    assert stats["labelled"] == 3
+    assert stats["per_class"] == {"negative": 1, "positive": 2}
+    assert stats["annotators"] == {"alice": 1}
+
+    out = _run(str(project), "--stats")
+    assert out.returncode == 0, out.stderr
+    assert "3 labelled" in out.stdout and "alice 1" in out.stdout
+
+    export = tmp_path / "labels.csv"
+    out = _run(str(project), "--export", str(export))
+    assert out.returncode == 0, out.stderr
+    with open(export, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 5  # every row by default
+    assert [r["label"] for r in rows] == ["positive", "negative", "", "positive", ""]
+    assert rows[3]["text"] == "Café au lait, très bien" and rows[3]["annotator"] == "alice"
+    assert rows[2]["text"].startswith("'=HYPERLINK")  # neutralised for spreadsheets
+
+    out = _run(
+        str(project), "--export", str(tmp_path / "labelled.jsonl"), "--labelled-only", "--json"
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["rows"] == 3
+    lines = (tmp_path / "labelled.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["label"] for line in lines] == ["positive", "negative", "positive"]
+
+    # --import on an existing project adds rows.
+    out = _run(
+        str(project),
+        "--import",
+        str(data),
+        "--text-column",
+        "review",
+        "--label-column",
+        "sentiment",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Added to" in out.stdout
+    with ProjectStore.open(project) as store:
+        assert store.row_count() == 10
+        assert store.row(4).label == "positive"
+
+
+def test_errors_are_one_line(tmp_path):
+    not_project = tmp_path / "notes.sstudio"
+    not_project.write_text("hello", encoding="utf-8")
+    out = _run(str(not_project), "--stats")
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: ") and "not a Sentiment Studio project" in out.stderr
+    assert "Traceback" not in out.stderr
+
+    out = _run(str(tmp_path / "missing.sstudio"), "--export", str(tmp_path / "x.csv"))
+    assert out.returncode == 2 and "does not exist" in out.stderr
+
+    out = _run(str(tmp_path / "p.sstudio"), "--stats", "--export", "x.csv")
+    assert out.returncode != 0 and "not allowed with" in out.stderr

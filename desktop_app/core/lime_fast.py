@@ -6,8 +6,8 @@ without changing anything LIME sees except the speed:
 
 - each *distinct* string goes through the model once (for short texts LIME's masks repeat
   heavily: a 10-word text has at most 1,023 distinct perturbations);
-- the strings still missing are sorted by length and sent in chunks, so every batch the model
-  pads holds texts of similar length (the model pads each batch dynamically);
+- the strings still missing are sorted by length and sent in chunks (the torch models sort each
+  chunk by token length again and pad each batch only to its longest text);
 - the answers stay in ``cache`` (string -> probability row), so the k runs of one text, the
   deletion check, and later explanations of the same text reuse them;
 - between chunks it reports progress and checks for cancel.
@@ -26,7 +26,7 @@ import numpy as np
 
 from desktop_app.core.jobs import JobContext
 
-DEFAULT_CHUNK = 128
+DEFAULT_CHUNK = 256  # strings per predict_proba call (the model batches inside)
 
 
 class CachedClassifier:
@@ -47,6 +47,8 @@ class CachedClassifier:
         self.cache: dict[str, np.ndarray] = cache if cache is not None else {}
         self.ctx = ctx
         self.chunk_size = max(1, int(chunk_size))
+        # The model checks cancel between its own batches, but its progress is ours to report.
+        self._inner = CancelOnlyContext(ctx) if ctx is not None else None
         self.progress_total = 0
         self.progress_done = 0
         self.message = ""
@@ -88,7 +90,7 @@ class CachedClassifier:
                 self.ctx.check_cancelled()
             chunk = order[start : start + self.chunk_size]
             began = time.perf_counter()
-            probs = np.asarray(self.model.predict_proba(chunk), dtype=float)
+            probs = np.asarray(self.model.predict_proba(chunk, ctx=self._inner), dtype=float)
             self.model_seconds += time.perf_counter() - began
             self.model_texts += len(chunk)
             if probs.shape[0] != len(chunk):
@@ -119,3 +121,17 @@ class CachedClassifier:
 
 def _count_in(texts: list[str], subset: set[str]) -> int:
     return sum(1 for t in texts if t in subset)
+
+
+class CancelOnlyContext(JobContext):
+    """Passes cancel through to a parent context and swallows progress and logs.
+
+    Given to ``model.predict_proba`` so a long model call stops on cancel without its own
+    per-call progress bar fighting the explanation's overall one.
+    """
+
+    def __init__(self, parent: JobContext) -> None:
+        super().__init__(job_id=parent.job_id, cancel_event=parent.cancel_event)
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        return None

@@ -21,6 +21,9 @@ from desktop_app.core.jobs import JobContext
 # job name -> "module:function"
 JOBS: dict[str, str] = {
     "probe": "desktop_app.jobs.device:probe",
+    "predict": "desktop_app.jobs.predict:predict",
+    "predict_batch": "desktop_app.jobs.predict:predict_batch",
+    "explain": "desktop_app.jobs.predict:explain",
 }
 
 

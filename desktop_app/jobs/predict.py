@@ -1,0 +1,113 @@
+"""Worker jobs: ``predict``, ``predict_batch`` and ``explain`` on the current model.
+
+Params and results are documented in ``docs/architecture.md`` (Worker jobs); the
+explanation dict in :mod:`desktop_app.core.explain`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from typing import Any
+
+from desktop_app.core.errors import UserError
+from desktop_app.core.jobs import JobContext
+from desktop_app.jobs.common import current_model, model_info
+
+EXPLAIN_CACHE_TEXTS = 4  # perturbation caches kept (one per recent text)
+
+
+def _texts(params: dict) -> list[str]:
+    texts = params.get("texts")
+    if texts is None and "text" in params:
+        texts = [params["text"]]
+    if isinstance(texts, str):
+        texts = [texts]
+    if not texts:
+        raise UserError("There is no text to predict: type or paste a text first.")
+    return [str(t) for t in texts]
+
+
+def predict(state: Any, params: dict, ctx: JobContext) -> dict:
+    """``{"texts": [...]}`` -> labels, probabilities, predicted, truncated, model."""
+    from desktop_app.core.predict import predict_texts
+
+    model = current_model(state)
+    result = predict_texts(model, _texts(params), ctx)
+    result["model"] = state.model_info or model_info(model, saved=True)
+    return result
+
+
+def predict_batch(state: Any, params: dict, ctx: JobContext) -> dict:
+    """``{"texts", "true_labels"?, "batch_size"?}`` -> predict's result + accuracy etc."""
+    from desktop_app.core.predict import BATCH_SIZE
+    from desktop_app.core.predict import predict_batch as run_batch
+
+    model = current_model(state)
+    texts = _texts(params)
+    ctx.log(f"Predicting {len(texts):,} texts with {getattr(model, 'name', 'the model')}…")
+    result = run_batch(
+        model,
+        texts,
+        params.get("true_labels"),
+        ctx=ctx,
+        batch_size=int(params.get("batch_size") or BATCH_SIZE),
+    )
+    result["model"] = state.model_info or model_info(model, saved=True)
+    return result
+
+
+def _explain_cache(state: Any, model: Any, text: str) -> dict:
+    """The perturbation cache for (current model, text); older texts are dropped."""
+    entry = state.cache.get("explain")
+    alive = entry is not None and entry["model"]() is model
+    if not alive:
+        try:
+            ref = weakref.ref(model)
+        except TypeError:  # a model without weak references: hold it (replaced on change)
+
+            def ref(model=model):  # noqa: ANN001, ANN202
+                return model
+
+        entry = {"model": ref, "texts": OrderedDict()}
+        state.cache["explain"] = entry
+    texts: OrderedDict = entry["texts"]
+    if text in texts:
+        texts.move_to_end(text)
+    else:
+        texts[text] = {}
+        while len(texts) > EXPLAIN_CACHE_TEXTS:
+            texts.popitem(last=False)
+    return texts[text]
+
+
+def explain(state: Any, params: dict, ctx: JobContext) -> dict:
+    """``{"text", "num_samples", "num_features", "label"?, "seed", "runs", "word_limit"?}``
+    -> the explanation dict of :func:`desktop_app.core.explain.explain_text`."""
+    from desktop_app.core.explain import (
+        DEFAULT_RUNS,
+        DEFAULT_SAMPLES,
+        WORD_LIMIT,
+        explain_text,
+    )
+
+    model = current_model(state)
+    text = params.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise UserError("There is no text to explain: type or paste a text first.")
+    num_features = params.get("num_features")
+    ctx.log("Explaining with LIME…")
+    result = explain_text(
+        model,
+        text,
+        num_samples=int(params.get("num_samples") or DEFAULT_SAMPLES),
+        num_features=int(num_features) if num_features else None,
+        label=None if params.get("label") in (None, "") else params["label"],
+        seed=int(params.get("seed") or 0),
+        runs=int(params.get("runs") or DEFAULT_RUNS),
+        word_limit=int(params.get("word_limit") or WORD_LIMIT),
+        cache=_explain_cache(state, model, text),
+        ctx=ctx,
+    )
+    result["model"] = state.model_info or model_info(model, saved=True)
+    return result

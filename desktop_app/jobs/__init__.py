@@ -24,6 +24,8 @@ JOBS: dict[str, str] = {
     "predict": "desktop_app.jobs.predict:predict",
     "predict_batch": "desktop_app.jobs.predict:predict_batch",
     "explain": "desktop_app.jobs.predict:explain",
+    "score_pool": "desktop_app.jobs.label:score_pool",
+    "review_labels": "desktop_app.jobs.label:review_labels",
 }
 
 

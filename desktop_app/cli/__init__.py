@@ -19,12 +19,16 @@ from desktop_app import APP_NAME, __version__
 COMMANDS: dict[str, str] = {
     "inspect": "desktop_app.cli.inspect_cmd",
     "project": "desktop_app.cli.project_cmd",
+    "predict": "desktop_app.cli.predict_cmd",
+    "explain": "desktop_app.cli.explain_cmd",
     "self-test": "desktop_app.cli.self_test_cmd",
 }
 
 COMMAND_HELP: dict[str, str] = {
     "inspect": "print a data file's load report and statistics",
     "project": "import data into a .sstudio project, export its labels, or show statistics",
+    "predict": "predict texts or every row of a data file (MODEL is a folder or 'vader')",
+    "explain": "explain one prediction with LIME: word weights, stability, deletion check",
     "self-test": "start the app offscreen, predict/explain/train once; exit 0 if all pass",
 }
 

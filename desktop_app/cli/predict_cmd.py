@@ -1,0 +1,139 @@
+"""``predict MODEL (--text T | --file DATA --out OUT)``: predict texts or a whole file."""
+
+from __future__ import annotations
+
+import argparse
+
+from desktop_app.cli.common import eprint, print_json, stderr_context
+from desktop_app.core.errors import UserError
+
+HELP = "predict the sentiment of texts or of every row of a data file"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", help="a saved model folder, or 'vader'")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--text", action="append", metavar="T", help="a text to predict (repeat for more)"
+    )
+    source.add_argument("--file", metavar="DATA", help="a data file: predict every row")
+    parser.add_argument(
+        "--out", metavar="OUT", help="with --file: the results table (.csv, .xlsx or .jsonl)"
+    )
+    parser.add_argument("--text-column", help="with --file: the text column (default: guess)")
+    parser.add_argument(
+        "--label-column",
+        help="with --file: the true-label column for accuracy (default: guess; '' for none)",
+    )
+    parser.add_argument(
+        "--no-formula-protection",
+        action="store_true",
+        help="write cells starting with = + - @ as they are (CSV/XLSX; see README)",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=128, help="texts per forward pass (default 128)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.file is not None:
+        if not args.out:
+            raise UserError("--file needs --out OUT (a .csv, .xlsx or .jsonl file to write).")
+        return _predict_file(args)
+    if args.out or args.text_column or args.label_column is not None:
+        raise UserError("--out, --text-column and --label-column go with --file.")
+    return _predict_texts(args)
+
+
+def _load(spec: str, labels: list[str] | None = None):  # noqa: ANN202
+    from desktop_app.core.models import create_vader, load_model
+
+    if spec.strip().lower() == "vader" and labels and len(labels) in (2, 3):
+        return create_vader(labels)
+    return load_model(spec)
+
+
+def _info(model) -> dict:  # noqa: ANN001
+    from desktop_app.jobs.common import model_info
+
+    return model_info(model, saved=True)
+
+
+def _predict_texts(args: argparse.Namespace) -> int:
+    from desktop_app.core.predict import predict_texts
+
+    model = _load(args.model)
+    texts = list(args.text)
+    result = predict_texts(model, texts, stderr_context())
+    rows = [
+        {
+            "text": text,
+            "label": result["predicted"][i],
+            "probabilities": dict(zip(result["labels"], result["probabilities"][i], strict=True)),
+            "truncated": result["truncated"][i],
+        }
+        for i, text in enumerate(texts)
+    ]
+    if args.json:
+        print_json({"model": _info(model), "labels": result["labels"], "results": rows})
+        return 0
+    for row in rows:
+        probs = ", ".join(f"{k} {v:.3f}" for k, v in row["probabilities"].items())
+        short = row["text"] if len(row["text"]) <= 60 else row["text"][:59] + "…"
+        flag = "  (truncated)" if row["truncated"] else ""
+        print(f"{row['label']:<12} {probs}  {short!r}{flag}")
+    return 0
+
+
+def _predict_file(args: argparse.Namespace) -> int:
+    from desktop_app.core.dataset import LoadOptions, load_dataset
+    from desktop_app.core.export import write_table
+    from desktop_app.core.predict import predict_batch, results_rows
+
+    ctx = stderr_context()
+    options = LoadOptions(text_column=args.text_column, label_column=args.label_column)
+    data = load_dataset(args.file, options, ctx)
+    frame = data.frame
+    texts = frame["text"].astype(str).tolist()
+    if not texts:
+        raise UserError(f"{args.file} has no rows with text to predict.")
+    has_labels = data.report.label_column is not None and frame["label"].notna().any()
+    true = [None if v is None or v != v else str(v) for v in frame["label"]] if has_labels else None
+    model = _load(args.model, list(data.labels) if has_labels else None)
+    eprint(f"Predicting {len(texts):,} texts with {model.name}…")
+    result = predict_batch(model, texts, true, ctx=ctx, batch_size=args.batch_size)
+    rows = results_rows(texts, result, true, extra={"source_row": frame["source_row"].tolist()})
+    report = write_table(rows, args.out, False if args.no_formula_protection else None)
+    counts: dict[str, int] = {}
+    for label in result["predicted"]:
+        counts[label] = counts.get(label, 0) + 1
+    summary = {
+        "model": _info(model),
+        "input": args.file,
+        "rows": len(texts),
+        "output": report,
+        "predicted_counts": counts,
+        "accuracy": result["accuracy"],
+        "labelled": result["labelled"],
+        "truncated": sum(result["truncated"]),
+        "texts_per_second": result["texts_per_second"],
+        "warnings": list(data.report.warnings) + result["warnings"],
+    }
+    for warning in result["warnings"]:
+        eprint(f"warning: {warning}")
+    if args.json:
+        print_json(summary)
+        return 0
+    print(f"Wrote {report['rows']:,} rows to {report['path']} ({report['format']}).")
+    if report["protected"] and report["neutralised_cells"]:
+        print(
+            f"Spreadsheet safety: {report['neutralised_cells']:,} cells starting with = + - @ "
+            "got a leading ' (use --no-formula-protection to write them as they are)."
+        )
+    print("Predicted: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
+    if result["accuracy"] is not None:
+        print(f"Accuracy: {result['accuracy']:.4f} on {result['labelled']:,} labelled rows")
+    if summary["truncated"]:
+        print(f"{summary['truncated']:,} texts were longer than the model reads (truncated).")
+    return 0

@@ -16,6 +16,7 @@ from desktop_app.core.jobs import JobContext
 
 SPLITS = ("train", "validation", "test")
 MAX_LABEL_VALUES = 200  # more distinct values than this is not a label column
+CHUNK_ROWS = 50_000  # work on big columns in slices so the GUI thread gets the GIL often
 
 
 @dataclass
@@ -42,11 +43,17 @@ class PreparedDataset:
     unsplit: int = 0
 
 
-def load(path: str, options: Any, split: SplitSettings, ctx: JobContext) -> PreparedDataset:
-    """Load ``path`` with ``options`` (a core ``LoadOptions``), split it, prepare the view."""
-    from desktop_app.core.dataset import load_dataset
+def load(
+    path: str, options: dict[str, Any], split: SplitSettings, ctx: JobContext
+) -> PreparedDataset:
+    """Load ``path`` with ``options`` (``LoadOptions`` fields), split it, prepare the view.
 
-    dataset = load_dataset(path, options, ctx=ctx)
+    The core module (and pandas with it) is imported here, on the loader thread: importing
+    it on the GUI thread would freeze the window for most of a second.
+    """
+    from desktop_app.core.dataset import LoadOptions, load_dataset
+
+    dataset = load_dataset(path, LoadOptions(**options), ctx=ctx)
     ctx.check_cancelled()
     return _split_and_prepare(dataset, split, ctx)
 
@@ -90,30 +97,23 @@ def prepare(dataset: Any) -> PreparedDataset:
     """Statistics, table arrays, label values and split counts of ``dataset``."""
     frame = dataset.frame
     stats = dataset.stats()
-    labels = frame["label"]
     splits = frame["split"] if "split" in frame.columns else None
     prepared = PreparedDataset(
         dataset=dataset,
         stats=stats,
         rows=frame["source_row"].to_numpy() if "source_row" in frame.columns else (),
         texts=frame["text"].to_numpy(dtype=object),
-        labels=labels.to_numpy(dtype=object),
+        labels=frame["label"].to_numpy(dtype=object),
         splits=splits.to_numpy(dtype=object) if splits is not None else (),
     )
-    if splits is not None:
-        labelled = labels.notna()
-        table = (
-            frame.loc[labelled, ["label", "split"]]
-            .value_counts()
-            .rename("n")
-            .reset_index()
-            .itertuples(index=False)
-        )
-        counts: dict[str, dict[str, int]] = {name: {} for name in dataset.labels}
-        for label, part, n in table:
-            counts.setdefault(str(label), {})[str(part)] = int(n)
-        prepared.split_counts = counts
-        prepared.unsplit = int((splits[labelled] == "").sum())
+    # stats.splits is split -> class -> rows; the panel shows class -> split -> rows.
+    counts: dict[str, dict[str, int]] = {name: {} for name in stats.labels}
+    for part, per_class in (getattr(stats, "splits", None) or {}).items():
+        for name, n in per_class.items():
+            counts.setdefault(str(name), {})[str(part)] = int(n)
+    prepared.split_counts = counts
+    in_splits = sum(sum(per_class.values()) for per_class in counts.values())
+    prepared.unsplit = max(0, sum(stats.labels.values()) - in_splits)
     prepared.label_values, prepared.label_note = label_values(dataset)
     return prepared
 
@@ -124,17 +124,36 @@ def label_values(dataset: Any) -> tuple[list[tuple[str, int, str]], str]:
     column = report.label_column
     if not column or column not in dataset.raw.columns:
         return [], "There is no label column. Pick one above to name its values."
-    raw = dataset.raw[column]
-    counts = raw.astype("string").str.strip().value_counts(dropna=True)
+    counts = chunked_value_counts(dataset.raw[column])
     if len(counts) > MAX_LABEL_VALUES:
         return [], (
-            f"The label column {column!r} has {len(counts):,} different values: that looks like "
-            "text, not labels. Pick another label column above."
+            f"The label column {column!r} has more than {MAX_LABEL_VALUES} different values: "
+            "that looks like text, not labels. Pick another label column above."
         )
     names = {str(k): str(v) for k, v in (report.label_names or {}).items()}
-    out = []
-    for value, n in counts.items():
-        value = str(value)
-        out.append((value, int(n), names.get(value, names.get(value.casefold(), value.casefold()))))
+    out = [
+        (value, n, names.get(value, names.get(value.casefold(), value.casefold())))
+        for value, n in counts.items()
+    ]
     out.sort(key=lambda item: (-item[1], item[0]))
     return out, ""
+
+
+def chunked_value_counts(series: Any, chunk: int = CHUNK_ROWS) -> dict[str, int]:
+    """Counts of each stripped, non-empty value as str, computed in slices.
+
+    One ``value_counts`` over a million objects holds the GIL for a tenth of a second and
+    the GUI thread cannot paint meanwhile; slices keep each hold short.
+    """
+    from collections import Counter
+
+    total: Counter[str] = Counter()
+    for start in range(0, len(series), chunk):
+        part = series.iloc[start : start + chunk].value_counts(dropna=True)
+        for value, n in part.items():
+            key = str(value).strip()
+            if key and key.casefold() != "nan":
+                total[key] += int(n)
+        if len(total) > MAX_LABEL_VALUES:
+            break  # clearly not a label column; no need to count it all
+    return dict(total)

@@ -40,8 +40,12 @@ def _stats_html(stats: Any, report: Any) -> str:
     rows.append(_row("… with conflicting labels", _n(stats.conflicting_duplicates)))
     percentiles = getattr(stats, "length_percentiles", None) or {}
     if percentiles:
-        shown = ", ".join(f"p{int(float(p))}: {float(v):,.0f}" for p, v in percentiles.items())
-        rows.append(_row("Text length (chars)", shown))
+        for key in ("p5", "p50", "p95"):
+            if key in percentiles:
+                name = "median" if key == "p50" else f"{key[1:]}th percentile"
+                rows.append(_row(f"Text length, {name}", f"{percentiles[key]:,.0f} chars"))
+    if getattr(stats, "length_max", 0):
+        rows.append(_row("Text length, longest", f"{int(stats.length_max):,} chars"))
     html = ["<h3>Statistics</h3><table cellspacing='2'>", *rows, "</table>"]
     if len(stats.labels) < 2:
         html.append(

@@ -63,7 +63,7 @@ class DatasetTab(QWidget):
         self._task: int | None = None
         self._task_what = ""
         self._loading_path: str | None = None
-        self._loading_options: Any = None  # LoadOptions of the running load, if any
+        self._loading_options: dict[str, Any] | None = None  # LoadOptions fields of a load
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_empty_page())
@@ -228,10 +228,8 @@ class DatasetTab(QWidget):
     # -- public API -------------------------------------------------------------------
     def open_path(self, path: str) -> None:
         """Load ``path`` (a file, a folder or ``nltk:NAME``) with detected settings."""
-        from desktop_app.core.dataset import LoadOptions
-
         self._loading_path = path
-        self._start_load(path, LoadOptions(), f"Loading {_short(path)}…")
+        self._start_load(path, {}, f"Loading {_short(path)}…")
 
     def cancel(self) -> None:
         """Stop the running load; the tab keeps what it showed before."""
@@ -248,7 +246,7 @@ class DatasetTab(QWidget):
         self.runner.shutdown()
 
     # -- starting tasks -------------------------------------------------------------------
-    def _start_load(self, path: str, options: Any, message: str) -> None:
+    def _start_load(self, path: str, options: dict[str, Any], message: str) -> None:
         self._loading_options = options
         split = self._split_settings()
         self._start(functools.partial(dataset_jobs.load, path, options, split), message)
@@ -329,23 +327,21 @@ class DatasetTab(QWidget):
         """Encoding, delimiter or header changed: read the file again with the overrides."""
         if self.prepared is None or self.path is None:
             return
-        from desktop_app.core.dataset import LoadOptions
-
         report = self.prepared.dataset.report
         combo = self.encoding_combo
         typed = combo.currentText().strip()
         encoding = combo.currentData() if typed == combo.itemText(combo.currentIndex()) else typed
-        options = LoadOptions(
-            encoding=encoding,
-            delimiter=self.delimiter_combo.currentData(),
-            has_header=self.header_combo.currentData(),
-            text_column=report.text_column,
-            label_column=report.label_column if report.label_column is not None else "",
-        )
-        if options.delimiter is not None or options.has_header is not None:
+        options = {
+            "encoding": encoding,
+            "delimiter": self.delimiter_combo.currentData(),
+            "has_header": self.header_combo.currentData(),
+            "text_column": report.text_column,
+            "label_column": report.label_column if report.label_column is not None else "",
+        }
+        if options["delimiter"] is not None or options["has_header"] is not None:
             # Other delimiters or header rows give other column names: guess them again.
-            options.text_column = None
-            options.label_column = None
+            options["text_column"] = None
+            options["label_column"] = None
         self._loading_path = self.path
         self._start_load(self.path, options, f"Reading {_short(self.path)} again…")
 
@@ -424,8 +420,7 @@ class DatasetTab(QWidget):
         self.label_editor.set_values(prepared.label_values, prepared.label_note)
         self.split_panel.show_counts(prepared.split_counts, prepared.unsplit)
         self.charts.show_classes(dict(stats.labels), int(stats.unlabelled))
-        hist = stats.length_histogram
-        self.charts.show_lengths(hist[0], hist[1], _median(stats))
+        self.charts.show_lengths(stats.length_counts, stats.length_edges, _median(stats))
         self.file_label.setText(_short(self.path or dataset.report.path))
         self.file_label.setToolTip(self.path or dataset.report.path)
         self._sync_controls()
@@ -462,12 +457,12 @@ class DatasetTab(QWidget):
         header = {True: "yes", False: "no"}.get(report.has_header, "—")
         self.header_combo.setItemText(0, f"Auto ({header})")
 
-    def _show_read_options(self, options: Any) -> None:
+    def _show_read_options(self, options: dict[str, Any]) -> None:
         """Show the overrides a load used ("Auto" where it used detection)."""
         for combo, value in (
-            (self.encoding_combo, options.encoding),
-            (self.delimiter_combo, options.delimiter),
-            (self.header_combo, options.has_header),
+            (self.encoding_combo, options.get("encoding")),
+            (self.delimiter_combo, options.get("delimiter")),
+            (self.header_combo, options.get("has_header")),
         ):
             index = combo.findData(value) if value is not None else 0
             if index >= 0:
@@ -502,7 +497,4 @@ def _short(path: str) -> str:
 
 def _median(stats: Any) -> float | None:
     percentiles = getattr(stats, "length_percentiles", None) or {}
-    for key in (50, 50.0, "50", "p50", "median"):
-        if key in percentiles:
-            return float(percentiles[key])
-    return None
+    return float(percentiles["p50"]) if "p50" in percentiles else None

@@ -1,0 +1,721 @@
+"""Predict tab: one text at a time (label, a bar per class, history) and whole files in batch.
+
+Predictions run in the model worker (jobs ``predict`` and ``predict_batch``); loading the
+batch file and writing the export run on a background :class:`TaskRunner`. The tab keeps
+the ids of the jobs and tasks it started and ignores every other signal.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.jobs import JobContext, format_eta
+from desktop_app.ui.app_state import AppState
+from desktop_app.ui.background import TaskRunner
+from desktop_app.ui.dialogs import show_error
+from desktop_app.ui.widgets.prediction_table import PredictionTableModel
+from desktop_app.ui.widgets.probability_bars import ProbabilityBars
+from desktop_app.ui.widgets.submit_text_edit import SubmitTextEdit
+
+HISTORY_SIZE = 20
+NO_LABEL = "(no label column)"
+EXPORT_FORMATS = (("CSV", "csv"), ("XLSX", "xlsx"), ("JSONL", "jsonl"))
+DATA_FILTER = (
+    "Data files (*.csv *.tsv *.txt *.json *.jsonl *.xlsx *.parquet *.neg *.pos);;All files (*)"
+)
+DEFAULT_MODEL = "VADER (built-in lexicon, until a model is trained or loaded)"
+
+
+@dataclass
+class BatchData:
+    """A file read for batch prediction: the dataset and its texts / true labels as lists."""
+
+    dataset: Any  # desktop_app.core.dataset.Dataset
+    source: str
+    texts: list[str]
+    labels: list[str | None] | None  # None when no label column is picked
+
+
+# -- background tasks (TaskRunner thread; no Qt) -------------------------------------------
+def _batch_data(dataset: Any, source: str) -> BatchData:
+    frame = dataset.frame
+    texts = frame["text"].astype(str).tolist()
+    labels = None
+    if dataset.report.label_column:
+        labels = [None if v is None or v != v else str(v) for v in frame["label"].tolist()]
+        if all(v is None for v in labels):
+            labels = None
+    return BatchData(dataset, source, texts, labels)
+
+
+def load_batch_file(path: str, ctx: JobContext) -> BatchData:
+    """Read ``path`` with the Dataset tab's loader (encoding, delimiter, columns detected)."""
+    from desktop_app.core.dataset import load_dataset
+
+    dataset = load_dataset(path, None, ctx=ctx)
+    ctx.check_cancelled()
+    return _batch_data(dataset, path)
+
+
+def recolumn_batch(
+    data: BatchData, text_column: str, label_column: str, ctx: JobContext
+) -> BatchData:
+    dataset = data.dataset.with_columns(text_column, label_column or "")
+    ctx.check_cancelled()
+    return _batch_data(dataset, data.source)
+
+
+def from_dataset(dataset: Any, ctx: JobContext) -> BatchData:
+    return _batch_data(dataset, "the Dataset tab")
+
+
+def export_results(
+    texts: list[str],
+    result: dict,
+    true_labels: list | None,
+    path: str,
+    fmt: str,
+    protect: bool,
+    ctx: JobContext,
+) -> dict:
+    from desktop_app.core.export import write_table
+    from desktop_app.core.predict import results_rows
+
+    rows = results_rows(texts, result, true_labels)
+    ctx.check_cancelled()
+    return write_table(rows, path, protect_formulas=protect, format=fmt)
+
+
+class PredictTab(QWidget):
+    TITLE = "Predict"
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.setObjectName("predictTab")
+        self.state = state
+        self.service = state.service
+        self._predict_job: int | None = None
+        self._batch_job: int | None = None
+        self._batch_started = 0.0
+        self._batch_texts: list[str] = []
+        self._batch_labels: list | None = None
+        self.batch_data: BatchData | None = None
+        self.batch_result: dict | None = None
+        self.last_export: dict | None = None
+        self._tasks = TaskRunner("predictTabTasks", self)
+        self._load_task: int | None = None
+        self._export_task: int | None = None
+        self._build()
+        self._connect()
+        self._on_model_changed(state.model_info)
+        self._on_dataset_changed(state.dataset)
+
+    # -- construction ---------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        self.model_label = QLabel()
+        self.model_label.setObjectName("predictModelLabel")
+        layout.addWidget(self.model_label)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("predictSplitter")
+        splitter.addWidget(self._build_single())
+        splitter.addWidget(self._build_batch())
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout.addWidget(splitter, 1)
+
+    def _build_single(self) -> QWidget:
+        group = QGroupBox("One text")
+        row = QHBoxLayout(group)
+
+        left = QVBoxLayout()
+        self.text_edit = SubmitTextEdit("Type or paste a review, then press Ctrl+Enter")
+        self.text_edit.setObjectName("predictText")
+        left.addWidget(self.text_edit, 1)
+        buttons = QHBoxLayout()
+        self.predict_button = QPushButton("Predict")
+        self.predict_button.setObjectName("predictButton")
+        self.predict_button.setToolTip("Predict the text's sentiment (Ctrl+Enter)")
+        self.explain_button = QPushButton("Explain this…")
+        self.explain_button.setObjectName("explainThisButton")
+        self.explain_button.setToolTip("Open the text in the Explain tab and explain it (LIME)")
+        buttons.addWidget(self.predict_button)
+        buttons.addWidget(self.explain_button)
+        buttons.addStretch(1)
+        left.addLayout(buttons)
+        row.addLayout(left, 3)
+
+        middle = QVBoxLayout()
+        self.result_label = QLabel("—")
+        self.result_label.setObjectName("predictResultLabel")
+        self.result_label.setTextFormat(Qt.TextFormat.RichText)
+        self.result_label.setWordWrap(True)
+        middle.addWidget(self.result_label)
+        self.prob_bars = ProbabilityBars()
+        self.prob_bars.setObjectName("predictProbabilities")
+        middle.addWidget(self.prob_bars)
+        self.truncated_label = QLabel()
+        self.truncated_label.setObjectName("predictTruncatedLabel")
+        self.truncated_label.setWordWrap(True)
+        self.truncated_label.setVisible(False)
+        middle.addWidget(self.truncated_label)
+        middle.addStretch(1)
+        row.addLayout(middle, 2)
+
+        right = QVBoxLayout()
+        right.addWidget(QLabel("Recent predictions (click to restore):"))
+        self.history = QListWidget()
+        self.history.setObjectName("predictHistory")
+        self.history.setToolTip("Your last predictions; click one to bring it back")
+        right.addWidget(self.history, 1)
+        row.addLayout(right, 2)
+        return group
+
+    def _build_batch(self) -> QWidget:
+        group = QGroupBox("A whole file")
+        layout = QVBoxLayout(group)
+
+        top = QHBoxLayout()
+        self.open_button = QPushButton("Open file…")
+        self.open_button.setObjectName("batchOpenButton")
+        self.open_button.setToolTip("Read a CSV, TSV, XLSX, JSON(L), Parquet or text file")
+        self.use_dataset_button = QPushButton("Use Dataset tab data")
+        self.use_dataset_button.setObjectName("batchUseDatasetButton")
+        self.use_dataset_button.setToolTip("Predict the rows of the data open in the Dataset tab")
+        self.file_label = QLabel("No file.")
+        self.file_label.setObjectName("batchFileLabel")
+        self.file_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.text_combo = QComboBox()
+        self.text_combo.setObjectName("batchTextColumn")
+        self.text_combo.setToolTip("The column that holds the texts")
+        self.label_combo = QComboBox()
+        self.label_combo.setObjectName("batchLabelColumn")
+        self.label_combo.setToolTip(
+            "The column with the true labels (optional): adds correct/incorrect and the accuracy"
+        )
+        for combo in (self.text_combo, self.label_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(8)
+            combo.setEnabled(False)
+        self.batch_button = QPushButton("Predict file")
+        self.batch_button.setObjectName("batchPredictButton")
+        self.batch_button.setEnabled(False)
+        self.batch_cancel_button = QPushButton("Cancel")
+        self.batch_cancel_button.setObjectName("batchCancelButton")
+        self.batch_cancel_button.setEnabled(False)
+        top.addWidget(self.open_button)
+        top.addWidget(self.use_dataset_button)
+        top.addWidget(self.file_label, 1)
+        for text, combo in (("Text column:", self.text_combo), ("Label column:", self.label_combo)):
+            label = QLabel(text)
+            label.setBuddy(combo)
+            top.addWidget(label)
+            top.addWidget(combo)
+        top.addWidget(self.batch_button)
+        top.addWidget(self.batch_cancel_button)
+        layout.addLayout(top)
+
+        progress_row = QHBoxLayout()
+        self.batch_progress = QProgressBar()
+        self.batch_progress.setObjectName("batchProgress")
+        self.batch_progress.setVisible(False)
+        self.batch_status = QLabel()
+        self.batch_status.setObjectName("batchStatus")
+        self.batch_status.setWordWrap(True)
+        progress_row.addWidget(self.batch_progress, 1)
+        progress_row.addWidget(self.batch_status, 2)
+        layout.addLayout(progress_row)
+
+        self.table = QTableView()
+        self.table.setObjectName("batchTable")
+        self.table.setModel(PredictionTableModel())
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        layout.addWidget(self.table, 1)
+
+        bottom = QHBoxLayout()
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("batchSummary")
+        self.summary_label.setWordWrap(True)
+        bottom.addWidget(self.summary_label, 1)
+        self.format_combo = QComboBox()
+        self.format_combo.setObjectName("exportFormat")
+        for text, value in EXPORT_FORMATS:
+            self.format_combo.addItem(text, value)
+        self.protect_check = QCheckBox("Protect against spreadsheet formulas")
+        self.protect_check.setObjectName("protectFormulas")
+        self.protect_check.setChecked(True)
+        self.protect_check.setToolTip(
+            "Cells starting with =, +, - or @ get a leading ' so a spreadsheet shows them as "
+            "text instead of running them. This changes such texts (for example '@user …'). "
+            "JSONL is always written exactly."
+        )
+        self.export_button = QPushButton("Export…")
+        self.export_button.setObjectName("batchExportButton")
+        self.export_button.setEnabled(False)
+        bottom.addWidget(QLabel("Export as:"))
+        bottom.addWidget(self.format_combo)
+        bottom.addWidget(self.protect_check)
+        bottom.addWidget(self.export_button)
+        layout.addLayout(bottom)
+        return group
+
+    def _connect(self) -> None:
+        self.text_edit.submitted.connect(self.predict)
+        self.predict_button.clicked.connect(self.predict)
+        self.explain_button.clicked.connect(self.explain_current)
+        self.history.itemClicked.connect(self._restore_history)
+        self.open_button.clicked.connect(self._choose_file)
+        self.use_dataset_button.clicked.connect(self.use_dataset)
+        self.text_combo.activated.connect(self._on_columns_changed)
+        self.label_combo.activated.connect(self._on_columns_changed)
+        self.batch_button.clicked.connect(self.predict_file)
+        self.batch_cancel_button.clicked.connect(self.cancel_batch)
+        self.format_combo.currentIndexChanged.connect(self._on_format_changed)
+        self.export_button.clicked.connect(self._choose_export)
+        self.state.model_changed.connect(self._on_model_changed)
+        self.state.dataset_changed.connect(self._on_dataset_changed)
+        self.service.started.connect(self._on_started)
+        self.service.progress.connect(self._on_progress)
+        self.service.result.connect(self._on_result)
+        self.service.failed.connect(self._on_failed)
+        self.service.cancelled.connect(self._on_cancelled)
+        self._tasks.progress.connect(self._on_task_progress)
+        self._tasks.result.connect(self._on_task_result)
+        self._tasks.failed.connect(self._on_task_failed)
+        self._tasks.cancelled.connect(self._on_task_cancelled)
+        self._tasks.finished.connect(self._on_task_finished)
+
+    # -- one text -------------------------------------------------------------------
+    @Slot()
+    def predict(self) -> None:
+        """Predict the text in the box (Ctrl+Enter)."""
+        text = self.text_edit.toPlainText()
+        if not text.strip():
+            self.result_label.setText("Type a text first.")
+            return
+        if self._predict_job is not None:
+            self.service.cancel(self._predict_job)
+        self._predict_text = text
+        self._predict_job = self.service.submit("predict", {"texts": [text]})
+        self.predict_button.setEnabled(False)
+        running = self.service.running_job()
+        busy = f" (waiting: the worker is busy with {running[1]})" if running else ""
+        self.result_label.setText(f"Predicting…{busy}")
+
+    @Slot()
+    def explain_current(self) -> None:
+        """Send the text to the Explain tab and explain it there."""
+        text = self.text_edit.toPlainText()
+        if not text.strip():
+            self.result_label.setText("Type a text first.")
+            return
+        self.state.show_tab.emit("explainTab")
+        self.state.explain_requested.emit(text)
+
+    def show_prediction(self, text: str, result: dict, row: int = 0) -> None:
+        labels = [str(x) for x in result.get("labels", [])]
+        probs = [float(p) for p in result["probabilities"][row]]
+        predicted = str(result["predicted"][row])
+        confidence = max(probs) if probs else 0.0
+        self.result_label.setText(
+            f"<span style='font-size:x-large; font-weight:bold'>{html.escape(predicted)}</span>"
+            f"&nbsp; {confidence:.0%} confident"
+        )
+        self.prob_bars.set_probabilities(labels, probs, marked=predicted)
+        truncated = bool((result.get("truncated") or [False])[row])
+        limit = self.state.model_info.get("max_length")
+        self.truncated_label.setText(
+            "⚠ This text is longer than the model reads"
+            + (f" ({limit} tokens)" if limit else "")
+            + ": only its beginning was used."
+        )
+        self.truncated_label.setVisible(truncated)
+
+    def prediction(self) -> str:
+        """The label shown for the last prediction ("" before the first)."""
+        bars = self.prob_bars.bars()
+        return max(bars, key=bars.get) if bars else ""
+
+    def _add_history(self, text: str, result: dict) -> None:
+        predicted = str(result["predicted"][0])
+        confidence = max(float(p) for p in result["probabilities"][0])
+        short = " ".join(text.split())
+        short = short if len(short) <= 60 else short[:59] + "…"
+        item = QListWidgetItem(f"{predicted} {confidence:.0%} · {short}")
+        item.setData(Qt.ItemDataRole.UserRole, (text, result))
+        item.setToolTip(text[:1000])
+        self.history.insertItem(0, item)
+        while self.history.count() > HISTORY_SIZE:
+            self.history.takeItem(self.history.count() - 1)
+
+    @Slot(QListWidgetItem)
+    def _restore_history(self, item: QListWidgetItem) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole)
+        if data:
+            text, result = data
+            self.text_edit.setPlainText(text)
+            self.show_prediction(text, result)
+
+    # -- batch: loading -----------------------------------------------------------------
+    @Slot()
+    def _choose_file(self) -> None:
+        start = str(self.state.settings.value("last_dir", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(self, "Predict a file", start, DATA_FILTER)
+        if path:
+            self.state.settings.setValue("last_dir", str(Path(path).parent))
+            self.load_file(path)
+
+    def load_file(self, path: str) -> None:
+        """Read ``path`` in the background; the columns are then offered for batch prediction."""
+        self._start_load(functools.partial(load_batch_file, path), f"Reading {Path(path).name}…")
+
+    @Slot()
+    def use_dataset(self) -> None:
+        if self.state.dataset is not None:
+            self._start_load(
+                functools.partial(from_dataset, self.state.dataset),
+                "Taking the Dataset tab's rows…",
+            )
+
+    @Slot(int)
+    def _on_columns_changed(self, _index: int = 0) -> None:
+        if self.batch_data is None:
+            return
+        fn = functools.partial(
+            recolumn_batch,
+            self.batch_data,
+            self.text_combo.currentText(),
+            self.label_combo.currentData() or "",
+        )
+        self._start_load(fn, "Reading the columns…")
+
+    def _start_load(self, fn: Any, message: str) -> None:
+        if self._load_task is not None:
+            self._tasks.cancel(self._load_task)
+        self._load_task = self._tasks.start(fn, "batch load")
+        self.batch_status.setText(message)
+        self.batch_progress.setRange(0, 0)
+        self.batch_progress.setVisible(True)
+        self.batch_cancel_button.setEnabled(True)
+        self.batch_button.setEnabled(False)
+
+    def _show_batch_data(self, data: BatchData) -> None:
+        self.batch_data = data
+        report = data.dataset.report
+        columns = [str(c) for c in report.columns]
+        self.text_combo.clear()
+        self.text_combo.addItems(columns)
+        self.text_combo.setCurrentIndex(max(0, self.text_combo.findText(report.text_column)))
+        self.label_combo.clear()
+        self.label_combo.addItem(NO_LABEL, "")
+        for column in columns:
+            self.label_combo.addItem(column, column)
+        self.label_combo.setCurrentIndex(
+            max(0, self.label_combo.findData(report.label_column or ""))
+        )
+        # A folder or an NLTK corpus has no columns to pick.
+        self.text_combo.setEnabled(len(columns) > 1)
+        self.label_combo.setEnabled(len(columns) > 1)
+        name = data.source if data.source.startswith(("nltk:", "the ")) else Path(data.source).name
+        labelled = sum(1 for v in data.labels or [] if v is not None)
+        self.file_label.setText(
+            f"{name}: {len(data.texts):,} texts"
+            + (f", {labelled:,} with a label" if data.labels else "")
+        )
+        self.file_label.setToolTip(data.source)
+        self.batch_button.setEnabled(bool(data.texts))
+        self.batch_status.setText("Ready: press Predict file.")
+
+    # -- batch: predicting ------------------------------------------------------------------
+    @Slot()
+    def predict_file(self) -> None:
+        """Predict every row of the loaded file with the current model."""
+        if self.batch_data is None or not self.batch_data.texts:
+            return
+        if self._batch_job is not None:
+            return
+        self._batch_texts = list(self.batch_data.texts)
+        self._batch_labels = (
+            list(self.batch_data.labels) if self.batch_data.labels is not None else None
+        )
+        params: dict[str, Any] = {"texts": self._batch_texts}
+        if self._batch_labels is not None:
+            params["true_labels"] = self._batch_labels
+        self._batch_job = self.service.submit("predict_batch", params)
+        self._batch_started = time.monotonic()
+        self.batch_button.setEnabled(False)
+        self.batch_cancel_button.setEnabled(True)
+        self.export_button.setEnabled(False)
+        self.batch_progress.setRange(0, len(self._batch_texts))
+        self.batch_progress.setValue(0)
+        self.batch_progress.setVisible(True)
+        running = self.service.running_job()
+        self.batch_status.setText(
+            f"Waiting for the worker (busy with {running[1]})…" if running else "Starting…"
+        )
+
+    @Slot()
+    def cancel_batch(self) -> None:
+        if self._batch_job is not None:
+            self.service.cancel(self._batch_job)
+            self.batch_status.setText("Cancelling…")
+        elif self._load_task is not None:
+            self._tasks.cancel(self._load_task)
+            self.batch_status.setText("Cancelling…")
+        self.batch_cancel_button.setEnabled(False)
+
+    def _show_batch_result(self, result: dict) -> None:
+        self.batch_result = result
+        model = PredictionTableModel(self._batch_texts, result, self._batch_labels, self.table)
+        old = self.table.model()
+        self.table.setModel(model)
+        if old is not None:
+            old.deleteLater()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        self.table.setColumnWidth(0, max(300, self.table.width() // 2))
+        for col in range(1, model.columnCount()):
+            self.table.resizeColumnToContents(col)
+        n = len(result.get("predicted", []))
+        parts = [f"{n:,} texts predicted"]
+        seconds = result.get("seconds")
+        if seconds:
+            parts.append(f"in {float(seconds):.1f} s")
+        text = " ".join(parts) + "."
+        accuracy = result.get("accuracy")
+        if accuracy is not None:
+            labelled = int(result.get("labelled") or 0)
+            right = sum(1 for c in result.get("correct") or [] if c)
+            text += (
+                f" <b>Accuracy {float(accuracy):.1%}</b> ({right:,} of {labelled:,} labelled rows)."
+            )
+        truncated = sum(1 for t in result.get("truncated") or [] if t)
+        if truncated:
+            text += f" {truncated:,} texts were longer than the model reads and were truncated."
+        for warning in result.get("warnings") or []:
+            text += f"<br>⚠ {html.escape(str(warning))}"
+        self.summary_label.setText(text)
+        self.export_button.setEnabled(n > 0)
+
+    # -- batch: export ------------------------------------------------------------------
+    @Slot(int)
+    def _on_format_changed(self, _index: int) -> None:
+        exact = self.format_combo.currentData() == "jsonl"
+        self.protect_check.setEnabled(not exact)
+        self.protect_check.setToolTip(
+            "JSONL is always written exactly."
+            if exact
+            else "Cells starting with =, +, - or @ get a leading ' so a spreadsheet shows them "
+            "as text instead of running them. This changes such texts (for example '@user …')."
+        )
+
+    @Slot()
+    def _choose_export(self) -> None:
+        fmt = self.format_combo.currentData()
+        start = str(self.state.settings.value("export_dir", str(Path.home())))
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export predictions",
+            os.path.join(start, f"predictions.{fmt}"),
+            f"{self.format_combo.currentText()} (*.{fmt})",
+        )
+        if path:
+            if not path.lower().endswith(f".{fmt}"):
+                path += f".{fmt}"
+            self.state.settings.setValue("export_dir", str(Path(path).parent))
+            self.export_results(path)
+
+    def export_results(self, path: str) -> None:
+        """Write the results table to ``path`` in the chosen format (background thread)."""
+        if self.batch_result is None:
+            return
+        fmt = str(self.format_combo.currentData())
+        protect = fmt != "jsonl" and self.protect_check.isChecked()
+        fn = functools.partial(
+            export_results,
+            list(self._batch_texts),
+            self.batch_result,
+            self._batch_labels,
+            path,
+            fmt,
+            protect,
+        )
+        self._export_task = self._tasks.start(fn, "export predictions")
+        self.export_button.setEnabled(False)
+        self.batch_status.setText(f"Writing {Path(path).name}…")
+
+    # -- shutdown ---------------------------------------------------------------------
+    def shutdown(self) -> None:
+        for job in (self._predict_job, self._batch_job):
+            if job is not None:
+                self.service.cancel(job)
+        self._tasks.shutdown()
+
+    # -- model and dataset ------------------------------------------------------------------
+    @Slot(dict)
+    def _on_model_changed(self, info: dict) -> None:
+        name = html.escape(str(info.get("name") or DEFAULT_MODEL))
+        labels = ", ".join(str(x) for x in info.get("labels") or [])
+        limit = info.get("max_length")
+        extra = []
+        if labels:
+            extra.append(f"classes: {html.escape(labels)}")
+        if limit:
+            extra.append(f"reads up to {limit} tokens; longer texts are truncated")
+        self.model_label.setText(
+            f"Model: <b>{name}</b>" + (f" &nbsp;({'; '.join(extra)})" if extra else "")
+        )
+
+    def _follow_model(self, payload: dict) -> None:
+        """The worker names the model it used; share it when the app did not know it yet."""
+        info = payload.get("model")
+        if isinstance(info, dict) and info and info != self.state.model_info:
+            self.state.set_model_info(info)
+
+    @Slot(object)
+    def _on_dataset_changed(self, dataset: object) -> None:
+        self.use_dataset_button.setEnabled(dataset is not None)
+
+    # -- worker signals (our jobs only) --------------------------------------------------------
+    @Slot(int, str)
+    def _on_started(self, job_id: int, name: str) -> None:
+        if job_id == self._batch_job:
+            self._batch_started = time.monotonic()
+            self.batch_status.setText("Predicting…")
+
+    @Slot(int, int, int, str)
+    def _on_progress(self, job_id: int, done: int, total: int, message: str) -> None:
+        if job_id != self._batch_job:
+            return
+        if total > 0:
+            self.batch_progress.setRange(0, total)
+            self.batch_progress.setValue(min(done, total))
+        if not message:
+            elapsed = time.monotonic() - self._batch_started
+            eta = format_eta(elapsed * (total - done) / done) if 0 < done < total else ""
+            message = f"Predicted {done:,} of {total:,} texts" + (f" ({eta})" if eta else "")
+        self.batch_status.setText(message)
+
+    @Slot(int, str, object)
+    def _on_result(self, job_id: int, name: str, payload: object) -> None:
+        if job_id == self._predict_job:
+            self._predict_job = None
+            self.predict_button.setEnabled(True)
+            if isinstance(payload, dict) and payload.get("predicted"):
+                self._follow_model(payload)
+                self.show_prediction(self._predict_text, payload)
+                self._add_history(self._predict_text, payload)
+        elif job_id == self._batch_job:
+            self._batch_job = None
+            self._batch_idle()
+            if isinstance(payload, dict):
+                self._follow_model(payload)
+                self._show_batch_result(payload)
+                self.batch_status.setText("Done.")
+
+    @Slot(int, str, str)
+    def _on_failed(self, job_id: int, message: str, details: str) -> None:
+        if job_id == self._predict_job:
+            self._predict_job = None
+            self.predict_button.setEnabled(True)
+            self.result_label.setText("The prediction failed.")
+            show_error(self, "Predict", message, details)
+        elif job_id == self._batch_job:
+            self._batch_job = None
+            self._batch_idle()
+            self.batch_status.setText("The batch prediction failed.")
+            show_error(self, "Predict file", message, details)
+
+    @Slot(int, str)
+    def _on_cancelled(self, job_id: int, name: str) -> None:
+        if job_id == self._predict_job:
+            self._predict_job = None
+            self.predict_button.setEnabled(True)
+        elif job_id == self._batch_job:
+            self._batch_job = None
+            self._batch_idle()
+            self.batch_status.setText("Cancelled: the table shows the previous results.")
+
+    def _batch_idle(self) -> None:
+        self.batch_progress.setVisible(False)
+        self.batch_cancel_button.setEnabled(False)
+        self.batch_button.setEnabled(self.batch_data is not None and bool(self.batch_data.texts))
+        self.export_button.setEnabled(self.batch_result is not None)
+
+    # -- background task signals (our tasks only) ----------------------------------------------
+    @Slot(int, int, int, str)
+    def _on_task_progress(self, task_id: int, done: int, total: int, message: str) -> None:
+        if task_id == self._load_task:
+            if total > 0:
+                self.batch_progress.setRange(0, total)
+                self.batch_progress.setValue(min(done, total))
+            if message:
+                self.batch_status.setText(message)
+
+    @Slot(int, object)
+    def _on_task_result(self, task_id: int, payload: object) -> None:
+        if task_id == self._load_task and isinstance(payload, BatchData):
+            self._show_batch_data(payload)
+        elif task_id == self._export_task and isinstance(payload, dict):
+            self.last_export = payload
+            text = f"Wrote {payload.get('rows', 0):,} rows to {payload.get('path')}"
+            if payload.get("protected"):
+                text += (
+                    f" ({payload.get('neutralised_cells', 0):,} cells protected against formulas)"
+                )
+            self.batch_status.setText(text + ".")
+            self.state.message(text)
+
+    @Slot(int, str, str)
+    def _on_task_failed(self, task_id: int, message: str, details: str) -> None:
+        if task_id == self._load_task:
+            self.batch_status.setText("The file could not be read.")
+            show_error(self, "Predict file", message, details)
+        elif task_id == self._export_task:
+            self.batch_status.setText("The export failed.")
+            show_error(self, "Export predictions", message, details)
+
+    @Slot(int)
+    def _on_task_cancelled(self, task_id: int) -> None:
+        if task_id == self._load_task:
+            self.batch_status.setText("Cancelled.")
+
+    @Slot(int)
+    def _on_task_finished(self, task_id: int) -> None:
+        if task_id == self._load_task:
+            self._load_task = None
+            self._batch_idle()
+        elif task_id == self._export_task:
+            self._export_task = None
+            self.export_button.setEnabled(self.batch_result is not None)

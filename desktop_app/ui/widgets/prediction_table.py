@@ -1,0 +1,117 @@
+"""The batch-prediction results table: text, predicted label, a probability per class and,
+when the file has labels, the true label and whether the prediction is correct.
+
+Plain lists from the ``predict_batch`` job; ``data()`` is a list lookup per cell, so a table
+of a million rows scrolls smoothly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+DISPLAY_CHARS = 300
+TOOLTIP_CHARS = 3000
+CORRECT = "correct"
+INCORRECT = "incorrect"
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PredictionTableModel(QAbstractTableModel):
+    def __init__(
+        self,
+        texts: Sequence[str] = (),
+        result: dict[str, Any] | None = None,
+        true_labels: Sequence[Any] | None = None,
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        result = result or {}
+        self.texts = list(texts)
+        self.labels = [str(x) for x in result.get("labels", [])]
+        self.predicted = [str(x) for x in result.get("predicted", [])]
+        self.probabilities = result.get("probabilities", [])
+        self.truncated = list(result.get("truncated", []) or [False] * len(self.texts))
+        self.true_labels = (
+            None
+            if true_labels is None
+            else ["" if t is None or t != t else str(t) for t in true_labels]  # None/NaN -> ""
+        )
+        self._correct = result.get("correct") if true_labels is not None else None
+        self.any_truncated = any(self.truncated)
+        self.headers = ["Text", "Predicted"] + [f"P({label})" for label in self.labels]
+        if self.true_labels is not None:
+            self.headers += ["True label", "Correct"]
+        if self.any_truncated:
+            self.headers.append("Truncated")
+
+    def correct(self, row: int) -> str:
+        """``"correct"``, ``"incorrect"`` or ``""`` (no usable true label)."""
+        if self.true_labels is None:
+            return ""
+        if self._correct is not None:
+            value = self._correct[row]
+            return "" if value is None else CORRECT if value else INCORRECT
+        if not self.true_labels[row]:
+            return ""
+        return CORRECT if self.true_labels[row] == self.predicted[row] else INCORRECT
+
+    # -- Qt model API ---------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.predicted)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row, col = index.row(), index.column()
+        header = self.headers[col]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                text = str(self.texts[row])
+                if len(text) > DISPLAY_CHARS:
+                    text = text[:DISPLAY_CHARS] + "…"
+                return text.replace("\r", " ").replace("\n", " ")
+            if col == 1:
+                return self.predicted[row]
+            if 2 <= col < 2 + len(self.labels):
+                return f"{float(self.probabilities[row][col - 2]):.3f}"
+            if header == "True label":
+                return self.true_labels[row] if self.true_labels is not None else ""
+            if header == "Correct":
+                return {CORRECT: "✓ correct", INCORRECT: "✗ incorrect"}.get(self.correct(row), "")
+            if header == "Truncated":
+                return "truncated" if self.truncated[row] else ""
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            if col == 0:
+                text = str(self.texts[row])
+                tip = text if len(text) <= TOOLTIP_CHARS else text[:TOOLTIP_CHARS] + "…"
+                if self.truncated[row]:
+                    tip += "\n\n(Longer than the model's max length: the end was not read.)"
+                return tip
+            if header == "Truncated" and self.truncated[row]:
+                return "Longer than the model's max length: the model saw only the beginning."
+        elif role == Qt.ItemDataRole.ForegroundRole and header == "Correct":
+            state = self.correct(row)
+            if state == CORRECT:
+                return QBrush(QColor(33, 102, 172))
+            if state == INCORRECT:
+                return QBrush(QColor(200, 80, 0))
+        elif role == Qt.ItemDataRole.TextAlignmentRole and 2 <= col < 2 + len(self.labels):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(  # noqa: N802 - Qt API
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.headers):
+            return self.headers[section]
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return None

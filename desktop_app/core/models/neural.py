@@ -1,0 +1,132 @@
+"""What the torch-based kinds (transformers, BiLSTM) share: tokenise once, pad each
+batch only to its own longest text (dynamic padding), batch by length for inference.
+
+The training loop in :mod:`desktop_app.core.training` uses the same three steps:
+``encode`` (texts -> token id lists, cut at ``max_length``), ``collate`` (id lists ->
+padded tensors) and ``logits`` (tensors -> class scores).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from desktop_app.core.errors import Cancelled
+from desktop_app.core.jobs import JobContext
+from desktop_app.core.models.base import SentimentModel
+
+MAX_LENGTH_CAP = 256
+
+
+class TorchModel(SentimentModel):
+    module: torch.nn.Module
+    device: str = "cpu"
+    predict_batch_size: int = 64
+
+    # -- to implement ----------------------------------------------------------------
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, NOT cut at max_length."""
+        raise NotImplementedError
+
+    def cut(self, ids: list[int], max_length: int) -> list[int]:
+        return ids[:max_length]
+
+    def collate(self, batch: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        raise NotImplementedError
+
+    # -- shared ----------------------------------------------------------------------
+    def encode(self, texts: Sequence[str]) -> tuple[list[list[int]], list[bool]]:
+        """Token ids cut at ``max_length`` and, per text, whether it was cut."""
+        full = self.token_ids(texts)
+        if not self.max_length:
+            return full, [False] * len(full)
+        cut = [
+            self.cut(ids, self.max_length) if len(ids) > self.max_length else ids for ids in full
+        ]
+        return cut, [len(ids) > self.max_length for ids in full]
+
+    def truncated(self, texts: Sequence[str]) -> list[bool]:
+        return self.encode(list(texts))[1]
+
+    def to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    def move_to(self, device: str) -> None:
+        self.device = device
+        self.module.to(device)
+
+    @torch.inference_mode()
+    def proba_from_ids(
+        self,
+        ids: Sequence[Sequence[int]],
+        ctx: JobContext | None = None,
+        batch_size: int | None = None,
+        autocast: Any = None,
+        should_stop: Callable[[], bool] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """Class probabilities for encoded texts, in length-sorted batches.
+
+        ``ctx`` gives progress and cancel; inside training, ``should_stop`` (raise
+        :class:`Cancelled`) and ``on_progress`` are used instead so the training
+        progress message is not replaced."""
+        n = len(ids)
+        out = np.zeros((n, len(self.labels)), dtype=np.float32)
+        if n == 0:
+            return out
+        batch_size = batch_size or self.predict_batch_size
+        order = sorted(range(n), key=lambda i: len(ids[i]))
+        was_training = self.module.training
+        self.module.eval()
+        try:
+            for start in range(0, n, batch_size):
+                if ctx is not None:
+                    ctx.check_cancelled()
+                    ctx.progress(start, n, "predicting")
+                if should_stop is not None and should_stop():
+                    raise Cancelled()
+                if on_progress is not None:
+                    on_progress(start, n)
+                index = order[start : start + batch_size]
+                batch = self.to_device(self.collate([ids[i] for i in index]))
+                if autocast is not None:
+                    with autocast():
+                        logits = self.logits(batch)
+                else:
+                    logits = self.logits(batch)
+                out[index] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+        finally:
+            self.module.train(was_training)
+        if ctx is not None:
+            ctx.progress(n, n, "predicted")
+        if on_progress is not None:
+            on_progress(n, n)
+        return out
+
+    def predict_proba(self, texts: Sequence[str], ctx: JobContext | None = None) -> np.ndarray:
+        ids, _ = self.encode([str(t) for t in texts])
+        return self.proba_from_ids(ids, ctx)
+
+
+def length_percentile(lengths: Sequence[int], q: float = 95, cap: int = MAX_LENGTH_CAP) -> int:
+    """The q-th percentile of token lengths, capped (the default max length)."""
+    if not lengths:
+        return cap
+    return int(min(cap, max(8, int(np.ceil(np.percentile(np.asarray(lengths), q))))))
+
+
+def pad(batch: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pad to the longest in the batch: (ids, attention mask)."""
+    longest = max(1, max(len(ids) for ids in batch))
+    ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), longest), dtype=torch.long)
+    for row, seq in enumerate(batch):
+        ids[row, : len(seq)] = torch.as_tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
+    return ids, mask

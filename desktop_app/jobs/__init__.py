@@ -21,6 +21,10 @@ from desktop_app.core.jobs import JobContext
 # job name -> "module:function"
 JOBS: dict[str, str] = {
     "probe": "desktop_app.jobs.device:probe",
+    "train": "desktop_app.jobs.models:train",
+    "save_model": "desktop_app.jobs.models:save_model",
+    "load_model": "desktop_app.jobs.models:load_model",
+    "use_vader": "desktop_app.jobs.models:use_vader",
     "predict": "desktop_app.jobs.predict:predict",
     "predict_batch": "desktop_app.jobs.predict:predict_batch",
     "explain": "desktop_app.jobs.predict:explain",

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # (module, class) of each tab, in order. Each is built as Tab(state).
 TABS: list[tuple[str, str]] = [
     ("desktop_app.ui.tabs.dataset_tab", "DatasetTab"),
+    ("desktop_app.ui.tabs.training_tab", "TrainingTab"),
     ("desktop_app.ui.tabs.predict_tab", "PredictTab"),
     ("desktop_app.ui.tabs.explain_tab", "ExplainTab"),
 ]

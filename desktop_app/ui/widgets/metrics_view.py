@@ -1,0 +1,341 @@
+"""Results of a training run: metrics table, confusion-matrix heat map, examples of a cell.
+
+The confusion matrix is a matplotlib ``imshow`` with the counts written in the cells
+(rows: true label, columns: predicted label). Clicking a cell lists the test examples in
+it (text, true label, predicted label, confidence) in the table below, most confident
+first. matplotlib is imported when the first result arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+METRIC_COLUMNS = ["", "Accuracy", "Macro-F1", "Precision", "Recall", "F1", "Support"]
+EXAMPLE_COLUMNS = ["Text", "True label", "Predicted", "Confidence"]
+
+
+class ConfusionMatrixView(QWidget):
+    """Heat map of a confusion matrix; emits ``cell_clicked(true_label, predicted_label)``."""
+
+    cell_clicked = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("confusionMatrix")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(220, 200)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.figure: Any = None
+        self.canvas: Any = None
+        self.ax: Any = None
+        self.labels: list[str] = []
+        self.matrix: list[list[int]] = []
+        self._selected: Any = None
+
+    def show_matrix(self, matrix: list[list[int]], labels: list[str]) -> None:
+        self._ensure_canvas()
+        self.labels = [str(label) for label in labels]
+        self.matrix = [[int(v) for v in row] for row in matrix]
+        ax = self.ax
+        ax.clear()  # once per result, not per step
+        fg = self._fg
+        n = len(self.labels)
+        peak = max((max(row) for row in self.matrix if row), default=0) or 1
+        ax.imshow(self.matrix, cmap="Blues", vmin=0, vmax=peak, interpolation="nearest")
+        for i, row in enumerate(self.matrix):
+            for j, count in enumerate(row):
+                ax.text(
+                    j,
+                    i,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=10 if n <= 6 else 7,
+                    color="white" if count > peak * 0.55 else "black",
+                )
+        ax.set_xticks(
+            range(n), self.labels, rotation=30 if n > 3 else 0, ha="right" if n > 3 else "center"
+        )
+        ax.set_yticks(range(n), self.labels)
+        ax.set_xlabel("predicted label", fontsize=9, color=fg)
+        ax.set_ylabel("true label", fontsize=9, color=fg)
+        ax.set_title("Test confusion matrix", fontsize=9, color=fg)
+        ax.tick_params(colors=fg, labelsize=8)
+        self._selected = None
+        self.canvas.draw_idle()
+
+    def cell_center(self, true_index: int, pred_index: int) -> tuple[float, float]:
+        """Widget (logical pixel) coordinates of a cell's centre, relative to the canvas."""
+        x, y = self.ax.transData.transform((pred_index, true_index))
+        ratio = self.canvas.device_pixel_ratio or 1.0
+        return x / ratio, self.canvas.height() - y / ratio
+
+    def select(self, true_index: int, pred_index: int) -> None:
+        if not (0 <= true_index < len(self.labels) and 0 <= pred_index < len(self.labels)):
+            return
+        from matplotlib.patches import Rectangle
+
+        if self._selected is not None:
+            self._selected.remove()
+        self._selected = Rectangle(
+            (pred_index - 0.5, true_index - 0.5),
+            1,
+            1,
+            fill=False,
+            edgecolor="#ff7f0e",
+            linewidth=2.5,
+        )
+        self.ax.add_patch(self._selected)
+        self.canvas.draw_idle()
+        self.cell_clicked.emit(self.labels[true_index], self.labels[pred_index])
+
+    def _ensure_canvas(self) -> None:
+        if self.canvas is not None:
+            return
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        self.figure = Figure(figsize=(3.5, 3), layout="constrained")
+        window = self.palette().window().color()
+        text = self.palette().windowText().color()
+        self._fg = (text.redF(), text.greenF(), text.blueF())
+        self.figure.set_facecolor((window.redF(), window.greenF(), window.blueF()))
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setObjectName("confusionMatrixCanvas")
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.canvas.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._layout.addWidget(self.canvas)
+        self.ax = self.figure.add_subplot()
+        self.canvas.mpl_connect("button_press_event", self._on_press)
+
+    def _on_press(self, event: Any) -> None:
+        if event.inaxes is not self.ax or event.xdata is None or event.ydata is None:
+            return
+        self.select(int(round(event.ydata)), int(round(event.xdata)))
+
+
+class MetricsView(QWidget):
+    """Summary line, metrics table, confusion matrix and the examples of the clicked cell."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("metricsView")
+        self.examples: list[dict] = []
+
+        self.summary = QLabel("Results appear here when a training run finishes.")
+        self.summary.setObjectName("resultsSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.table = QTableWidget(0, len(METRIC_COLUMNS))
+        self.table.setObjectName("metricsTable")
+        self.table.setHorizontalHeaderLabels(METRIC_COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(METRIC_COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+
+        self.confusion = ConfusionMatrixView()
+        self.confusion.cell_clicked.connect(self.show_cell)
+
+        self.cell_label = QLabel("Click a cell of the confusion matrix to list its test examples.")
+        self.cell_label.setObjectName("cellExamplesLabel")
+        self.examples_table = QTableWidget(0, len(EXAMPLE_COLUMNS))
+        self.examples_table.setObjectName("cellExamplesTable")
+        self.examples_table.setHorizontalHeaderLabels(EXAMPLE_COLUMNS)
+        self.examples_table.verticalHeader().hide()
+        self.examples_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.examples_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.examples_table.setWordWrap(False)
+        eheader = self.examples_table.horizontalHeader()
+        eheader.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(EXAMPLE_COLUMNS)):
+            eheader.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.table)
+        top.addWidget(self.confusion)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
+        top.setChildrenCollapsible(False)
+
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.cell_label)
+        bottom_layout.addWidget(self.examples_table)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(splitter, 1)
+
+    # -- public API -----------------------------------------------------------------
+    def clear(self, message: str = "Results appear here when a training run finishes.") -> None:
+        self.summary.setText(message)
+        self.table.setRowCount(0)
+        self.examples_table.setRowCount(0)
+        self.examples = []
+
+    def show_result(self, result: dict) -> None:
+        """Fill everything from a ``train`` job result (see docs/architecture.md)."""
+        metrics = result.get("metrics") or {}
+        baseline = result.get("baseline") or None
+        labels = [str(label) for label in metrics.get("labels") or []]
+        self.examples = list(result.get("test_examples") or [])
+        self.summary.setText(summary_text(result))
+        self._fill_table(metrics, baseline, labels)
+        matrix = metrics.get("confusion_matrix")
+        if matrix and labels:
+            self.confusion.show_matrix(matrix, labels)
+        self.examples_table.setRowCount(0)
+        self.cell_label.setText("Click a cell of the confusion matrix to list its test examples.")
+
+    def show_cell(self, true_label: str, pred_label: str) -> None:
+        rows = [
+            example
+            for example in self.examples
+            if str(example.get("true")) == true_label and str(example.get("pred")) == pred_label
+        ]
+        rows.sort(key=lambda example: -float(example.get("confidence") or 0.0))
+        kind = "correct" if true_label == pred_label else "mistakes"
+        self.cell_label.setText(
+            f"True {true_label!r}, predicted {pred_label!r}: {len(rows)} test example"
+            f"{'' if len(rows) == 1 else 's'} ({kind}), most confident first"
+        )
+        table = self.examples_table
+        table.setUpdatesEnabled(False)
+        table.setRowCount(len(rows))
+        for r, example in enumerate(rows):
+            text = str(example.get("text", ""))
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            table.setItem(r, 0, item)
+            table.setItem(r, 1, QTableWidgetItem(str(example.get("true", ""))))
+            table.setItem(r, 2, QTableWidgetItem(str(example.get("pred", ""))))
+            confidence = QTableWidgetItem(f"{float(example.get('confidence') or 0.0):.1%}")
+            confidence.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, 3, confidence)
+        table.setUpdatesEnabled(True)
+
+    # -- internal -----------------------------------------------------------------------
+    def _fill_table(self, metrics: dict, baseline: dict | None, labels: list[str]) -> None:
+        rows: list[list[str]] = [_overall_row("This model", metrics)]
+        if baseline:
+            rows.append(_overall_row("VADER baseline", baseline))
+        per_class = metrics.get("per_class") or {}
+        for label in labels or list(per_class):
+            values = per_class.get(label) or {}
+            rows.append(
+                [
+                    f"    {label}",
+                    "",
+                    "",
+                    _fmt(values.get("precision")),
+                    _fmt(values.get("recall")),
+                    _fmt(values.get("f1")),
+                    _count(values.get("support")),
+                ]
+            )
+        table = self.table
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                item = QTableWidgetItem(value)
+                if c > 0:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if r == 0 and c == 0:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                table.setItem(r, c, item)
+
+
+def summary_text(result: dict) -> str:
+    """One paragraph a user reads first: how good, how long, truncated texts, cancelled."""
+    metrics = result.get("metrics") or {}
+    parts = []
+    if result.get("cancelled"):
+        where = result.get("stopped_at") or "before the end"
+        parts.append(
+            f"<b>Cancelled</b> — stopped at {where}; the metrics are for the best weights so far."
+        )
+    if metrics:
+        parts.append(
+            f"Test accuracy <b>{_fmt(metrics.get('accuracy'))}</b>, "
+            f"macro-F1 <b>{_fmt(metrics.get('macro_f1'))}</b>"
+        )
+    baseline = result.get("baseline")
+    if baseline:
+        parts.append(
+            f"VADER baseline: accuracy {_fmt(baseline.get('accuracy'))}, "
+            f"macro-F1 {_fmt(baseline.get('macro_f1'))}"
+        )
+    seconds = result.get("train_seconds")
+    if isinstance(seconds, (int, float)):
+        parts.append(f"trained in {seconds:.1f} s")
+    truncated = result.get("truncated")
+    if isinstance(truncated, int):
+        max_length = (result.get("model_info") or {}).get("max_length")
+        limit = f" (longer than {max_length} tokens)" if max_length else ""
+        parts.append(
+            f"{truncated} text{'' if truncated == 1 else 's'} truncated{limit}"
+            if truncated
+            else "no text was truncated"
+        )
+    return " · ".join(parts) if parts else "The run finished without test metrics."
+
+
+def _overall_row(name: str, metrics: dict) -> list[str]:
+    per_class = metrics.get("per_class") or {}
+    precision = [v.get("precision") for v in per_class.values() if isinstance(v, dict)]
+    recall = [v.get("recall") for v in per_class.values() if isinstance(v, dict)]
+    support = [v.get("support") or 0 for v in per_class.values() if isinstance(v, dict)]
+    return [
+        name,
+        _fmt(metrics.get("accuracy")),
+        _fmt(metrics.get("macro_f1")),
+        _fmt(_mean(precision)),
+        _fmt(_mean(recall)),
+        "",
+        _count(sum(support)) if support else "",
+    ]
+
+
+def _mean(values: list[Any]) -> float | None:
+    numbers = [float(v) for v in values if isinstance(v, (int, float))]
+    return sum(numbers) / len(numbers) if numbers else None
+
+
+def _fmt(value: Any) -> str:
+    return f"{float(value):.3f}" if isinstance(value, (int, float)) else "—"
+
+
+def _count(value: Any) -> str:
+    return f"{int(value):,}" if isinstance(value, (int, float)) else ""

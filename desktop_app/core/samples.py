@@ -51,12 +51,15 @@ CORPORA: dict[str, CorpusSpec] = {
 
 
 def _find(name: str):  # -> nltk PathPointer | None
+    """The corpus root, unpacked or inside its zip (as NLTK's LazyCorpusLoader looks)."""
     import nltk
 
-    try:
-        return nltk.data.find(f"corpora/{name}")
-    except LookupError:
-        return None
+    for resource in (f"corpora/{name}", f"corpora/{name}.zip/{name}/"):
+        try:
+            return nltk.data.find(resource)
+        except LookupError:
+            continue
+    return None
 
 
 def available_corpora() -> list[str]:
@@ -68,7 +71,7 @@ def describe(name: str) -> str:
     return CORPORA[name].description if name in CORPORA else name
 
 
-def _corpus_files(name: str, spec: CorpusSpec) -> list[tuple[str, str]]:
+def _corpus_files(name: str, spec: CorpusSpec) -> tuple[list[tuple[str, str]], object]:
     """(fileid, raw label) pairs, through NLTK's reader so zipped corpora work."""
     import fnmatch
 

@@ -15,7 +15,7 @@ from typing import Any
 from desktop_app.core.jobs import JobContext
 
 SPLITS = ("train", "validation", "test")
-MAX_LABEL_VALUES = 200  # more distinct values than this is not a label column
+MAX_LABEL_VALUES = 100  # the core keeps the names of at most this many raw values
 CHUNK_ROWS = 50_000  # work on big columns in slices so the GUI thread gets the GIL often
 
 
@@ -41,6 +41,7 @@ class PreparedDataset:
     label_note: str = ""
     split_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # class -> split -> n
     unsplit: int = 0
+    split_note: str = ""  # why the data is not split, if it is not
 
 
 def load(
@@ -55,7 +56,7 @@ def load(
 
     dataset = load_dataset(path, LoadOptions(**options), ctx=ctx)
     ctx.check_cancelled()
-    return _split_and_prepare(dataset, split, ctx)
+    return _split_and_prepare(dataset, split, ctx, strict=False)
 
 
 def recolumn(
@@ -70,20 +71,32 @@ def recolumn(
     ctx.progress(0, 3, "Reading the columns…")
     dataset = dataset.with_columns(text_column, label_column, label_names)
     ctx.check_cancelled()
-    return _split_and_prepare(dataset, split, ctx)
+    return _split_and_prepare(dataset, split, ctx, strict=False)
 
 
 def resplit(dataset: Any, split: SplitSettings, ctx: JobContext) -> PreparedDataset:
-    return _split_and_prepare(dataset, split, ctx)
+    """Split again with other fractions or seed; a split that cannot be made is an error."""
+    return _split_and_prepare(dataset, split, ctx, strict=True)
 
 
-def _split_and_prepare(dataset: Any, split: SplitSettings, ctx: JobContext) -> PreparedDataset:
+def _split_and_prepare(
+    dataset: Any, split: SplitSettings, ctx: JobContext, strict: bool
+) -> PreparedDataset:
+    from desktop_app.core.errors import DatasetError
+
     ctx.progress(1, 3, "Splitting…")
+    split_note = ""
     if dataset.labels:
-        dataset = dataset.split(split.train, split.validation, split.test, seed=split.seed)
+        try:
+            dataset = dataset.split(split.train, split.validation, split.test, seed=split.seed)
+        except DatasetError as exc:
+            if strict:
+                raise
+            split_note = f"Not split: {exc}"  # a load must not fail because of the split
     ctx.check_cancelled()
     ctx.progress(2, 3, "Computing statistics…")
     prepared = prepare(dataset)
+    prepared.split_note = split_note
     ctx.check_cancelled()
     # The charts need matplotlib; importing it here keeps that half second off the GUI thread.
     from desktop_app.ui.widgets.plot_canvas import preload_matplotlib
@@ -119,28 +132,31 @@ def prepare(dataset: Any) -> PreparedDataset:
 
 
 def label_values(dataset: Any) -> tuple[list[tuple[str, int, str]], str]:
-    """``(raw value as str, rows, class name)`` for each value of the label column."""
+    """``(raw value, rows, class name)`` for each value of the label column.
+
+    ``report.label_names`` maps every raw value (as the core writes it: stripped, 1.0 -> "1")
+    to its class name; the row counts come from the column as read.
+    """
+    from desktop_app.core.dataset import _label_key  # the core's raw-value spelling
+
     report = dataset.report
     column = report.label_column
     if not column or column not in dataset.raw.columns:
         return [], "There is no label column. Pick one above to name its values."
-    counts = chunked_value_counts(dataset.raw[column])
-    if len(counts) > MAX_LABEL_VALUES:
+    names = {str(k): str(v) for k, v in (report.label_names or {}).items()}
+    if len(names) >= MAX_LABEL_VALUES:
         return [], (
-            f"The label column {column!r} has more than {MAX_LABEL_VALUES} different values: "
+            f"The label column {column!r} has {len(names)} or more different values: "
             "that looks like text, not labels. Pick another label column above."
         )
-    names = {str(k): str(v) for k, v in (report.label_names or {}).items()}
-    out = [
-        (value, n, names.get(value, names.get(value.casefold(), value.casefold())))
-        for value, n in counts.items()
-    ]
+    counts = chunked_value_counts(dataset.raw[column], _label_key)
+    out = [(raw, counts.get(raw, 0), name) for raw, name in names.items()]
     out.sort(key=lambda item: (-item[1], item[0]))
     return out, ""
 
 
-def chunked_value_counts(series: Any, chunk: int = CHUNK_ROWS) -> dict[str, int]:
-    """Counts of each stripped, non-empty value as str, computed in slices.
+def chunked_value_counts(series: Any, key: Any, chunk: int = CHUNK_ROWS) -> dict[str, int]:
+    """Rows per ``key(value)`` of a column, computed in slices.
 
     One ``value_counts`` over a million objects holds the GIL for a tenth of a second and
     the GUI thread cannot paint meanwhile; slices keep each hold short.
@@ -151,9 +167,5 @@ def chunked_value_counts(series: Any, chunk: int = CHUNK_ROWS) -> dict[str, int]
     for start in range(0, len(series), chunk):
         part = series.iloc[start : start + chunk].value_counts(dropna=True)
         for value, n in part.items():
-            key = str(value).strip()
-            if key and key.casefold() != "nan":
-                total[key] += int(n)
-        if len(total) > MAX_LABEL_VALUES:
-            break  # clearly not a label column; no need to count it all
+            total[key(value)] += int(n)
     return dict(total)

@@ -418,7 +418,7 @@ class DatasetTab(QWidget):
         self.row_count_label.setText(self._rows_text(stats))
         self.summary.setHtml(summary_html(dataset, stats))
         self.label_editor.set_values(prepared.label_values, prepared.label_note)
-        self.split_panel.show_counts(prepared.split_counts, prepared.unsplit)
+        self.split_panel.show_counts(prepared.split_counts, prepared.unsplit, prepared.split_note)
         self.charts.show_classes(dict(stats.labels), int(stats.unlabelled))
         self.charts.show_lengths(stats.length_counts, stats.length_edges, _median(stats))
         self.file_label.setText(_short(self.path or dataset.report.path))

@@ -76,7 +76,9 @@ class SplitPanel(QWidget):
     def fractions(self) -> tuple[float, float, float]:
         return tuple(self.spins[name].value() for name in SPLITS)  # type: ignore[return-value]
 
-    def show_counts(self, counts: dict[str, dict[str, int]], unsplit: int = 0) -> None:
+    def show_counts(
+        self, counts: dict[str, dict[str, int]], unsplit: int = 0, note: str = ""
+    ) -> None:
         """Fill the table: one row per class plus a total row."""
         classes = list(counts)
         self.counts.setRowCount(len(classes) + 1 if classes else 0)
@@ -92,7 +94,9 @@ class SplitPanel(QWidget):
             for col, part in enumerate(SPLITS):
                 self._set(len(classes), col, totals[part])
             self._set(len(classes), len(SPLITS), sum(totals.values()) + unsplit)
-        if not classes:
+        if note:
+            self.note.setText(note)
+        elif not classes:
             self.note.setText("No labelled rows: there is nothing to split.")
         elif unsplit:
             self.note.setText(f"{unsplit:,} labelled rows are in no split.")

@@ -1,0 +1,299 @@
+"""The Dataset tab, driven as a user would: open, read the table and charts, re-pick, split, cancel."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ROWS = [
+    ("I loved this film, wonderful acting", "positive", "1"),
+    ("Terrible plot and worse dialogue", "negative", "0"),
+    ("It was fine, nothing special", "neutral", "1"),
+    ("Best thing I have seen all year", "positive", "1"),
+    ("A boring, dull waste of time", "negative", "0"),
+    ("Great soundtrack and lovely photography", "positive", "1"),
+    ("I want my money back", "negative", "0"),
+    ("Average; some good scenes, some bad", "neutral", "0"),
+    ("Brilliant from start to finish", "positive", "1"),
+    ("Awful. Just awful.", "negative", "0"),
+    ("Charming and funny", "positive", "1"),
+    ("The worst sequel ever made", "negative", "0"),
+]
+
+
+def _write_csv(path: Path, rows=ROWS) -> Path:
+    lines = ["review,sentiment,liked"]
+    lines += [f'"{t}",{label},{liked}' for t, label, liked in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_csv(tmp_path: Path) -> Path:
+    return _write_csv(tmp_path / "reviews.csv")
+
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300,000 rows (~15 MB): big enough that a load takes a while and can be cancelled."""
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    words = ["good", "bad", "movie", "plot", "acting", "great", "boring", "fun", "slow", "fine"]
+    labels = ["positive", "negative", "neutral"]
+    lines = ["text,label"]
+    lines += [
+        f"{words[i % 10]} {words[(i * 7) % 10]} {words[(i * 3) % 10]} review number {i},"
+        f"{labels[i % 3]}"
+        for i in range(300_000)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _tab(window):
+    return window.tab_widgets["datasetTab"]
+
+
+def _wait_idle(qtbot, tab, timeout: int = 20000) -> None:
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=timeout)
+
+
+def _open(qtbot, window, path: Path | str) -> None:
+    tab = _tab(window)
+    window.open_path(str(path))
+    assert tab.cancel_button.isVisible(), "a load shows its Cancel button"
+    _wait_idle(qtbot, tab)
+
+
+def test_open_csv_shows_rows_classes_and_charts(qtbot, main_window, small_csv):
+    tab = _tab(main_window)
+    assert "No data" in tab.file_label.text()
+    with qtbot.waitSignal(main_window.state.dataset_changed, timeout=20000) as blocker:
+        main_window.open_path(str(small_csv))
+    assert blocker.args[0] is main_window.state.dataset
+    _wait_idle(qtbot, tab)
+
+    assert main_window.tabs.currentWidget() is tab
+    assert tab.file_label.text() == "reviews.csv"
+    assert tab.table.model().rowCount() == 12
+    assert tab.row_count_label.text().startswith("12 rows · 3 classes")
+    first = tab.table.model().index(0, 1).data()
+    assert first == "I loved this film, wonderful acting"
+    assert tab.text_combo.currentText() == "review"
+    assert tab.label_combo.currentText() == "sentiment"
+    summary = tab.summary.toPlainText()
+    assert "positive" in summary and "5 (41.7%)" in summary
+    assert "Encoding" in summary and "utf-8" in summary.lower()
+    assert "comma" in summary
+
+    # The bar chart has one bar per class with the counts on top; the histogram has bars.
+    class_axes = tab.charts.class_chart.figure.axes[0]
+    assert sorted(int(p.get_height()) for p in class_axes.patches) == [2, 5, 5]
+    ticks = [t.get_text() for t in class_axes.get_xticklabels()]
+    assert sorted(ticks) == ["negative", "neutral", "positive"]
+    assert len(tab.charts.length_chart.figure.axes[0].patches) > 1
+
+    # Every labelled row is in a split; the Total column adds up per class.
+    assert tab.split_panel.count("Total", "total") == 12
+    assert tab.split_panel.count("positive", "total") == 5
+    # The recent-files menu remembers it.
+    assert main_window.recent_files()[0] == str(small_csv.resolve())
+
+
+def test_change_label_column_and_rename_labels(qtbot, main_window, small_csv):
+    tab = _tab(main_window)
+    _open(qtbot, main_window, small_csv)
+    combo = tab.label_combo
+    index = combo.findText("liked")
+    assert index >= 0
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)  # what a user's pick emits
+    _wait_idle(qtbot, tab)
+    assert tab.row_count_label.text().startswith("12 rows · 2 classes")
+    axes = tab.charts.class_chart.figure.axes[0]
+    assert sorted(int(p.get_height()) for p in axes.patches) == [6, 6]
+
+    # The label-name editor lists the raw values; renaming them renames the classes.
+    editor = tab.label_editor
+    values = {editor.table.item(r, 0).text(): r for r in range(editor.table.rowCount())}
+    assert set(values) == {"0", "1"}
+    editor.table.item(values["0"], 2).setText("disliked")
+    editor.table.item(values["1"], 2).setText("liked it")
+    assert editor.apply_button.isEnabled()
+    qtbot.mouseClick(editor.apply_button, Qt.MouseButton.LeftButton)
+    _wait_idle(qtbot, tab)
+    ticks = sorted(t.get_text() for t in tab.charts.class_chart.figure.axes[0].get_xticklabels())
+    assert ticks == ["disliked", "liked it"]
+    assert sorted(main_window.state.dataset.labels) == ["disliked", "liked it"]
+
+
+def test_resplit_shows_new_counts(qtbot, main_window, tmp_path):
+    rows = [(f"text number {i}", "positive" if i % 2 else "negative", "1") for i in range(40)]
+    tab = _tab(main_window)
+    _open(qtbot, main_window, _write_csv(tmp_path / "forty.csv", rows))
+    panel = tab.split_panel
+    panel.spins["train"].setValue(0.5)
+    panel.spins["validation"].setValue(0.25)
+    panel.spins["test"].setValue(0.25)
+    assert panel.split_button.isEnabled()
+    with qtbot.waitSignal(main_window.state.dataset_changed, timeout=20000):
+        qtbot.mouseClick(panel.split_button, Qt.MouseButton.LeftButton)
+    _wait_idle(qtbot, tab)
+    assert panel.count("Total", "train") == 20
+    assert panel.count("Total", "validation") == 10
+    assert panel.count("Total", "test") == 10
+    assert panel.count("positive", "train") == 10
+    shown = {tab.table.model().index(r, 3).data() for r in range(40)}
+    assert shown == {"train", "validation", "test"}
+
+    # Fractions that do not add up to 1 are refused with a message.
+    panel.spins["train"].setValue(0.9)
+    assert not panel.split_button.isEnabled()
+    assert "1.00" in panel.problem.text()
+
+
+def test_cancel_large_load_keeps_previous_data(qtbot, main_window, small_csv, big_csv):
+    tab = _tab(main_window)
+    _open(qtbot, main_window, small_csv)
+    before = main_window.state.dataset
+    main_window.open_path(str(big_csv))
+    assert tab.cancel_button.isVisible()
+    with qtbot.waitSignal(tab.runner.cancelled, timeout=20000):
+        qtbot.mouseClick(tab.cancel_button, Qt.MouseButton.LeftButton)
+    _wait_idle(qtbot, tab)
+    assert not tab.cancel_button.isVisible()
+    assert not tab.progress.isVisible()
+    assert tab.table.model().rowCount() == 12
+    assert tab.file_label.text() == "reviews.csv"
+    assert main_window.state.dataset is before
+
+
+def test_cancel_first_load_returns_to_empty_page(qtbot, main_window, big_csv):
+    tab = _tab(main_window)
+    main_window.open_path(str(big_csv))
+    tab.cancel()
+    _wait_idle(qtbot, tab)
+    assert tab.stack.currentWidget().objectName() == "datasetEmptyPage"
+    assert main_window.state.dataset is None
+
+
+def test_bad_file_shows_plain_error_and_keeps_tab(qtbot, main_window, tmp_path):
+    tab = _tab(main_window)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    main_window.open_path(str(empty))
+    _wait_idle(qtbot, tab)
+    boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorDialog"]
+    assert boxes, "an error dialog is shown"
+    box = boxes[-1]
+    assert isinstance(box, QMessageBox)
+    assert "empty" in box.text().lower()
+    assert box.detailedText() == "", "an expected error shows no traceback"
+    box.close()
+    assert main_window.state.dataset is None
+    assert tab.stack.currentWidget().objectName() == "datasetEmptyPage"
+
+
+def test_drop_a_file_opens_it(qtbot, main_window, small_csv):
+    tab = _tab(main_window)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(small_csv))])
+    event = QDropEvent(
+        QPointF(QPoint(50, 50)),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    main_window.dropEvent(event)
+    _wait_idle(qtbot, tab)
+    assert tab.table.model().rowCount() == 12
+
+
+def test_close_while_loading_stops_the_loader(qtbot, main_window, big_csv):
+    tab = _tab(main_window)
+    main_window.open_path(str(big_csv))
+    assert tab.is_busy()
+    main_window.close()
+    assert not tab.runner.is_busy()
+    assert not main_window.service.thread.isRunning()
+
+
+START_SCRIPT = textwrap.dedent(
+    """
+    import json, sys, threading
+
+    MAIN = threading.main_thread()
+    imported_on = {}
+
+    class Spy:
+        # Records which thread first imports each heavy package.
+        def find_spec(self, name, path=None, target=None):
+            top = name.partition(".")[0]
+            if top in ("torch", "transformers", "pandas", "matplotlib") and top not in imported_on:
+                imported_on[top] = "main" if threading.current_thread() is MAIN else "other"
+            return None
+
+    sys.meta_path.insert(0, Spy())
+
+    from PySide6.QtWidgets import QApplication
+
+    def fake_exec(app=None):
+        app = QApplication.instance()
+        window = next(w for w in app.topLevelWidgets() if w.objectName() == "mainWindow")
+        tab = window.tab_widgets["datasetTab"]
+        import time
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+            tab.is_busy() or window.device_label.text().startswith("Device: loading")
+        ):
+            app.processEvents()
+            time.sleep(0.01)
+        result = {
+            "imported_on": imported_on,
+            "rows": tab.table.model().rowCount(),
+            "device": window.device_label.text(),
+        }
+        window.close()
+        print("RESULT " + json.dumps(result))
+        return 0
+
+    QApplication.exec = fake_exec
+    from desktop_app.cli import main
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+def test_command_line_path_opens_and_torch_loads_off_the_gui_thread(small_csv, _isolated_home):
+    """`sentiment-studio FILE` opens FILE; the GUI thread never imports torch or transformers."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(_isolated_home))
+    proc = subprocess.run(
+        [sys.executable, "-c", START_SCRIPT, str(small_csv)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout + proc.stderr
+    result = json.loads(lines[-1][len("RESULT ") :])
+    # torch, pandas and matplotlib were imported, and none of them by the GUI thread...
+    imported_on = result["imported_on"]
+    for name in ("torch", "pandas", "matplotlib"):
+        assert imported_on.get(name) == "other", result
+    assert imported_on.get("transformers", "other") == "other", result
+    # ...and the file named on the command line is open once its loader finished.
+    assert result["rows"] == 12, result
+    assert result["device"].startswith("Device: ") and "loading" not in result["device"]

@@ -205,28 +205,24 @@ class SelfTest:
 
     def load_sentences(self) -> str:
         from desktop_app.core.dataset import load_dataset
+        from desktop_app.core.training import TrainData
         from desktop_app.paths import resource
 
         path = resource("selftest_sentences.csv")
         if not path.is_file():
             raise SelfTestError(f"{path} is missing from this installation")
         dataset = load_dataset(str(path)).split(0.8, 0.1, 0.1, seed=0)
-        if dataset.labels != ["negative", "positive"]:
+        if list(dataset.labels) != ["negative", "positive"]:
             raise SelfTestError(f"labels read as {dataset.labels}, expected negative/positive")
-        self.data = {
-            name: list(dataset.split_data(name)) for name in ("train", "validation", "test")
-        }
-        self.data["labels"] = list(dataset.labels)
-        self.data["fingerprint"] = _fingerprint(self.data)
-        sizes = ", ".join(f"{name} {len(self.data[name][0])}" for name in ("train", "validation"))
-        return f"{len(dataset.frame)} rows ({sizes}, test {len(self.data['test'][0])})"
+        data = TrainData.from_dataset(dataset)
+        self.data = data.to_dict()
+        sizes = ", ".join(f"{name} {n}" for name, n in data.sizes().items())
+        return f"{len(dataset.frame)} rows ({sizes})"
 
     def train(self) -> str:
-        from dataclasses import asdict
-
         from desktop_app.core.training import TrainConfig
 
-        config = asdict(TrainConfig(model_kind="minilm-head", device="cpu", seed=0))
+        config = TrainConfig(model="minilm-head", device="cpu", seed=0).to_dict()
         result = self.jobs.run("train", {"config": config, "data": self.data})
         if result.get("cancelled"):
             raise SelfTestError("training stopped as cancelled")
@@ -234,7 +230,8 @@ class SelfTest:
         if info.get("kind") != "minilm-head":
             raise SelfTestError(f"the trained model is {info.get('kind')!r}, not minilm-head")
         accuracy = (result.get("metrics") or {}).get("accuracy")
-        return f"test accuracy {accuracy:.2f}, {result.get('train_seconds', 0):.1f} s in training"
+        accuracy_text = f"{accuracy:.2f}" if isinstance(accuracy, (int, float)) else "n/a"
+        return f"test accuracy {accuracy_text}, {result.get('train_seconds', 0):.1f} s in training"
 
     def trained_predict(self) -> str:
         texts = [text for text, _ in CHECK_SENTENCES]
@@ -315,13 +312,6 @@ def _check_explanation(result: dict, text: str) -> str:
         f"{result.get('label')}: top word {top['word']!r} ({top['mean_weight']:+.3f}), "
         f"{len(words)} words"
     )
-
-
-def _fingerprint(data: dict) -> str:
-    import hashlib
-
-    digest = hashlib.sha256(json.dumps([data[n] for n in ("train", "validation", "test")]).encode())
-    return "selftest-" + digest.hexdigest()[:16]
 
 
 # -- waiting for the worker ---------------------------------------------------------------

@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "predict": "desktop_app.cli.predict_cmd",
     "explain": "desktop_app.cli.explain_cmd",
     "self-test": "desktop_app.cli.self_test_cmd",
+    "train": "desktop_app.cli.train_cmd",
+    "evaluate": "desktop_app.cli.evaluate_cmd",
 }
 
 COMMAND_HELP: dict[str, str] = {
@@ -30,6 +32,8 @@ COMMAND_HELP: dict[str, str] = {
     "predict": "predict texts or every row of a data file (MODEL is a folder or 'vader')",
     "explain": "explain one prediction with LIME: word weights, stability, deletion check",
     "self-test": "start the app offscreen, predict/explain/train once; exit 0 if all pass",
+    "train": "train a model on a labelled file, print test metrics, save it to a folder",
+    "evaluate": "test a saved model (or 'vader') on every labelled row of a data file",
 }
 
 

@@ -468,6 +468,47 @@ class ProjectStore:
             cols["source_rows"].append(r[5])
         return cols
 
+    def to_dataset(self) -> Any:
+        """The rows as a :class:`desktop_app.core.dataset.Dataset` (current labels and splits)."""
+        import pandas as pd
+
+        from desktop_app.core.dataset import SPLIT_CATEGORIES, Dataset, LoadReport
+        from desktop_app.core.readers import RawTable
+
+        cols = self.columns()
+        n = len(cols["ids"])
+        present = sorted({lab for lab in cols["labels"] if lab is not None})
+        declared = [name for name in self.labels if name in present]
+        splits = [s if s in SPLITS and lab is not None else "" for s, lab in
+                  zip(cols["splits"], cols["labels"], strict=True)]  # fmt: skip
+        raw = pd.DataFrame({"text": cols["texts"], "label": cols["labels"]})
+        frame = pd.DataFrame(
+            {
+                "text": pd.Series(cols["texts"], dtype="str"),
+                "label": pd.Categorical(cols["labels"], categories=declared),
+                "source_row": pd.Series(range(n), dtype="int64"),
+                "split": pd.Categorical(splits, categories=list(SPLIT_CATEGORIES)),
+            }
+        )
+        report = LoadReport(
+            path=str(self.path),
+            format="sstudio",
+            encoding=None,
+            delimiter=None,
+            has_header=True,
+            lines_read=n,
+            rows=n,
+            columns=["text", "label"],
+            text_column="text",
+            label_column="label",
+            label_names={name: name for name in declared},
+            notes=[f"Rows and current labels of the project {self.path.name}."],
+        )
+        table = RawTable(
+            frame=raw, format="sstudio", lines_read=n, default_text="text", default_label="label"
+        )
+        return Dataset(frame, raw, report, declared, table)
+
     def all_ids(self) -> list[int]:
         return [r[0] for r in self._conn.execute("SELECT id FROM rows ORDER BY id")]
 

@@ -342,6 +342,8 @@ def _assemble(
         text_col = text_column
     elif table.default_text in columns:
         text_col = table.default_text
+    elif len(columns) == 1 and raw[raw.columns[0]].dtype.kind not in "iufb":
+        text_col = columns[0]  # a single column of (possibly blank) strings
     else:
         text_col = guess_text_column(raw, path)
 

@@ -256,7 +256,7 @@ def looks_like_header(rows: list[list[str]]) -> bool:
         if all(_is_number(v) for v in values):
             return True  # a numeric column under a word
         lengths = sorted(len(v) for v in values)
-        if lengths[len(lengths) // 2] > 3 * len(name) and len(name) <= 30:
+        if len(values) >= 3 and lengths[len(lengths) // 2] > 3 * len(name) and len(name) <= 30:
             return True
     return False
 
@@ -411,7 +411,11 @@ def read_delimited(
     line_oriented = fmt in ("tsv", "txt")
 
     sample_rows = list(
-        csv.reader([ln for ln in sample_lines[:51] if ln.strip()], delimiter=delimiter)
+        csv.reader(
+            [ln for ln in sample_lines[:51] if ln.strip()],
+            delimiter=delimiter,
+            quoting=csv.QUOTE_NONE if line_oriented else csv.QUOTE_MINIMAL,
+        )
     )
     has_header = options.has_header
     if has_header is None:
@@ -575,6 +579,7 @@ def read_plain_lines(path: Path, fmt: str, options: Any) -> RawTable:
         has_header=False,
         lines_read=len(lines),
         first_line=1,
+        default_text="text",
     )
 
 
@@ -677,7 +682,7 @@ def read_xlsx(path: Path, options: Any) -> RawTable:
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
         sheets = book.sheet_names
-        frame = book.parse(sheets[0], header=None, dtype=object)
+        frame = pd.read_excel(book, sheet_name=sheets[0], header=None, dtype=object)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
         raise DatasetError(
             f"{path} cannot be read as an Excel workbook ({type(exc).__name__}: {exc}). "

@@ -33,6 +33,7 @@ TABS: list[tuple[str, str]] = [
     ("desktop_app.ui.tabs.training_tab", "TrainingTab"),
     ("desktop_app.ui.tabs.predict_tab", "PredictTab"),
     ("desktop_app.ui.tabs.explain_tab", "ExplainTab"),
+    ("desktop_app.ui.tabs.label_tab", "LabelTab"),
 ]
 
 MAX_RECENT = 10
@@ -64,6 +65,9 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
+        from desktop_app.ui.project_menu import ProjectMenu  # New/Open/Save as project, title
+
+        self.project_menu = ProjectMenu(self)
         self._connect_state()
         self._restore_geometry()
 
@@ -134,6 +138,9 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def open_path(self, path: str) -> None:
         """Open a data file, folder or NLTK corpus (``nltk:NAME``) in the Dataset tab."""
+        if path.endswith(".sstudio"):  # a project: the Label tab opens it
+            self.project_menu.open_project(path)
+            return
         if not path.startswith("nltk:") and not os.path.exists(path):
             show_error(self, "Open dataset", f"The file {path!r} does not exist.")
             return

@@ -1,0 +1,170 @@
+"""The Label tab's queue: which row comes next, and going back and forth. No Qt.
+
+Orders: ``uncertainty`` (smallest margin between the model's top two probabilities
+first; rows not scored yet follow in file order), ``random`` (seeded) and ``file``.
+Rows already shown in this pass are not offered again until the pass ends; skipped
+rows come back in the next pass. Every step is O(1) amortised, so the next item is
+ready at once even on a large pool; only :meth:`LabelQueue.rebuild` sorts.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+
+ORDERS = ("uncertainty", "random", "file")
+
+
+class LabelQueue:
+    def __init__(
+        self,
+        ids: Sequence[int],
+        labelled: Iterable[int] = (),
+        order: str = "uncertainty",
+        seed: int = 0,
+        include_labelled: bool = False,
+    ) -> None:
+        self._ids = [int(i) for i in ids]
+        self._labelled = {int(i) for i in labelled}
+        self.order = order if order in ORDERS else "uncertainty"
+        self.seed = seed
+        self.include_labelled = include_labelled
+        self._scores: dict[int, float] = {}
+        self._order: list[int] = []
+        self._cursor = 0
+        self._seen: set[int] = set()
+        self._back: list[int] = []
+        self._ahead: list[int] = []
+        self.current: int | None = None
+        self.rebuild()
+
+    # -- state --------------------------------------------------------------------
+    def is_labelled(self, row_id: int) -> bool:
+        return row_id in self._labelled
+
+    def mark_labelled(self, row_id: int) -> None:
+        self._labelled.add(int(row_id))
+
+    def mark_unlabelled(self, row_id: int) -> None:
+        self._labelled.discard(int(row_id))
+
+    @property
+    def scored(self) -> int:
+        return len(self._scores)
+
+    def set_scores(
+        self, row_ids: Sequence[int], margins: Sequence[float], replace: bool = False
+    ) -> None:
+        """Record uncertainty margins (smaller = less sure). Call :meth:`rebuild` to re-order."""
+        if replace:
+            self._scores = {}
+        for row_id, margin in zip(row_ids, margins, strict=True):
+            self._scores[int(row_id)] = float(margin)
+
+    def set_order(self, order: str, include_labelled: bool | None = None) -> None:
+        if order not in ORDERS:
+            raise ValueError(f"unknown order {order!r}")
+        self.order = order
+        if include_labelled is not None:
+            self.include_labelled = include_labelled
+        self._seen.clear()
+        self._ahead.clear()
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Re-order the candidates; the current item stays, the next ones follow the new order."""
+        if self.include_labelled:
+            candidates = list(self._ids)
+        else:
+            candidates = [i for i in self._ids if i not in self._labelled]
+        if self.order == "random":
+            random.Random(self.seed).shuffle(candidates)
+        elif self.order == "uncertainty":
+            scores = self._scores
+            scored = sorted((i for i in candidates if i in scores), key=lambda i: (scores[i], i))
+            candidates = scored + [i for i in candidates if i not in scores]
+        self._order = candidates
+        self._cursor = 0
+        self._ahead.clear()
+
+    # -- moving ---------------------------------------------------------------------
+    def _eligible(self, row_id: int) -> bool:
+        return (
+            row_id != self.current
+            and row_id not in self._seen
+            and (self.include_labelled or row_id not in self._labelled)
+        )
+
+    def advance(self) -> int | None:
+        """Move to the next row (after labelling or skipping the current one)."""
+        if self.current is not None:
+            self._seen.add(self.current)
+            self._back.append(self.current)
+        while self._ahead:
+            row_id = self._ahead.pop()
+            if row_id != self.current:
+                self.current = row_id
+                return row_id
+        found = self._scan()
+        if found is None and self._seen:
+            # End of the pass: skipped rows come round again.
+            self._seen.clear()
+            self._cursor = 0
+            found = self._scan()
+        self.current = found
+        return found
+
+    def _scan(self) -> int | None:
+        order = self._order
+        while self._cursor < len(order):
+            row_id = order[self._cursor]
+            self._cursor += 1
+            if self._eligible(row_id):
+                return row_id
+        return None
+
+    def back(self) -> int | None:
+        """The row shown before this one (labelled or not), or None at the start."""
+        if not self._back:
+            return None
+        if self.current is not None:
+            self._ahead.append(self.current)
+        self.current = self._back.pop()
+        return self.current
+
+    def go_to(self, row_id: int) -> None:
+        """Show a given row now (after undo, or from the review list); then carry on."""
+        row_id = int(row_id)
+        if row_id == self.current:
+            return
+        if self.current is not None:
+            self._ahead.append(self.current)
+        self._seen.discard(row_id)
+        self.current = row_id
+
+    def start(self) -> int | None:
+        """The first row, if none is shown yet."""
+        if self.current is None:
+            return self.advance()
+        return self.current
+
+    def upcoming(self, count: int) -> list[int]:
+        """The next ``count`` rows :meth:`advance` would show, without moving."""
+        out: list[int] = []
+        for row_id in reversed(self._ahead):
+            if len(out) >= count:
+                return out
+            if row_id != self.current:
+                out.append(row_id)
+        cursor = self._cursor
+        order = self._order
+        while len(out) < count and cursor < len(order):
+            row_id = order[cursor]
+            cursor += 1
+            if self._eligible(row_id) and row_id not in out:
+                out.append(row_id)
+        return out
+
+    def remaining(self) -> int:
+        """Rows still to label (unlabelled), whatever the order."""
+        return len(self._ids) - len(self._labelled & set(self._ids))

@@ -1,0 +1,1417 @@
+"""Label tab: keyboard-first labelling with model suggestions, saved the moment it is made.
+
+Label writes go straight to the project store (:mod:`desktop_app.core.project`) on the
+GUI thread, each in its own small transaction, never through the model worker: labelling
+never waits behind a training job. The worker only scores the pool (``score_pool``:
+a random sample first so the queue starts at once, then the rest), explains the
+suggestion (``explain``), reviews labels out of fold (``review_labels``) and retrains
+(``train`` + ``save_model``). The tab keeps the ids of the jobs it submitted and ignores
+every other signal.
+"""
+
+from __future__ import annotations
+
+import getpass
+import html
+import logging
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.label_queue import LabelQueue
+from desktop_app.ui.app_state import AppState
+from desktop_app.ui.dialogs import show_error
+from desktop_app.ui.widgets.label_card import MAX_KEYS, LabelCard
+
+log = logging.getLogger(__name__)
+
+SAMPLE_SIZE = 2000  # rows scored first so the uncertainty queue starts at once
+PREFETCH = 8  # upcoming rows whose suggestions are fetched ahead
+ANNOTATOR_KEY = "label/annotator"
+ORDERS = (
+    ("Uncertainty (least sure first)", "uncertainty"),
+    ("Random (seeded)", "random"),
+    ("File order", "file"),
+)
+EXPORT_FILTER = "CSV (*.csv);;JSON lines (*.jsonl);;Excel (*.xlsx)"
+DEFAULT_RETRAIN_KIND = "minilm-head"
+
+
+class LabelTab(QWidget):
+    TITLE = "Label"
+
+    project_changed = Signal(str)  # path of the open project ("" when none)
+    item_shown = Signal(int)  # row id now on the card (-1: nothing left)
+    queue_reordered = Signal(str)  # why: "scores", "order", "model"
+    labelled = Signal(int, str)  # row id, label (after it is committed)
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.setObjectName("labelTab")
+        self.state = state
+        self.service = state.service
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.store: Any = None  # desktop_app.core.project.ProjectStore
+        self.queue: LabelQueue | None = None
+        self._texts: dict[int, str] = {}
+        self._labels: dict[int, str | None] = {}
+        self._sources: dict[int, int | None] = {}
+        self._class_counts: dict[str, int] = {}
+        # row -> (scoring generation, suggested label, its probability, top-two margin)
+        self._suggestions: dict[int, tuple[int, str, float, float]] = {}
+        self._generation = 0
+        self._score_jobs: dict[int, int] = {}  # job id -> generation
+        self._prefetch_requested: set[int] = set()
+        self._explain_job: int | None = None
+        self._explain_row: int | None = None
+        self._review_job: int | None = None
+        self._train_job: int | None = None
+        self._train_config: dict[str, Any] = {}
+        self._train_fingerprint = ""
+        self._save_jobs: dict[int, int] = {}  # save_model job id -> training run id
+        self._load_job: int | None = None
+        self._session_start = time.time()
+        self._session_labels = 0
+        self._rate = 0.0
+        self._offer_dataset: Any = None
+        self._setting_dataset = False
+        self._model_labels: list[str] = list(state.model_info.get("labels") or [])
+
+        self._build()
+        self.service.result.connect(self._on_result)
+        self.service.partial.connect(self._on_partial)
+        self.service.progress.connect(self._on_progress)
+        self.service.failed.connect(self._on_failed)
+        self.service.cancelled.connect(self._on_cancelled)
+        self.state.model_changed.connect(self._on_model_changed)
+        self.state.dataset_changed.connect(self._on_dataset_changed)
+        self._rate_timer = QTimer(self)
+        self._rate_timer.setInterval(5000)
+        self._rate_timer.timeout.connect(self._update_rate)
+        self._rescore_timer = QTimer(self)
+        self._rescore_timer.setSingleShot(True)
+        self._rescore_timer.setInterval(0)
+        self._rescore_timer.timeout.connect(self._start_scoring)
+        self._show_empty()
+
+    # -- construction -----------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        self.offer_bar = QWidget()
+        self.offer_bar.setObjectName("projectOfferBar")
+        self.offer_bar.setStyleSheet("#projectOfferBar { background: palette(alternate-base); }")
+        offer = QHBoxLayout(self.offer_bar)
+        offer.setContentsMargins(8, 4, 8, 4)
+        self.offer_label = QLabel()
+        offer.addWidget(self.offer_label, 1)
+        self.offer_button = QPushButton("Start a project from it…")
+        self.offer_button.setObjectName("offerProjectButton")
+        self.offer_button.clicked.connect(self._on_offer_accepted)
+        offer.addWidget(self.offer_button)
+        dismiss = QPushButton("Not now")
+        dismiss.clicked.connect(self.offer_bar.hide)
+        offer.addWidget(dismiss)
+        self.offer_bar.hide()
+        outer.addWidget(self.offer_bar)
+
+        self.pages = QStackedWidget()
+        outer.addWidget(self.pages, 1)
+        self.pages.addWidget(self._build_empty_page())
+        self.pages.addWidget(self._build_work_page())
+
+    def _build_empty_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        title = QLabel("<h2>No project open</h2>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(title)
+        text = QLabel(
+            "A project keeps your labels in one file (.sstudio), saved the moment you press a "
+            "key.<br>Open a dataset and start a project from it, or open an existing project."
+        )
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.new_button = QPushButton("New project…")
+        self.new_button.setObjectName("newProjectButton")
+        self.new_button.clicked.connect(self.choose_new_project)
+        row.addWidget(self.new_button)
+        self.open_button = QPushButton("Open project…")
+        self.open_button.setObjectName("openProjectButton")
+        self.open_button.clicked.connect(self.choose_open_project)
+        row.addWidget(self.open_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(2)
+        return page
+
+    def _build_work_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        bar = QHBoxLayout()
+        self.project_label = QLabel()
+        self.project_label.setObjectName("projectLabel")
+        bar.addWidget(self.project_label)
+        bar.addStretch(1)
+        bar.addWidget(QLabel("Order:"))
+        self.order_combo = QComboBox()
+        self.order_combo.setObjectName("orderCombo")
+        self.order_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for text, value in ORDERS:
+            self.order_combo.addItem(text, value)
+        self.order_combo.setToolTip(
+            "Uncertainty: rows the model is least sure about first (the smallest margin between "
+            "its top two classes). Random: a fixed shuffle. File order: as in the data file."
+        )
+        self.order_combo.currentIndexChanged.connect(self._on_order_changed)
+        bar.addWidget(self.order_combo)
+        self.review_all_check = QCheckBox("Include labelled rows")
+        self.review_all_check.setObjectName("includeLabelledCheck")
+        self.review_all_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.review_all_check.setToolTip("Go through every row, labelled ones too, to review them")
+        self.review_all_check.toggled.connect(self._on_order_changed)
+        bar.addWidget(self.review_all_check)
+        self.hide_check = QCheckBox("Hide suggestions until answered")
+        self.hide_check.setObjectName("hideSuggestionsCheck")
+        self.hide_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.hide_check.setToolTip("Avoid anchoring: decide first, then see what the model thought")
+        self.hide_check.toggled.connect(self._refresh_suggestion)
+        bar.addWidget(self.hide_check)
+        self.lime_check = QCheckBox("Highlight words")
+        self.lime_check.setObjectName("limeCheck")
+        self.lime_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.lime_check.setToolTip(
+            "Colour the words that led the model to its suggestion (LIME, computed in the "
+            "background for each row)"
+        )
+        self.lime_check.toggled.connect(self._on_lime_toggled)
+        bar.addWidget(self.lime_check)
+        layout.addLayout(bar)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.card = LabelCard()
+        self.card.label_clicked.connect(self._on_label_clicked)
+        left_layout.addWidget(self.card, 1)
+        actions = QHBoxLayout()
+        self.retrain_button = QPushButton("Retrain with my labels")
+        self.retrain_button.setObjectName("retrainButton")
+        self.retrain_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.retrain_button.setToolTip(
+            "Train the current model type on every labelled row with the Training tab's "
+            "settings; the queue re-orders with the new model when it finishes"
+        )
+        self.retrain_button.clicked.connect(self._on_retrain_clicked)
+        actions.addWidget(self.retrain_button)
+        self.labels_button = QPushButton("Edit labels…")
+        self.labels_button.setObjectName("editLabelsButton")
+        self.labels_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.labels_button.setToolTip("The class names and their keys 1–9")
+        self.labels_button.clicked.connect(self._on_edit_labels)
+        actions.addWidget(self.labels_button)
+        self.annotator_button = QPushButton()
+        self.annotator_button.setObjectName("annotatorButton")
+        self.annotator_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.annotator_button.setToolTip("Your name, stored with every label you make")
+        self.annotator_button.clicked.connect(self._on_change_annotator)
+        actions.addWidget(self.annotator_button)
+        actions.addStretch(1)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("labelStatus")
+        actions.addWidget(self.status_label)
+        self.job_progress = QProgressBar()
+        self.job_progress.setObjectName("labelJobProgress")
+        self.job_progress.setMaximumWidth(160)
+        self.job_progress.setTextVisible(False)
+        self.job_progress.hide()
+        actions.addWidget(self.job_progress)
+        left_layout.addLayout(actions)
+        splitter.addWidget(left)
+
+        self.side = QTabWidget()
+        self.side.setObjectName("labelSidePanel")
+        self.side.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.side.addTab(self._build_progress_panel(), "Progress")
+        self.side.addTab(self._build_review_panel(), "Review")
+        self.side.addTab(self._build_agreement_panel(), "Agreement")
+        self.side.currentChanged.connect(self._on_side_changed)
+        splitter.addWidget(self.side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([800, 340])
+        layout.addWidget(splitter, 1)
+        self._update_annotator_button()
+        return page
+
+    def _build_progress_panel(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("progressLabel")
+        layout.addWidget(self.progress_label)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("labelledProgress")
+        layout.addWidget(self.progress_bar)
+        self.counts_box = QGroupBox("Labels per class")
+        self.counts_grid = QGridLayout(self.counts_box)
+        layout.addWidget(self.counts_box)
+        self.rate_label = QLabel()
+        self.rate_label.setObjectName("rateLabel")
+        layout.addWidget(self.rate_label)
+        export = QGroupBox("Export")
+        form = QVBoxLayout(export)
+        self.labelled_only_check = QCheckBox("Labelled rows only")
+        self.labelled_only_check.setObjectName("labelledOnlyCheck")
+        self.labelled_only_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        form.addWidget(self.labelled_only_check)
+        self.protect_check = QCheckBox("Protect against spreadsheet formulas")
+        self.protect_check.setObjectName("protectFormulasCheck")
+        self.protect_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.protect_check.setChecked(True)
+        self.protect_check.setToolTip(
+            "Cells starting with = + - @ get a leading ' in CSV and XLSX so a spreadsheet shows "
+            "them as text instead of running them"
+        )
+        form.addWidget(self.protect_check)
+        self.export_button = QPushButton("Export labels…")
+        self.export_button.setObjectName("exportLabelsButton")
+        self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.export_button.clicked.connect(self.choose_export)
+        form.addWidget(self.export_button)
+        layout.addWidget(export)
+        layout.addStretch(1)
+        return panel
+
+    def _build_review_panel(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        text = QLabel(
+            "Rows whose label a model contradicts with high confidence, judged out of fold "
+            "(5-fold cross-validation of the fast minilm-head model: no row is judged by a "
+            "model that saw it), and duplicate texts with conflicting labels. Double-click a "
+            "row to open it."
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.review_button = QPushButton("Find suspicious labels")
+        self.review_button.setObjectName("reviewButton")
+        self.review_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.review_button.clicked.connect(self.start_review)
+        layout.addWidget(self.review_button)
+        self.review_status = QLabel()
+        self.review_status.setWordWrap(True)
+        layout.addWidget(self.review_status)
+        self.review_list = QListWidget()
+        self.review_list.setObjectName("reviewList")
+        self.review_list.setWordWrap(True)
+        self.review_list.itemActivated.connect(self._on_review_item)
+        layout.addWidget(self.review_list, 1)
+        return panel
+
+    def _build_agreement_panel(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        form = QFormLayout()
+        self.annotator_a = QComboBox()
+        self.annotator_a.setObjectName("annotatorA")
+        self.annotator_b = QComboBox()
+        self.annotator_b.setObjectName("annotatorB")
+        self.annotator_a.currentIndexChanged.connect(self._refresh_agreement)
+        self.annotator_b.currentIndexChanged.connect(self._refresh_agreement)
+        form.addRow("Annotator A", self.annotator_a)
+        form.addRow("Annotator B", self.annotator_b)
+        layout.addLayout(form)
+        self.kappa_label = QLabel("Two annotators needed")
+        self.kappa_label.setObjectName("kappaLabel")
+        self.kappa_label.setWordWrap(True)
+        layout.addWidget(self.kappa_label)
+        self.disagreement_list = QListWidget()
+        self.disagreement_list.setObjectName("disagreementList")
+        self.disagreement_list.setWordWrap(True)
+        self.disagreement_list.itemActivated.connect(self._on_review_item)
+        layout.addWidget(self.disagreement_list, 1)
+        return panel
+
+    # -- the project ------------------------------------------------------------------
+    @property
+    def project_path(self) -> str:
+        return str(self.store.path) if self.store is not None else ""
+
+    def open_project(self, path: str) -> bool:
+        """Open a project file; shows a clear message and returns False when it cannot."""
+        from desktop_app.core.errors import ProjectError
+        from desktop_app.core.project import ProjectStore
+
+        try:
+            store = ProjectStore.open(path)
+        except ProjectError as exc:
+            show_error(self, "Open project", str(exc))
+            return False
+        self._attach(store)
+        return True
+
+    def create_project(self, path: str, data: Any, source: str | None = None) -> bool:
+        """Create a project from a Dataset (or rows) and open it."""
+        from desktop_app.core.errors import ProjectError
+        from desktop_app.core.project import ProjectStore
+
+        try:
+            store = ProjectStore.create(path, data, source=source, overwrite=True)
+        except ProjectError as exc:
+            show_error(self, "New project", str(exc))
+            return False
+        self._attach(store, from_dataset=data if hasattr(data, "frame") else None)
+        return True
+
+    def save_project_as(self, path: str) -> bool:
+        from desktop_app.core.errors import ProjectError
+
+        if self.store is None:
+            return False
+        try:
+            copy = self.store.save_as(path)
+        except ProjectError as exc:
+            show_error(self, "Save project as", str(exc))
+            return False
+        if copy is not self.store:
+            old = self.store
+            self.store = copy
+            old.close()
+        self._update_project_label()
+        self.project_changed.emit(self.project_path)
+        return True
+
+    def close_project(self) -> None:
+        self._cancel_jobs()
+        if self.store is not None:
+            self._save_view_state()
+            self.store.close()
+        self.store = None
+        self.queue = None
+        self._texts, self._labels, self._sources = {}, {}, {}
+        self._suggestions.clear()
+        self._rate_timer.stop()
+        self._show_empty()
+        self.project_changed.emit("")
+
+    def _attach(self, store: Any, from_dataset: Any = None) -> None:
+        if self.store is not None:
+            self.close_project()
+        self.store = store
+        self.offer_bar.hide()
+        cols = store.columns()
+        self._texts = dict(zip(cols["ids"], cols["texts"], strict=True))
+        self._labels = dict(zip(cols["ids"], cols["labels"], strict=True))
+        self._sources = dict(zip(cols["ids"], cols["source_rows"], strict=True))
+        if not store.labels:
+            store.set_labels(self._model_labels or ["negative", "neutral", "positive"])
+        self._class_counts = dict(store.counts()["per_class"])
+        order = store.get_state("label.order", "uncertainty")
+        include = bool(store.get_state("label.include_labelled", False))
+        for widget, value in ((self.order_combo, order), (self.review_all_check, include)):
+            widget.blockSignals(True)
+            if widget is self.order_combo:
+                index = self.order_combo.findData(value)
+                self.order_combo.setCurrentIndex(max(0, index))
+            else:
+                self.review_all_check.setChecked(include)
+            widget.blockSignals(False)
+        self.queue = LabelQueue(
+            cols["ids"],
+            [i for i, lab in self._labels.items() if lab is not None],
+            order=self.order_combo.currentData(),
+            seed=int(store.get_state("label.seed", 0) or 0),
+            include_labelled=include,
+        )
+        self._session_start = time.time()
+        self._session_labels = 0
+        self._suggestions.clear()
+        self.card.set_labels(store.labels)
+        self.pages.setCurrentIndex(1)
+        self._update_project_label()
+        self._refresh_counts()
+        self._update_rate()
+        self._rate_timer.start()
+        self.queue.start()
+        last = store.get_state("label.current")
+        if isinstance(last, int) and last in self._texts:
+            self.queue.go_to(last)
+        self._show_current()
+        self.project_changed.emit(self.project_path)
+        self._restore_dataset(from_dataset)
+        folder = store.last_model_folder()
+        if folder and folder != self.state.model_info.get("folder"):
+            self._load_job = self.service.submit("load_model", {"folder": folder})
+            self.state.message(f"Loading the project's last model from {folder}…")
+        else:
+            self._start_scoring()
+
+    def _restore_dataset(self, dataset: Any) -> None:
+        """Hand the project's rows to the other tabs as the current dataset."""
+        if dataset is None:
+            try:
+                dataset = self.store.to_dataset()
+            except Exception:  # noqa: BLE001 - the Label tab works without it
+                log.exception("could not rebuild the dataset from the project")
+                return
+        self._setting_dataset = True
+        try:
+            self.state.set_dataset(dataset)
+        finally:
+            self._setting_dataset = False
+
+    def _update_project_label(self) -> None:
+        if self.store is None:
+            self.project_label.setText("")
+            return
+        path = Path(self.project_path)
+        self.project_label.setText(f"<b>{html.escape(path.name)}</b>")
+        self.project_label.setToolTip(str(path))
+
+    def _save_view_state(self) -> None:
+        if self.store is None or self.store.closed:
+            return
+        try:
+            self.store.set_state("label.order", self.order_combo.currentData())
+            self.store.set_state("label.include_labelled", self.review_all_check.isChecked())
+            if self.queue is not None and self.queue.current is not None:
+                self.store.set_state("label.current", self.queue.current)
+        except Exception:  # noqa: BLE001 - never lose the close because of view state
+            log.exception("could not save the Label tab's view state")
+
+    def confirm_close(self) -> bool:
+        return True  # every label is already on disk
+
+    def shutdown(self) -> None:
+        self._cancel_jobs()
+        self._rate_timer.stop()
+        if self.store is not None:
+            self._save_view_state()
+            self.store.close()
+            self.store = None
+
+    def _cancel_jobs(self) -> None:
+        for job in [*self._score_jobs, self._explain_job, self._review_job, self._load_job]:
+            if job is not None:
+                self.service.cancel(job)
+        self._score_jobs.clear()
+        self._explain_job = self._review_job = self._load_job = None
+
+    # -- dataset offer ------------------------------------------------------------------
+    @Slot(object)
+    def _on_dataset_changed(self, dataset: Any) -> None:
+        if self._setting_dataset or dataset is None:
+            return
+        self._offer_dataset = dataset
+        source = getattr(getattr(dataset, "report", None), "path", "") or "the dataset"
+        self.offer_label.setText(
+            f"Label {html.escape(Path(str(source)).name)}: a project keeps every label in one "
+            "file, saved as you go."
+        )
+        self.offer_bar.show()
+        if self.store is None:
+            self.state.message(
+                "Dataset loaded. Start a labelling project from it in the Label tab or with "
+                "File > New project.",
+                8000,
+            )
+
+    @Slot()
+    def _on_offer_accepted(self) -> None:
+        self.choose_new_project()
+
+    def choose_new_project(self) -> None:
+        """Ask for a file name and create a project from the current dataset (or a file)."""
+        dataset = self._offer_dataset or self.state.dataset
+        start = str(self.state.settings.value("last_dir", str(Path.home())))
+        if dataset is None:
+            data_path, _ = QFileDialog.getOpenFileName(
+                self,
+                "New project: choose the data to label",
+                start,
+                "Data files (*.csv *.tsv *.txt *.json *.jsonl *.xlsx *.parquet);;All files (*)",
+            )
+            if not data_path:
+                return
+            self.state.open_path_requested.emit(data_path)
+            self.state.message("Loading the data; then press “Start a project from it…”", 8000)
+            return
+        source = getattr(getattr(dataset, "report", None), "path", "") or ""
+        suggested = str(Path(start) / (Path(source).stem or "project")) + ".sstudio"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New project", suggested, "Sentiment Studio projects (*.sstudio)"
+        )
+        if path:
+            if not path.endswith(".sstudio"):
+                path += ".sstudio"
+            if self.create_project(path, dataset, source=source):
+                self.state.show_tab.emit("labelTab")
+
+    def choose_open_project(self) -> None:
+        start = str(self.state.settings.value("last_dir", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", start, "Sentiment Studio projects (*.sstudio);;All files (*)"
+        )
+        if path and self.open_project(path):
+            self.state.show_tab.emit("labelTab")
+
+    # -- the card -----------------------------------------------------------------------
+    def _show_empty(self) -> None:
+        self.pages.setCurrentIndex(0)
+
+    def _show_current(self) -> None:
+        """Put the queue's current row on the card; O(1): everything is already in memory."""
+        queue = self.queue
+        if queue is None:
+            return
+        row_id = queue.current
+        if row_id is None:
+            remaining = queue.remaining()
+            if remaining:
+                self.card.show_message("Nothing in this queue", "Change the order or options.")
+            else:
+                self.card.show_message(
+                    "Every row is labelled",
+                    "Retrain with your labels, review suspicious labels, or export them.",
+                )
+            self.item_shown.emit(-1)
+            return
+        label = self._labels.get(row_id)
+        source = self._sources.get(row_id)
+        where = f"Row {source + 1} of the file" if source is not None else f"Row {row_id}"
+        status = f"labelled <b>{html.escape(label)}</b>" if label else "unlabelled"
+        self.card.show_text(self._texts.get(row_id, ""), f"{where} · {status}", label, None)
+        self._refresh_suggestion()
+        if self.lime_check.isChecked():
+            self._request_explanation()
+        self._prefetch()
+        if self.isVisible() and self.pages.currentIndex() == 1:
+            self.card.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.item_shown.emit(row_id)
+
+    @Slot()
+    def _refresh_suggestion(self, *_args: Any) -> None:
+        if self.queue is None or self.queue.current is None:
+            return
+        row_id = self.queue.current
+        found = self._suggestions.get(row_id)
+        answered = self._labels.get(row_id) is not None
+        if self.hide_check.isChecked() and not answered:
+            self.card.set_suggestion(None, None, hidden=True)
+        elif found is None:
+            model = self.state.model_info.get("name") or "the model"
+            note = (
+                f"Waiting for {model}'s suggestion…"
+                if self._score_jobs
+                else "No suggestion yet (train a model or press Retrain with my labels)"
+            )
+            self.card.set_suggestion(None, None, note=note)
+        else:
+            self.card.set_suggestion(found[1], found[2])
+
+    def current_row(self) -> int | None:
+        return self.queue.current if self.queue is not None else None
+
+    def card_text(self) -> str:
+        return self.card.text()
+
+    # -- keys ---------------------------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        # Take the labelling keys before a child (a list, a check box) can use them.
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if self._handles(event):
+                event.accept()
+                return True
+        return super().event(event)
+
+    def _handles(self, event: QKeyEvent) -> bool:
+        if self.queue is None:
+            return False
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key == Qt.Key.Key_Z and mods == Qt.KeyboardModifier.ControlModifier:
+            return True
+        if mods not in (Qt.KeyboardModifier.NoModifier,):
+            return False
+        return key in _KEYS or Qt.Key.Key_1 <= key <= Qt.Key.Key_9
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if not self._handles(event):
+            super().keyPressEvent(event)
+            return
+        key = event.key()
+        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+            self.label_index(key - Qt.Key.Key_1)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.accept_suggestion()
+        elif key == Qt.Key.Key_S:
+            self.skip()
+        elif key in (Qt.Key.Key_Backspace, Qt.Key.Key_Z):
+            self.undo()
+        elif key == Qt.Key.Key_Left:
+            self.go_back()
+        elif key == Qt.Key.Key_Right:
+            self.skip()
+        elif key == Qt.Key.Key_N:
+            self.add_note()
+        event.accept()
+
+    # -- actions ------------------------------------------------------------------------
+    @Slot(int)
+    def _on_label_clicked(self, index: int) -> None:
+        self.label_index(index)
+
+    def label_index(self, index: int) -> None:
+        labels = self.store.labels if self.store is not None else []
+        if 0 <= index < min(len(labels), MAX_KEYS):
+            self.apply_label(labels[index])
+
+    def accept_suggestion(self) -> None:
+        if self.queue is None or self.queue.current is None:
+            return
+        if self.hide_check.isChecked() and self._labels.get(self.queue.current) is None:
+            self.state.message("Suggestions are hidden: choose a label with 1–9.", 3000)
+            return
+        found = self._suggestions.get(self.queue.current)
+        if found is None:
+            self.state.message("No suggestion for this row yet: choose a label with 1–9.", 3000)
+            return
+        if found[1] not in self.store.labels:
+            self.state.message(
+                f"The model suggests {found[1]!r}, which is not one of this project's labels.",
+                4000,
+            )
+            return
+        self.apply_label(found[1])
+
+    def apply_label(self, label: str, note: str | None = None) -> None:
+        """Commit the label (its own transaction), then show the next row at once."""
+        queue = self.queue
+        if self.store is None or queue is None or queue.current is None:
+            return
+        annotator = self.annotator()
+        if annotator is None:
+            return
+        row_id = queue.current
+        from desktop_app.core.errors import ProjectError
+
+        try:
+            self.store.label(row_id, label, annotator, note=note)
+        except ProjectError as exc:
+            show_error(self, "Label", str(exc))
+            return
+        previous = self._labels.get(row_id)
+        self._labels[row_id] = label
+        self._count(previous, -1)
+        self._count(label, +1)
+        self._session_labels += 1
+        queue.mark_labelled(row_id)
+        self.labelled.emit(row_id, label)
+        queue.advance()
+        self._show_current()
+        self._refresh_counts()
+
+    def skip(self) -> None:
+        if self.queue is not None:
+            self.queue.advance()
+            self._show_current()
+
+    def go_back(self) -> None:
+        if self.queue is not None and self.queue.back() is not None:
+            self._show_current()
+
+    def undo(self) -> None:
+        """Undo my latest label (an event in the history: nothing is overwritten)."""
+        if self.store is None or self.queue is None:
+            return
+        event = self.store.undo(self.annotator(ask=False) or None)
+        if event is None:
+            self.state.message("Nothing to undo.", 3000)
+            return
+        restored = self.store.row(event.row_id).label
+        self._count(self._labels.get(event.row_id), -1)
+        self._count(restored, +1)
+        self._labels[event.row_id] = restored
+        if restored is None:
+            self.queue.mark_unlabelled(event.row_id)
+        self._session_labels = max(0, self._session_labels - 1)
+        self.queue.go_to(event.row_id)
+        self._show_current()
+        self._refresh_counts()
+        self.state.message(f"Undid {event.label!r} on row {event.row_id}.", 3000)
+
+    def add_note(self) -> None:
+        if self.store is None or self.queue is None or self.queue.current is None:
+            return
+        text, ok = QInputDialog.getMultiLineText(self, "Note", "A note on this row:")
+        if ok and text.strip():
+            annotator = self.annotator()
+            if annotator is not None:
+                self.store.add_note(self.queue.current, text.strip(), annotator)
+                self.card.note_label.setText(f"Note: {text.strip()}")
+                self.card.note_label.show()
+
+    def _count(self, label: str | None, delta: int) -> None:
+        if label is not None:
+            self._class_counts[label] = self._class_counts.get(label, 0) + delta
+
+    # -- annotator --------------------------------------------------------------------------
+    def annotator(self, ask: bool = True) -> str | None:
+        """The annotator's name (asked once, kept in QSettings)."""
+        name = str(self.state.settings.value(ANNOTATOR_KEY, "") or "").strip()
+        if name or not ask:
+            return name
+        try:
+            default = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no login name: leave it empty
+            default = ""
+        name, ok = QInputDialog.getText(
+            self, "Your name", "Your name is stored with every label you make:", text=default
+        )
+        name = name.strip()
+        if not ok or not name:
+            return None
+        self.state.settings.setValue(ANNOTATOR_KEY, name)
+        self._update_annotator_button()
+        return name
+
+    @Slot()
+    def _on_change_annotator(self) -> None:
+        current = self.annotator(ask=False) or ""
+        name, ok = QInputDialog.getText(self, "Your name", "Annotator name:", text=current)
+        if ok and name.strip():
+            self.state.settings.setValue(ANNOTATOR_KEY, name.strip())
+            self._update_annotator_button()
+
+    def _update_annotator_button(self) -> None:
+        name = self.annotator(ask=False)
+        self.annotator_button.setText(f"Annotator: {name}" if name else "Set annotator name…")
+
+    @Slot()
+    def _on_edit_labels(self) -> None:
+        if self.store is None:
+            return
+        text, ok = QInputDialog.getText(
+            self,
+            "Labels",
+            "Class names, comma-separated (their order gives the keys 1–9):",
+            text=", ".join(self.store.labels),
+        )
+        if ok:
+            names = [n.strip() for n in text.split(",") if n.strip()]
+            if names:
+                keep = [n for n in self.store.labels if n in self._class_counts and n not in names]
+                self.store.set_labels(names + keep)
+                self.card.set_labels(self.store.labels)
+                self._refresh_counts()
+
+    # -- progress -------------------------------------------------------------------------
+    def _refresh_counts(self) -> None:
+        if self.store is None:
+            return
+        total = len(self._texts)
+        labelled = sum(n for n in self._class_counts.values() if n > 0)
+        self.progress_label.setText(f"<b>{labelled:,}</b> of {total:,} rows labelled")
+        self.progress_bar.setMaximum(max(1, total))
+        self.progress_bar.setValue(labelled)
+        while self.counts_grid.count():
+            item = self.counts_grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for row, name in enumerate(self.store.labels):
+            key = f"{row + 1}" if row < MAX_KEYS else ""
+            name_label = QLabel(f"<b>{key}</b>  {html.escape(name)}")
+            count = QLabel(f"{self._class_counts.get(name, 0):,}")
+            count.setObjectName(f"count_{name}")
+            count.setAlignment(Qt.AlignmentFlag.AlignRight)
+            self.counts_grid.addWidget(name_label, row, 0)
+            self.counts_grid.addWidget(count, row, 1)
+        self._show_rate()
+
+    def class_counts(self) -> dict[str, int]:
+        """What the Progress panel shows per class."""
+        return {n: self._class_counts.get(n, 0) for n in (self.store.labels if self.store else [])}
+
+    @Slot()
+    def _update_rate(self) -> None:
+        if self.store is None:
+            return
+        self._rate = self.store.labels_per_hour(since=self._session_start)
+        self._show_rate()
+
+    def _show_rate(self) -> None:
+        self.rate_label.setText(
+            f"This session: {self._session_labels:,} labels · {self._rate:,.0f} labels/hour"
+        )
+
+    # -- order and scoring ------------------------------------------------------------------
+    @Slot()
+    def _on_order_changed(self, *_args: Any) -> None:
+        if self.queue is None:
+            return
+        self.queue.set_order(self.order_combo.currentData(), self.review_all_check.isChecked())
+        if self.queue.current is not None and not self.review_all_check.isChecked():
+            if self._labels.get(self.queue.current) is not None:
+                self.queue.advance()
+        if self.queue.current is None:
+            self.queue.start()
+        self._save_view_state()
+        self._show_current()
+        self.queue_reordered.emit("order")
+        self._start_scoring()
+
+    @Slot(dict)
+    def _on_model_changed(self, info: dict) -> None:
+        self._model_labels = list(info.get("labels") or [])
+        if self.store is not None and self._load_job is None:
+            self._rescore_timer.start()
+
+    def _pool(self) -> list[int]:
+        if self.review_all_check.isChecked():
+            return list(self._texts)
+        return [i for i, lab in self._labels.items() if lab is None]
+
+    @Slot()
+    def _start_scoring(self) -> None:
+        """Score the pool with the current model: a random sample first, then the rest."""
+        if self.store is None:
+            return
+        for job in list(self._score_jobs):
+            self.service.cancel(job)
+        self._score_jobs.clear()
+        self._prefetch_requested.clear()
+        self._generation += 1
+        pool = self._pool()
+        if not pool:
+            return
+        upcoming = self.queue.upcoming(PREFETCH) if self.queue is not None else []
+        first = set(upcoming)
+        if self.queue is not None and self.queue.current is not None:
+            first.add(self.queue.current)
+        rest = [i for i in pool if i not in first]
+        if len(rest) > SAMPLE_SIZE:
+            sample = random.Random(self._generation).sample(rest, SAMPLE_SIZE)
+            chosen = set(sample)
+            rest = [i for i in rest if i not in chosen]
+        else:
+            sample, rest = rest, []
+        self._submit_scores(list(first) + sample, "sample")
+        if rest:
+            self._submit_scores(rest, "rest")
+        self._show_job_progress(True)
+        self._refresh_suggestion()
+
+    def _submit_scores(self, row_ids: list[int], phase: str) -> None:
+        params = {"row_ids": row_ids, "texts": [self._texts[i] for i in row_ids], "phase": phase}
+        job = self.service.submit("score_pool", params)
+        self._score_jobs[job] = self._generation
+
+    def _prefetch(self) -> None:
+        """Fetch suggestions for the next rows that have none yet (file/random order)."""
+        if self.queue is None or self.store is None:
+            return
+        missing = [
+            i
+            for i in [self.queue.current, *self.queue.upcoming(PREFETCH)]
+            if i is not None and i not in self._suggestions and i not in self._prefetch_requested
+        ]
+        if not missing or self._generation == 0:
+            return
+        # Ask for a few more than needed so the next keys do not each submit a job.
+        more = [i for i in self.queue.upcoming(PREFETCH * 4) if i not in self._suggestions]
+        ids = list(dict.fromkeys(missing + more))
+        self._prefetch_requested.update(ids)
+        self._submit_scores(ids, "prefetch")
+
+    def _apply_scores(self, payload: dict, generation: int) -> bool:
+        """Record suggestions; True when the current row got one."""
+        current = self.queue.current if self.queue is not None else None
+        hit = False
+        for row_id, label, conf, margin in zip(
+            payload["row_ids"],
+            payload["suggestions"],
+            payload["confidences"],
+            payload["margins"],
+            strict=True,
+        ):
+            self._suggestions[row_id] = (generation, label, conf, margin)
+            hit = hit or row_id == current
+        if self.queue is not None:
+            self.queue.set_scores(payload["row_ids"], payload["margins"])
+        return hit
+
+    # -- explanations ---------------------------------------------------------------------
+    @Slot(bool)
+    def _on_lime_toggled(self, on: bool) -> None:
+        if on:
+            self._request_explanation()
+        else:
+            if self._explain_job is not None:
+                self.service.cancel(self._explain_job)
+            self._explain_job = None
+            self._show_current()
+
+    def _request_explanation(self) -> None:
+        if self.queue is None or self.queue.current is None:
+            return
+        row_id = self.queue.current
+        found = self._suggestions.get(row_id)
+        if self.hide_check.isChecked() and self._labels.get(row_id) is None:
+            return
+        if self._explain_job is not None:
+            self.service.cancel(self._explain_job)
+        params = {
+            "text": self._texts[row_id],
+            "num_samples": 300,
+            "num_features": 8,
+            "label": found[1] if found else None,
+            "seed": 0,
+            "runs": 1,
+        }
+        self._explain_job = self.service.submit("explain", params)
+        self._explain_row = row_id
+
+    # -- review and agreement ------------------------------------------------------------------
+    def start_review(self) -> None:
+        if self.store is None:
+            return
+        ids = [i for i, lab in self._labels.items() if lab is not None]
+        params = {
+            "row_ids": ids,
+            "texts": [self._texts[i] for i in ids],
+            "labels": [self._labels[i] for i in ids],
+            "folds": 5,
+        }
+        if self._review_job is not None:
+            self.service.cancel(self._review_job)
+        self._review_job = self.service.submit("review_labels", params)
+        self.review_button.setEnabled(False)
+        self.review_status.setText(f"Reviewing {len(ids):,} labelled rows…")
+        self._show_duplicates([])
+
+    def _show_duplicates(self, suspicious: list[dict]) -> None:
+        self.review_list.clear()
+        for item in suspicious:
+            text = _short(item["text"])
+            entry = QListWidgetItem(
+                f"Row {self._display_row(item['row_id'])}: labelled {item['label']}, the model "
+                f"says {item['predicted']} ({100 * item['confidence']:.0f}%) — {text}"
+            )
+            entry.setData(Qt.ItemDataRole.UserRole, item["row_id"])
+            self.review_list.addItem(entry)
+        if self.store is None:
+            return
+        for dup in self.store.conflicting_duplicates():
+            labels = ", ".join(f"{k} ×{v}" for k, v in dup["labels"].items())
+            entry = QListWidgetItem(
+                f"Duplicate with conflicting labels ({labels}): {_short(dup['text'])}"
+            )
+            entry.setData(Qt.ItemDataRole.UserRole, dup["rows"][0]["row_id"])
+            self.review_list.addItem(entry)
+
+    def _display_row(self, row_id: int) -> int:
+        source = self._sources.get(row_id)
+        return source + 1 if source is not None else row_id
+
+    @Slot(QListWidgetItem)
+    def _on_review_item(self, item: QListWidgetItem) -> None:
+        row_id = item.data(Qt.ItemDataRole.UserRole)
+        if self.queue is not None and row_id is not None:
+            self.queue.go_to(int(row_id))
+            self._show_current()
+
+    @Slot(int)
+    def _on_side_changed(self, index: int) -> None:
+        if index == 2:
+            self._fill_annotators()
+        elif index == 1 and self.review_list.count() == 0 and self.store is not None:
+            self._show_duplicates([])
+
+    def _fill_annotators(self) -> None:
+        if self.store is None:
+            return
+        names = self.store.annotators()
+        for combo, default in ((self.annotator_a, 0), (self.annotator_b, 1)):
+            current = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names)
+            index = combo.findText(current)
+            combo.setCurrentIndex(index if index >= 0 else min(default, len(names) - 1))
+            combo.blockSignals(False)
+        self._refresh_agreement()
+
+    @Slot()
+    def _refresh_agreement(self, *_args: Any) -> None:
+        self.disagreement_list.clear()
+        a, b = self.annotator_a.currentText(), self.annotator_b.currentText()
+        if self.store is None or not a or not b or a == b:
+            self.kappa_label.setText("Choose two annotators who labelled the same rows.")
+            return
+        result = self.store.agreement(a, b)
+        if not result["rows"]:
+            self.kappa_label.setText(f"{a} and {b} have no labelled row in common.")
+            return
+        kappa = result["kappa"]
+        kappa_text = "n/a" if kappa is None else f"{kappa:.3f}"
+        self.kappa_label.setText(
+            f"Cohen's kappa <b>{kappa_text}</b> on {result['rows']:,} rows both labelled "
+            f"({100 * result['agreement']:.0f}% agree; {len(result['disagreements']):,} differ)"
+        )
+        for item in result["disagreements"]:
+            entry = QListWidgetItem(
+                f"Row {self._display_row(item['row_id'])}: {a} {item[a]} · {b} {item[b]} — "
+                f"{_short(item['text'])}"
+            )
+            entry.setData(Qt.ItemDataRole.UserRole, item["row_id"])
+            self.disagreement_list.addItem(entry)
+
+    # -- retraining --------------------------------------------------------------------------
+    @Slot()
+    def _on_retrain_clicked(self) -> None:
+        if self._train_job is not None:
+            self.service.cancel(self._train_job)
+            return
+        self.retrain()
+
+    def retrain(self) -> int | None:
+        """Train the current model kind on all labelled rows with the Training tab's settings."""
+        if self.store is None:
+            return None
+        splits = self.store.split_data()
+        present = {lab for texts, labels in splits.values() for lab in labels}
+        if len(present) < 2:
+            show_error(self, "Retrain", "Label rows of at least two classes first.")
+            return None
+        labels = [n for n in self.store.labels if n in present]
+        config = self._retrain_config()
+        data = {
+            "train": list(splits["train"]),
+            "validation": list(splits["validation"]),
+            "test": list(splits["test"]),
+            "labels": labels,
+            "fingerprint": self.store.fingerprint(),
+        }
+        self._train_config = config
+        self._train_fingerprint = data["fingerprint"]
+        self._train_job = self.service.submit("train", {"config": config, "data": data})
+        self.retrain_button.setText("Cancel retraining")
+        self.status_label.setText(f"Retraining {config.get('model')} on your labels…")
+        self._show_job_progress(True)
+        return self._train_job
+
+    def _retrain_config(self) -> dict[str, Any]:
+        """The Training tab's settings (QSettings ``training/...``) for the current model kind.
+
+        The current model's kind is retrained; while the model is VADER (nothing trained
+        yet) the Training tab's chosen kind is used, else the fast ``minilm-head``.
+        """
+        import json
+
+        from desktop_app.core.training import TrainConfig, model_kind
+
+        settings = self.state.settings
+
+        def stored(key: str) -> dict[str, Any]:
+            raw = settings.value(key, "")
+            try:
+                value = json.loads(str(raw)) if raw else {}
+            except ValueError:
+                return {}
+            return value if isinstance(value, dict) else {}
+
+        last = stored("training/config")
+        info = self.state.model_info
+        kind = str(info.get("kind") or "")
+        spec = kind
+        if kind in ("", "vader", "?"):
+            spec = str(last.get("model") or "") or DEFAULT_RETRAIN_KIND
+            if model_kind(spec) == "vader":
+                spec = DEFAULT_RETRAIN_KIND
+        elif kind == "transformer":
+            spec = (
+                str(last.get("model") or "")
+                if model_kind(str(last.get("model") or "")) == "transformer"
+                else ""
+            )
+            spec = spec or str(info.get("folder") or "") or DEFAULT_RETRAIN_KIND
+        kind = model_kind(spec)
+        config = TrainConfig.defaults(spec).to_dict()
+        overlay = dict(stored(f"training/values/{kind}"))
+        if model_kind(str(last.get("model") or "")) == kind:
+            overlay.update(last)
+        for key, value in overlay.items():
+            if key in config and key != "model" and value is not None:
+                config[key] = value
+        config["model"] = spec
+        return config
+
+    # -- worker signals --------------------------------------------------------------------
+    def _owns(self, job_id: int) -> bool:
+        return (
+            job_id in self._score_jobs
+            or job_id in self._save_jobs
+            or job_id in (self._explain_job, self._review_job, self._train_job, self._load_job)
+        )
+
+    @Slot(int, str, object)
+    def _on_partial(self, job_id: int, kind: str, payload: object) -> None:
+        if kind != "scores" or job_id not in self._score_jobs or not isinstance(payload, dict):
+            return
+        if self._score_jobs[job_id] != self._generation:
+            return
+        if self._apply_scores(payload, self._generation):
+            self._refresh_suggestion()
+
+    @Slot(int, int, int, str)
+    def _on_progress(self, job_id: int, done: int, total: int, message: str) -> None:
+        if not self._owns(job_id) or job_id == self._explain_job:
+            return
+        self.job_progress.setMaximum(max(1, total))
+        self.job_progress.setValue(done)
+        if job_id == self._train_job or job_id == self._review_job:
+            self.status_label.setText(message)
+
+    @Slot(int, str, object)
+    def _on_result(self, job_id: int, name: str, payload: object) -> None:
+        if not self._owns(job_id) or not isinstance(payload, dict):
+            return
+        if job_id in self._score_jobs:
+            self._on_scores(job_id, payload)
+        elif job_id == self._explain_job:
+            self._explain_job = None
+            self._on_explanation(payload)
+        elif job_id == self._review_job:
+            self._review_job = None
+            self.review_button.setEnabled(True)
+            self.review_status.setText(
+                f"{len(payload['suspicious']):,} suspicious of {payload['rows']:,} rows "
+                f"({payload['folds']}-fold out-of-fold accuracy {100 * payload['oof_accuracy']:.0f}%)."
+            )
+            self._show_duplicates(payload["suspicious"])
+        elif job_id == self._train_job:
+            self._on_trained(payload)
+        elif job_id in self._save_jobs:
+            run_id = self._save_jobs.pop(job_id)
+            folder = payload.get("folder")
+            if self.store is not None and folder:
+                self.store.set_run_model_folder(run_id, str(folder))
+            self.state.set_model_info(payload)
+        elif job_id == self._load_job:
+            self._load_job = None
+            self.state.set_model_info(payload)
+            self._start_scoring()
+
+    def _on_scores(self, job_id: int, payload: dict) -> None:
+        generation = self._score_jobs.pop(job_id)
+        if generation != self._generation or self.queue is None:
+            return
+        self._apply_scores(payload, generation)
+        phase = payload.get("phase")
+        if phase == "sample":
+            # The new model's sample is in: drop what an older model said.
+            self._suggestions = {
+                i: s for i, s in self._suggestions.items() if s[0] == self._generation
+            }
+            self.queue.set_scores(
+                list(self._suggestions), [s[3] for s in self._suggestions.values()], replace=True
+            )
+        if phase in ("sample", "rest") and self.queue.order == "uncertainty":
+            self.queue.rebuild()
+            self.queue_reordered.emit("scores")
+        if not self._score_jobs:
+            self._show_job_progress(self._train_job is not None)
+        self._refresh_suggestion()
+        self._prefetch()
+
+    def _on_explanation(self, payload: dict) -> None:
+        if self.queue is None or self._explain_row != self.queue.current:
+            return
+        from desktop_app.ui.widgets.highlighted_text import highlight_html
+
+        body, _tips = highlight_html(
+            payload.get("tokens", []),
+            payload.get("words", []),
+            str(payload.get("label", "")),
+            payload.get("max_abs_weight"),
+        )
+        self.card.show_highlight(body)
+
+    def _on_trained(self, payload: dict) -> None:
+        self._train_job = None
+        self.retrain_button.setText("Retrain with my labels")
+        info = payload.get("model_info") or {}
+        cancelled = bool(payload.get("cancelled"))
+        metrics = payload.get("metrics") or {}
+        accuracy = metrics.get("accuracy")
+        self.status_label.setText(
+            ("Retraining stopped early; " if cancelled else "Retrained; ")
+            + (f"test accuracy {100 * accuracy:.1f}%" if accuracy is not None else "done")
+        )
+        if self.store is not None:
+            run_id = self.store.add_training_run(
+                str(info.get("kind") or self._train_config.get("model", "")),
+                self._train_config,
+                metrics,
+                payload.get("history") or {},
+                None,
+                self._train_fingerprint,
+            )
+            folder = self._models_folder() / f"run-{run_id}"
+            job = self.service.submit("save_model", {"folder": str(folder)})
+            self._save_jobs[job] = run_id
+        # The new model re-orders the queue once its scores of the sample arrive.
+        self.state.set_model_info(info)
+
+    def _models_folder(self) -> Path:
+        path = Path(self.project_path)
+        return path.with_name(path.stem + ".models")
+
+    @Slot(int, str, str)
+    def _on_failed(self, job_id: int, message: str, details: str) -> None:
+        if not self._owns(job_id):
+            return
+        if job_id in self._score_jobs:
+            self._score_jobs.pop(job_id)
+            self._show_job_progress(bool(self._score_jobs))
+            self.state.message(f"Could not score the label queue: {message}", 8000)
+            self._refresh_suggestion()
+            return
+        if job_id == self._explain_job:
+            self._explain_job = None
+            self.state.message(f"Could not highlight the words: {message}", 5000)
+            return
+        if job_id == self._review_job:
+            self._review_job = None
+            self.review_button.setEnabled(True)
+            self.review_status.setText(message)
+            return
+        if job_id == self._train_job:
+            self._train_job = None
+            self.retrain_button.setText("Retrain with my labels")
+            self.status_label.setText("Retraining failed")
+            self._show_job_progress(bool(self._score_jobs))
+            show_error(self, "Retrain with my labels", message, details)
+            return
+        if job_id == self._load_job:
+            self._load_job = None
+            self.state.message(f"Could not load the project's last model: {message}", 8000)
+            self._start_scoring()
+            return
+        if job_id in self._save_jobs:
+            self._save_jobs.pop(job_id)
+            self.state.message(f"Could not save the retrained model: {message}", 8000)
+
+    @Slot(int, str)
+    def _on_cancelled(self, job_id: int, name: str) -> None:
+        if job_id in self._score_jobs:
+            self._score_jobs.pop(job_id)
+        elif job_id == self._train_job:
+            self._train_job = None
+            self.retrain_button.setText("Retrain with my labels")
+            self.status_label.setText("Retraining cancelled")
+        elif job_id == self._explain_job:
+            self._explain_job = None
+        elif job_id == self._review_job:
+            self._review_job = None
+            self.review_button.setEnabled(True)
+        elif job_id == self._load_job:
+            self._load_job = None
+        if not self._score_jobs and self._train_job is None:
+            self._show_job_progress(False)
+
+    def _show_job_progress(self, busy: bool) -> None:
+        self.job_progress.setVisible(busy)
+        if busy and not self.status_label.text():
+            self.status_label.setText("Scoring the queue…")
+        if not busy and self._train_job is None:
+            scored = self.queue.scored if self.queue is not None else 0
+            self.status_label.setText(f"{scored:,} rows scored" if scored else "")
+
+    # -- export ------------------------------------------------------------------------------
+    def choose_export(self) -> None:
+        if self.store is None:
+            return
+        start = str(self.state.settings.value("export_dir", str(Path.home())))
+        suggested = str(Path(start) / (Path(self.project_path).stem + "-labels.csv"))
+        path, chosen = QFileDialog.getSaveFileName(self, "Export labels", suggested, EXPORT_FILTER)
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ".xlsx" if "xlsx" in chosen else ".jsonl" if "jsonl" in chosen else ".csv"
+        self.state.settings.setValue("export_dir", str(Path(path).parent))
+        self.export_to(path)
+
+    def export_to(self, path: str) -> dict | None:
+        from desktop_app.core.errors import UserError
+
+        if self.store is None:
+            return None
+        try:
+            report = self.store.export(
+                path,
+                labelled_only=self.labelled_only_check.isChecked(),
+                protect_formulas=self.protect_check.isChecked(),
+            )
+        except UserError as exc:
+            show_error(self, "Export labels", str(exc))
+            return None
+        extra = (
+            f" ({report['neutralised_cells']:,} cells protected against formulas)"
+            if report.get("neutralised_cells")
+            else ""
+        )
+        self.state.message(f"Exported {report['rows']:,} rows to {path}{extra}", 8000)
+        return report
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self.pages.currentIndex() == 1:
+            self.card.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+_KEYS = {
+    Qt.Key.Key_Return,
+    Qt.Key.Key_Enter,
+    Qt.Key.Key_S,
+    Qt.Key.Key_Backspace,
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_N,
+}
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,199 @@
+"""The Label tab's card: the text, large; the model's suggestion; one button per label.
+
+The card takes the keyboard focus but handles no key itself: key presses go on to the
+Label tab, which owns the shortcuts. Its buttons never take the focus, so a click does
+not steal the keys from the card.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+MAX_KEYS = 9
+CONFIDENT = 0.8
+
+
+class LabelCard(QFrame):
+    """Shows one row to label."""
+
+    label_clicked = Signal(int)  # index into the labels
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("labelCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setStyleSheet(
+            "#labelCard { background: palette(base); border-radius: 6px; }"
+            "#labelCard:focus { border: 2px solid palette(highlight); }"
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(12)
+
+        self.info_label = QLabel()
+        self.info_label.setObjectName("cardInfo")
+        self.info_label.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(self.info_label)
+
+        self.text_label = QLabel()
+        self.text_label.setObjectName("cardText")
+        self.text_label.setWordWrap(True)
+        self.text_label.setTextFormat(Qt.TextFormat.RichText)
+        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.text_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        font = QFont(self.text_label.font())
+        font.setPointSizeF(max(15.0, font.pointSizeF() * 1.6))
+        self.text_label.setFont(font)
+        self.text_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setStyleSheet("QScrollArea { background: transparent; }")
+        scroll.viewport().setAutoFillBackground(False)
+        self.text_label.setAutoFillBackground(False)
+        self.text_label.setStyleSheet("background: transparent;")
+        scroll.setWidget(self.text_label)
+        layout.addWidget(scroll, 1)
+
+        self.suggestion_label = QLabel()
+        self.suggestion_label.setObjectName("cardSuggestion")
+        self.suggestion_label.setTextFormat(Qt.TextFormat.RichText)
+        font = QFont(self.suggestion_label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.suggestion_label.setFont(font)
+        layout.addWidget(self.suggestion_label)
+
+        self.buttons_row = QHBoxLayout()
+        self.buttons_row.setSpacing(8)
+        layout.addLayout(self.buttons_row)
+        self.buttons: list[QPushButton] = []
+
+        self.note_label = QLabel()
+        self.note_label.setObjectName("cardNote")
+        self.note_label.setWordWrap(True)
+        self.note_label.setStyleSheet("color: palette(placeholder-text); font-style: italic;")
+        self.note_label.hide()
+        layout.addWidget(self.note_label)
+
+        self.hint_label = QLabel(
+            "1–9 choose · Enter accept suggestion · S skip · ←/→ move · "
+            "Backspace or Ctrl+Z undo · N note"
+        )
+        self.hint_label.setObjectName("cardHints")
+        self.hint_label.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(self.hint_label)
+        self._labels: list[str] = []
+        self._current: str | None = None
+
+    # -- labels ---------------------------------------------------------------------
+    def set_labels(self, labels: list[str]) -> None:
+        if labels == self._labels:
+            return
+        self._labels = list(labels)
+        for button in self.buttons:
+            self.buttons_row.removeWidget(button)
+            button.deleteLater()
+        self.buttons = []
+        for index, name in enumerate(labels[:MAX_KEYS]):
+            button = QPushButton(f"{index + 1}  {name}")
+            button.setObjectName(f"labelButton{index + 1}")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setCheckable(True)
+            button.setMinimumHeight(36)
+            button.setToolTip(f"Label as {name} (key {index + 1})")
+            button.setProperty("labelIndex", index)
+            button.clicked.connect(self._on_button)
+            self.buttons_row.addWidget(button)
+            self.buttons.append(button)
+        self.buttons_row.addStretch(1)
+        self._check_current()
+
+    @Slot()
+    def _on_button(self) -> None:
+        button = self.sender()
+        if isinstance(button, QPushButton):
+            self._check_current()  # the tab decides; the check shows the stored label
+            self.label_clicked.emit(int(button.property("labelIndex")))
+
+    def _check_current(self) -> None:
+        for index, button in enumerate(self.buttons):
+            button.setChecked(index < len(self._labels) and self._labels[index] == self._current)
+
+    # -- content --------------------------------------------------------------------
+    def show_text(self, text: str, info: str, current: str | None, note: str | None) -> None:
+        self.text_label.setText(_plain_html(text))
+        self.info_label.setText(info)
+        self._current = current
+        self._check_current()
+        if note:
+            self.note_label.setText(f"Note: {note}")
+            self.note_label.show()
+        else:
+            self.note_label.hide()
+        for button in self.buttons:
+            button.setEnabled(True)
+
+    def show_highlight(self, body_html: str) -> None:
+        """The text with LIME colours (HTML from ``highlight_html``)."""
+        self.text_label.setText(body_html)
+
+    def set_suggestion(
+        self,
+        label: str | None,
+        confidence: float | None,
+        hidden: bool = False,
+        note: str = "",
+    ) -> None:
+        if hidden:
+            self.suggestion_label.setText(
+                "<span style='color:gray'>Suggestion hidden until you answer</span>"
+            )
+        elif label is None:
+            self.suggestion_label.setText(f"<span style='color:gray'>{html.escape(note)}</span>")
+        else:
+            strength = "" if (confidence or 0) >= CONFIDENT else " (unsure)"
+            self.suggestion_label.setText(
+                f"Suggestion: <b>{html.escape(label)}</b> · {100 * (confidence or 0):.0f}%"
+                f"{strength} <span style='color:gray'>— Enter accepts</span>"
+            )
+
+    def show_message(self, title: str, message: str) -> None:
+        """No row to show (all labelled, or nothing loaded)."""
+        self.text_label.setText(
+            f"<p style='font-weight:600'>{html.escape(title)}</p>"
+            f"<p style='font-size:small'>{html.escape(message)}</p>"
+        )
+        self.info_label.setText("")
+        self.suggestion_label.setText("")
+        self.note_label.hide()
+        self._current = None
+        self._check_current()
+        for button in self.buttons:
+            button.setEnabled(False)
+
+    def text(self) -> str:
+        """The text on the card as the user reads it (markup removed)."""
+        from PySide6.QtGui import QTextDocument
+
+        doc = QTextDocument()
+        doc.setHtml(self.text_label.text())
+        return doc.toPlainText()
+
+
+def _plain_html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")

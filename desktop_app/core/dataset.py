@@ -266,15 +266,17 @@ def guess_label_column(raw: Any, text_column: str) -> str | None:
         if str(name).casefold() in LABEL_NAMES:
             return str(name)
     rows = len(raw)
-    for name in others:
+    best: tuple[int, int, str] | None = None
+    for position, name in enumerate(others):
         col = raw[name]
         distinct = col.nunique(dropna=True)
         if distinct < 2 or distinct > 20 or distinct > max(2, rows // 2):
             continue
         sample = _sample_strings(col, 200)
         if sample and sum(map(len, sample)) / len(sample) <= 30:
-            return str(name)
-    return None
+            key = (distinct, position, str(name))  # fewest distinct values, then leftmost
+            best = key if best is None or key < best else best
+    return best[2] if best is not None else None
 
 
 def _label_key(value: Any) -> str:

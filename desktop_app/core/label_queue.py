@@ -142,6 +142,17 @@ class LabelQueue:
         self._seen.discard(row_id)
         self.current = row_id
 
+    def restart(self) -> int | None:
+        """Start the order from its first row (after the user changed the order)."""
+        if self.current is not None:
+            self._back.append(self.current)
+        self.current = None
+        self._seen.clear()
+        self._ahead.clear()
+        self._cursor = 0
+        self.current = self._scan()
+        return self.current
+
     def start(self) -> int | None:
         """The first row, if none is shown yet."""
         if self.current is None:

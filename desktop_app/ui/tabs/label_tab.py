@@ -97,6 +97,8 @@ class LabelTab(QWidget):
         self._session_start = time.time()
         self._session_labels = 0
         self._rate = 0.0
+        self._count_names: list[str] = []
+        self._count_labels: dict[str, QLabel] = {}
         self._offer_dataset: Any = None
         self._setting_dataset = False
         self._model_labels: list[str] = list(state.model_info.get("labels") or [])
@@ -845,18 +847,25 @@ class LabelTab(QWidget):
         self.progress_label.setText(f"<b>{labelled:,}</b> of {total:,} rows labelled")
         self.progress_bar.setMaximum(max(1, total))
         self.progress_bar.setValue(labelled)
-        while self.counts_grid.count():
-            item = self.counts_grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        for row, name in enumerate(self.store.labels):
-            key = f"{row + 1}" if row < MAX_KEYS else ""
-            name_label = QLabel(f"<b>{key}</b>  {html.escape(name)}")
-            count = QLabel(f"{self._class_counts.get(name, 0):,}")
-            count.setObjectName(f"count_{name}")
-            count.setAlignment(Qt.AlignmentFlag.AlignRight)
-            self.counts_grid.addWidget(name_label, row, 0)
-            self.counts_grid.addWidget(count, row, 1)
+        names = list(self.store.labels)
+        if names != self._count_names:
+            while self.counts_grid.count():
+                item = self.counts_grid.takeAt(0)
+                if item.widget() is not None:
+                    item.widget().deleteLater()
+            self._count_labels = {}
+            for row, name in enumerate(names):
+                key = f"{row + 1}" if row < MAX_KEYS else ""
+                name_label = QLabel(f"<b>{key}</b>  {html.escape(name)}")
+                count = QLabel()
+                count.setObjectName(f"count_{name}")
+                count.setAlignment(Qt.AlignmentFlag.AlignRight)
+                self.counts_grid.addWidget(name_label, row, 0)
+                self.counts_grid.addWidget(count, row, 1)
+                self._count_labels[name] = count
+            self._count_names = names
+        for name, count in self._count_labels.items():
+            count.setText(f"{self._class_counts.get(name, 0):,}")
         self._show_rate()
 
     def class_counts(self) -> dict[str, int]:
@@ -881,11 +890,7 @@ class LabelTab(QWidget):
         if self.queue is None:
             return
         self.queue.set_order(self.order_combo.currentData(), self.review_all_check.isChecked())
-        if self.queue.current is not None and not self.review_all_check.isChecked():
-            if self._labels.get(self.queue.current) is not None:
-                self.queue.advance()
-        if self.queue.current is None:
-            self.queue.start()
+        self.queue.restart()
         self._save_view_state()
         self._show_current()
         self.queue_reordered.emit("order")

@@ -1,0 +1,239 @@
+"""The Label tab, driven like an analyst: keys only, counts, undo, reopen, retrain, export.
+
+Projects are made here from a few dozen generated sentences; the model is VADER until the
+Retrain test trains a tiny one-epoch BiLSTM, so every test stays within seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+
+import pytest
+from PySide6.QtCore import Qt
+
+POSITIVE = ["great", "wonderful", "delightful", "superb", "moving", "charming", "brilliant"]
+NEGATIVE = ["awful", "boring", "dreadful", "tedious", "clumsy", "dull", "terrible"]
+NEUTRAL = ["on tuesday", "at noon", "in the hall", "by bus", "with a map", "in april"]
+FILLER = ["the film", "this movie", "the plot", "the cast", "the ending", "the script"]
+LABELS = ("negative", "neutral", "positive")
+
+
+def _rows(n: int, labelled: int, seed: int = 0) -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        label = LABELS[i % 3]
+        if label == "positive":
+            text = f"{rng.choice(FILLER)} is {rng.choice(POSITIVE)} and {rng.choice(POSITIVE)}"
+        elif label == "negative":
+            text = f"{rng.choice(FILLER)} is {rng.choice(NEGATIVE)} and {rng.choice(NEGATIVE)}"
+        else:
+            text = f"{rng.choice(FILLER)} is shown {rng.choice(NEUTRAL)}"
+        rows.append({"text": f"{text} #{i}", "label": label if i < labelled else None})
+    return rows
+
+
+@pytest.fixture
+def project_path(tmp_path):
+    from desktop_app.core.project import ProjectStore
+
+    path = tmp_path / "reviews.sstudio"
+    ProjectStore.create(path, _rows(60, 9), labels=list(LABELS)).close()
+    return path
+
+
+def _open(qtbot, window, path):
+    window.settings.setValue("label/annotator", "tester")
+    tab = window.tab_widgets["labelTab"]
+    with qtbot.waitSignal(tab.queue_reordered, timeout=60000):
+        window.open_path(str(path))
+    assert window.tabs.currentWidget() is tab
+    return tab
+
+
+def _count_text(tab, name: str) -> str:
+    return tab.findChild(type(tab.progress_label), f"count_{name}").text()
+
+
+def test_label_20_items_with_keys_counts_undo_reopen(qtbot, main_window, project_path):
+    from desktop_app.core.project import ProjectStore
+
+    tab = _open(qtbot, main_window, project_path)
+    assert main_window.windowTitle().startswith("reviews.sstudio")
+    assert "9 of 60 rows labelled" in tab.progress_label.text().replace("<b>", "").replace(
+        "</b>", ""
+    )
+    done: dict[int, str] = {}
+    seen_texts = []
+    for i in range(20):
+        row = tab.current_row()
+        assert row is not None and row not in done
+        seen_texts.append(tab.card_text())
+        key = i % 3
+        qtbot.keyClick(tab.card, Qt.Key(Qt.Key.Key_1 + key))
+        done[row] = LABELS[key]
+        assert tab.current_row() != row  # the next item is on the card at once
+    assert len(set(seen_texts)) == 20
+    counts = {name: int(_count_text(tab, name)) for name in LABELS}
+    assert counts == {"negative": 3 + 7, "neutral": 3 + 7, "positive": 3 + 6}
+    assert "29 of 60" in tab.progress_label.text().replace("<b>", "").replace("</b>", "")
+    assert "This session: 20 labels" in tab.rate_label.text()
+
+    # Undo (Backspace, then Ctrl+Z) brings back the last two rows, unlabelled.
+    last_two = list(done)[-2:]
+    qtbot.keyClick(tab.card, Qt.Key.Key_Backspace)
+    assert tab.current_row() == last_two[1]
+    assert tab.store.row(last_two[1]).label is None
+    assert "unlabelled" in tab.card.info_label.text()
+    qtbot.keyClick(tab.card, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert tab.current_row() == last_two[0]
+    assert int(_count_text(tab, LABELS[18 % 3])) == counts[LABELS[18 % 3]] - 1
+    assert int(_count_text(tab, LABELS[19 % 3])) == counts[LABELS[19 % 3]] - 1
+    # Label it again, then the other undone row comes back next.
+    qtbot.keyClick(tab.card, Qt.Key.Key_3)
+    assert tab.current_row() == last_two[1]
+    qtbot.keyClick(tab.card, Qt.Key.Key_2)
+    done[last_two[0]], done[last_two[1]] = "positive", "neutral"
+
+    # ← shows the previous row with its label; → moves on again.
+    current = tab.current_row()
+    qtbot.keyClick(tab.card, Qt.Key.Key_Left)
+    assert tab.current_row() == last_two[1]
+    assert "labelled" in tab.card.info_label.text() and "neutral" in tab.card.info_label.text()
+    qtbot.keyClick(tab.card, Qt.Key.Key_Right)
+    assert tab.current_row() == current
+    # S skips without labelling.
+    qtbot.keyClick(tab.card, Qt.Key.Key_S)
+    assert tab.store.row(current).label is None and tab.current_row() != current
+
+    # Close the project (as closing the app does), reopen: every label is there.
+    main_window.project_menu.close_project()
+    assert main_window.windowTitle() == "Sentiment Studio"
+    with ProjectStore.open(project_path) as store:
+        for row, label in done.items():
+            assert store.row(row).label == label
+            assert store.history(row)[-1].annotator == "tester"
+        assert store.counts()["labelled"] == 29
+    tab = _open(qtbot, main_window, project_path)
+    assert "29 of 60" in tab.progress_label.text().replace("<b>", "").replace("</b>", "")
+    assert main_window.state.dataset is not None
+    assert int((main_window.state.dataset.frame["label"].notna()).sum()) == 29
+
+
+def test_enter_accepts_suggestion_and_hidden_mode(qtbot, main_window, project_path):
+    tab = _open(qtbot, main_window, project_path)
+    qtbot.waitUntil(lambda: "Suggestion:" in tab.card.suggestion_label.text(), timeout=30000)
+    row = tab.current_row()
+    suggested = tab.card.suggestion_label.text().split("<b>")[1].split("</b>")[0]
+    qtbot.keyClick(tab.card, Qt.Key.Key_Return)
+    assert tab.store.row(row).label == suggested
+
+    tab.hide_check.setChecked(True)
+    assert "hidden" in tab.card.suggestion_label.text()
+    row = tab.current_row()
+    qtbot.keyClick(tab.card, Qt.Key.Key_Return)  # hidden: Enter does not label blind
+    assert tab.current_row() == row and tab.store.row(row).label is None
+    qtbot.keyClick(tab.card, Qt.Key.Key_1)
+    qtbot.keyClick(tab.card, Qt.Key.Key_Left)  # answered: the suggestion shows now
+    assert "Suggestion:" in tab.card.suggestion_label.text()
+
+
+def test_orders_file_and_random(qtbot, main_window, project_path):
+    tab = _open(qtbot, main_window, project_path)
+    tab.order_combo.setCurrentIndex(tab.order_combo.findData("file"))
+    shown = []
+    for _ in range(3):
+        shown.append(tab.current_row())
+        qtbot.keyClick(tab.card, Qt.Key.Key_S)
+    assert shown == sorted(shown)
+    tab.order_combo.setCurrentIndex(tab.order_combo.findData("random"))
+    first = []
+    for _ in range(5):
+        first.append(tab.current_row())
+        qtbot.keyClick(tab.card, Qt.Key.Key_S)
+    assert first != sorted(first)
+    tab.review_all_check.setChecked(True)  # labelled rows come too
+    tab.order_combo.setCurrentIndex(tab.order_combo.findData("file"))
+    assert tab.current_row() == 1 and tab.store.row(1).label is not None
+
+
+def test_agreement_review_duplicates_and_export(qtbot, main_window, project_path, tmp_path):
+    tab = _open(qtbot, main_window, project_path)
+    store = tab.store
+    for row, (a, b) in zip(
+        range(10, 22), [("negative", "negative"), ("positive", "neutral")] * 6, strict=True
+    ):
+        store.label(row, a, "ann")
+        store.label(row, b, "bob")
+    tab.side.setCurrentIndex(2)
+    assert "Cohen's kappa" in tab.kappa_label.text()
+    assert tab.disagreement_list.count() == 6
+    # A conflicting duplicate shows in the review list.
+    store.add_rows([{"text": store.row(1).text, "label": "positive"}])
+    tab.side.setCurrentIndex(1)
+    tab._show_duplicates([])
+    assert any(
+        "conflicting" in tab.review_list.item(i).text() for i in range(tab.review_list.count())
+    )
+
+    tab.labelled_only_check.setChecked(True)
+    out = tmp_path / "labels.csv"
+    report = tab.export_to(str(out))
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert report["rows"] == len(rows) == store.counts()["labelled"]
+    assert {r["annotator"] for r in rows} >= {"bob"}
+
+
+def test_retrain_starts_a_job_and_queue_reorders(qtbot, main_window, tmp_path):
+    from desktop_app.core.project import ProjectStore
+
+    path = tmp_path / "retrain.sstudio"
+    ProjectStore.create(path, _rows(90, 60, seed=1), labels=list(LABELS)).close()
+    settings = main_window.settings
+    settings.setValue(
+        "training/config",
+        json.dumps({"model": "bilstm", "epochs": 1, "batch_size": 16, "embedding_dim": 16,
+                    "hidden_size": 16, "patience": 0, "threads": 1, "device": "cpu"}),
+    )  # fmt: skip
+    tab = _open(qtbot, main_window, path)
+    service = main_window.service
+    before = [tab.current_row(), *tab.queue.upcoming(10)]
+    with qtbot.waitSignal(
+        service.started, timeout=10000, check_params_cb=lambda j, n: n == "train"
+    ):
+        qtbot.mouseClick(tab.retrain_button, Qt.MouseButton.LeftButton)
+    assert tab.retrain_button.text() == "Cancel retraining"
+    # Labelling goes on while the worker trains.
+    row = tab.current_row()
+    qtbot.keyClick(tab.card, Qt.Key.Key_2)
+    assert tab.store.row(row).label == "neutral"
+    with qtbot.waitSignal(
+        tab.queue_reordered, timeout=120000, check_params_cb=lambda why: why == "scores"
+    ):
+        pass
+    qtbot.waitUntil(lambda: main_window.state.model_info.get("kind") == "bilstm", timeout=10000)
+    assert tab.retrain_button.text() == "Retrain with my labels"
+    after = [tab.current_row(), *tab.queue.upcoming(10)]
+    assert after[1:] != before[2:12]
+
+    # The queue now follows the new model's margins: check them with a predict job.
+    upcoming = tab.queue.upcoming(8)
+    texts = [tab.store.row(i).text for i in upcoming]
+    with qtbot.waitSignal(
+        service.result, timeout=30000, check_params_cb=lambda j, n, p: n == "predict"
+    ) as blocker:
+        service.submit("predict", {"texts": texts})
+    margins = []
+    for probs in blocker.args[2]["probabilities"]:
+        top = sorted(probs, reverse=True)
+        margins.append(top[0] - top[1])
+    assert margins == pytest.approx(sorted(margins), abs=1e-4)
+
+    # The run is recorded and its model saved beside the project, for the next opening.
+    qtbot.waitUntil(lambda: tab.store.last_model_folder() is not None, timeout=30000)
+    runs = tab.store.training_runs()
+    assert len(runs) == 1 and runs[0]["kind"] == "bilstm" and runs[0]["config"]["epochs"] == 1
+    assert "retrain.models" in tab.store.last_model_folder()

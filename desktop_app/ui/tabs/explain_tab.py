@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,13 +41,17 @@ from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.widgets.highlighted_text import HighlightedTextView, legend_html
 from desktop_app.ui.widgets.probability_bars import ProbabilityBars
 from desktop_app.ui.widgets.submit_text_edit import SubmitTextEdit
-from desktop_app.ui.widgets.word_chart import WordWeightChart, preload
+from desktop_app.ui.widgets.word_chart import WordWeightChart
 
 SAMPLE_PRESETS = (500, 1000, 2000, 5000)
 DEFAULT_SAMPLES = 1000
 DEFAULT_FEATURES = 10
 DEFAULT_RUNS = 3
 PREDICTED = "Predicted class"
+# LIME pulls in scikit-learn and SciPy: their first import holds the GIL for up to half a
+# second (extension modules loading), which would freeze the window during the first
+# explanation. It is done on a background thread this long after start instead.
+WARM_UP_DELAY_MS = 2000
 STABILITY_HEADERS = ("Word", "Mean weight", "SD", "Sign agreement", "Stable")
 
 
@@ -73,13 +77,13 @@ class ExplainTab(QWidget):
         self.result: dict[str, Any] | None = None
         self._job: int | None = None
         self._job_started = 0.0
-        self._chart_pending = False
         self._tasks = TaskRunner("explainTabTasks", self)
-        self._preload_task: int | None = None
         self._export_task: int | None = None
+        self._shut_down = False
         self._build()
         self._connect()
         self._on_model_changed(state.model_info)
+        QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_up)
 
     # -- construction ---------------------------------------------------------------
     def _build(self) -> None:
@@ -328,6 +332,8 @@ class ExplainTab(QWidget):
     def shutdown(self) -> None:
         if self._job is not None:
             self.service.cancel(self._job)
+        self._shut_down = True
+        self.chart.shutdown()
         self._tasks.shutdown()
 
     # -- model ----------------------------------------------------------------------
@@ -438,16 +444,7 @@ class ExplainTab(QWidget):
         )
         for button in (self.export_html_button, self.export_csv_button):
             button.setEnabled(True)
-        if "matplotlib.backends.backend_qtagg" in sys.modules:
-            self._draw_chart()
-        else:
-            self._chart_pending = True  # drawn when the background import finishes
-            self._start_preload()
-
-    def _draw_chart(self) -> None:
-        self._chart_pending = False
-        if self.result is not None:
-            self.chart.show_words(self.result.get("words", []), str(self.result.get("label", "")))
+        self.chart.show_words(result.get("words", []), label)  # drawn off the GUI thread
 
     def _fill_stability(self, words: list[dict[str, Any]]) -> None:
         table = self.stability_table
@@ -533,9 +530,15 @@ class ExplainTab(QWidget):
         return text
 
     # -- matplotlib preload and export (background tasks) ---------------------------------
+    @Slot()
+    def _warm_up(self) -> None:
+        if not self._shut_down and "lime.lime_text" not in sys.modules:
+            self._tasks.start(_warm_up_task, "import LIME")
+
     def _start_preload(self) -> None:
-        if self._preload_task is None and "matplotlib.backends.backend_qtagg" not in sys.modules:
-            self._preload_task = self._tasks.start(_preload_task, "preload matplotlib")
+        # The chart's first matplotlib import happens while the worker explains.
+        if "matplotlib.backends.backend_agg" not in sys.modules:
+            self.chart.preload()
 
     def _export(self, kind: str, path: str) -> None:
         if self.result is None:
@@ -578,21 +581,17 @@ class ExplainTab(QWidget):
         if task_id == self._export_task:
             self.status_label.setText("The export failed.")
             show_error(self, "Export", message, details)
-        elif task_id == self._preload_task:
-            show_error(self, "Chart", f"The chart cannot be drawn: {message}", details)
 
     @Slot(int)
     def _on_task_finished(self, task_id: int) -> None:
-        if task_id == self._preload_task:
-            self._preload_task = None
-            if self._chart_pending:
-                self._draw_chart()
-        elif task_id == self._export_task:
+        if task_id == self._export_task:
             self._export_task = None
 
 
-def _preload_task(ctx: Any) -> None:
-    preload()
+def _warm_up_task(ctx: Any) -> None:
+    import lime.lime_text  # noqa: F401 - imports scikit-learn and SciPy
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
 
 
 class _ExportTask:

@@ -1,29 +1,101 @@
 """Horizontal bar chart of the top words' mean LIME weights, with the sd over runs as error bars.
 
-matplotlib is imported only when the first chart is drawn (call :func:`preload` on a
-background thread beforehand so that import never stalls the GUI thread).
+The chart is drawn with matplotlib's Agg backend on a background :class:`TaskRunner` thread
+(a ``Figure`` used by one thread at a time is safe) and shown as a pixmap: the GUI thread
+only wraps the finished pixels in a ``QImage``, so drawing (and matplotlib's first import,
+half a second) never stalls the window. A resize redraws it at the new size, debounced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop_app.core.jobs import JobContext
+from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.widgets.highlighted_text import AGAINST_RGB, TOWARDS_RGB
 
 TOP_WORDS = 10
+RESIZE_DELAY_MS = 150
+
+RGB = tuple[float, float, float]
+
+
+@dataclass
+class ChartImage:
+    """Pixels of a rendered chart (RGBA, row-major) and what it shows."""
+
+    pixels: bytes
+    width: int
+    height: int
+    bars: int
 
 
 def preload() -> None:
-    """Import matplotlib's Qt backend (half a second or more): run it off the GUI thread."""
-    import matplotlib.backends.backend_qtagg  # noqa: F401
+    """Import matplotlib's Agg backend (half a second or more): run it off the GUI thread."""
+    import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
 
 
-def _rgb(colour: tuple[int, int, int]) -> tuple[float, float, float]:
+def _rgb(colour: Sequence[int]) -> RGB:
     return (colour[0] / 255, colour[1] / 255, colour[2] / 255)
+
+
+def render_chart(
+    words: Sequence[dict[str, Any]],
+    label: str,
+    size: tuple[int, int],
+    dpi: float,
+    foreground: RGB,
+    background: RGB,
+    ctx: JobContext | None = None,
+    top: int = TOP_WORDS,
+) -> ChartImage:
+    """Draw the chart into pixels (any thread; no Qt)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    width, height = max(size[0], 50), max(size[1], 50)
+    figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
+    figure.set_facecolor(background)
+    canvas = FigureCanvasAgg(figure)
+    ax = figure.add_subplot()
+    ax.set_facecolor(background)
+    shown = list(words[:top])[::-1]  # strongest at the top
+    fg = foreground
+    if shown:
+        names = [str(w["word"]) + (" (unstable)" if w.get("unstable") else "") for w in shown]
+        means = [float(w["mean_weight"]) for w in shown]
+        sds = [float(w.get("sd", 0.0)) for w in shown]
+        colours = [_rgb(TOWARDS_RGB) if m > 0 else _rgb(AGAINST_RGB) for m in means]
+        bars = ax.barh(
+            range(len(shown)), means, xerr=sds, color=colours, ecolor=fg, capsize=2, height=0.7
+        )
+        for bar, word in zip(bars, shown, strict=True):
+            if word.get("unstable"):
+                bar.set_hatch("///")
+                bar.set_edgecolor(fg)
+        ax.set_yticks(range(len(shown)), names, fontsize=9)
+        ax.axvline(0.0, color=fg, linewidth=0.8)
+    else:
+        ax.text(0.5, 0.5, "No word has a weight", ha="center", va="center", color=fg)
+        ax.set_yticks([])
+    ax.set_xlabel(f"weight towards '{label}' (mean ± sd over runs)", fontsize=9, color=fg)
+    ax.set_title(f"Top words for '{label}'", fontsize=10, color=fg)
+    ax.tick_params(colors=fg, labelsize=8)
+    for spine in ax.spines.values():
+        spine.set_color(fg)
+    if ctx is not None:
+        ctx.check_cancelled()
+    canvas.draw()
+    pixels = bytes(canvas.buffer_rgba())
+    w, h = canvas.get_width_height(physical=True)
+    return ChartImage(pixels, w, h, len(shown))
 
 
 class WordWeightChart(QWidget):
@@ -31,64 +103,119 @@ class WordWeightChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.image = QLabel()
+        self.image.setObjectName("wordChartImage")
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        layout.addWidget(self.image)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 180)
-        self.figure: Any = None
-        self.canvas: Any = None
-        self.axes: Any = None
-        self.bars: Any = None
+        self._words: list[dict[str, Any]] = []
+        self._label = ""
+        self._bars = 0
+        self._rendered_size = QSize()
+        self._runner = TaskRunner("wordChartRenderer", self)
+        self._runner.result.connect(self._on_rendered)
+        self._runner.failed.connect(self._on_failed)
+        self._task: int | None = None
+        self._resize_timer = QTimer(self)
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.setInterval(RESIZE_DELAY_MS)
+        self._resize_timer.timeout.connect(self._render)
 
-    def _ensure_canvas(self) -> None:
-        if self.canvas is not None:
-            return
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-        from matplotlib.figure import Figure
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(420, 320)
 
-        self.figure = Figure(figsize=(4, 3), layout="constrained")
-        window = self.palette().window().color()
-        self.figure.set_facecolor((window.redF(), window.greenF(), window.blueF()))
-        text = self.palette().windowText().color()
-        self._fg = (text.redF(), text.greenF(), text.blueF())
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setObjectName("wordChartCanvas")
-        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self._layout.addWidget(self.canvas)
-        self.axes = self.figure.add_subplot()
+    def show_words(self, words: Sequence[dict[str, Any]], label: str) -> None:
+        """Draw the chart for these words (in the background; shown when ready)."""
+        self._words = [dict(w) for w in words[:TOP_WORDS]]
+        self._label = str(label)
+        self._render()
 
     def clear(self) -> None:
-        if self.axes is not None:
-            self.axes.clear()
-            self.bars = None
-            self.canvas.draw_idle()
-
-    def show_words(self, words: Sequence[dict[str, Any]], label: str, top: int = TOP_WORDS) -> None:
-        self._ensure_canvas()
-        ax = self.axes
-        ax.clear()
-        shown = list(words[:top])[::-1]  # strongest at the top
-        names = [str(w["word"]) + (" (unstable)" if w.get("unstable") else "") for w in shown]
-        means = [float(w["mean_weight"]) for w in shown]
-        sds = [float(w.get("sd", 0.0)) for w in shown]
-        colours = [_rgb(TOWARDS_RGB) if m > 0 else _rgb(AGAINST_RGB) for m in means]
-        fg = self._fg
-        self.bars = ax.barh(
-            range(len(shown)), means, xerr=sds, color=colours, ecolor=fg, capsize=2, height=0.7
-        )
-        for bar, word in zip(self.bars, shown, strict=True):
-            if word.get("unstable"):
-                bar.set_hatch("//")
-                bar.set_edgecolor(fg)
-        ax.set_yticks(range(len(shown)), names, fontsize=9)
-        ax.axvline(0.0, color=fg, linewidth=0.8)
-        ax.set_xlabel(f"weight towards '{label}' (mean ± sd over runs)", fontsize=9, color=fg)
-        ax.tick_params(colors=fg, labelsize=8)
-        for spine in ax.spines.values():
-            spine.set_color(fg)
-        ax.set_facecolor("none")
-        self.canvas.draw_idle()
+        self._words, self._label, self._bars = [], "", 0
+        if self._task is not None:
+            self._runner.cancel(self._task)
+            self._task = None
+        self.image.clear()
 
     def bar_count(self) -> int:
-        """How many bars the chart shows (0 before the first explanation)."""
-        return 0 if self.bars is None else len(self.bars)
+        """How many bars the chart on screen shows (0 before the first explanation)."""
+        return self._bars
+
+    def preload(self) -> None:
+        """Import matplotlib on the background thread now (e.g. while the worker explains)."""
+        self._runner.start(_preload_task, "preload matplotlib")
+
+    def shutdown(self) -> None:
+        self._resize_timer.stop()
+        self._runner.shutdown()
+
+    # -- rendering ----------------------------------------------------------------------
+    @Slot()
+    def _render(self) -> None:
+        if not self._label:
+            return
+        if self._task is not None:
+            self._runner.cancel(self._task)
+        ratio = self.devicePixelRatioF()
+        size = self.size()
+        self._rendered_size = size
+        window = self.palette().window().color()
+        text = self.palette().windowText().color()
+        self._task = self._runner.start(
+            _RenderTask(
+                self._words,
+                self._label,
+                (round(size.width() * ratio), round(size.height() * ratio)),
+                96.0 * ratio,
+                (text.redF(), text.greenF(), text.blueF()),
+                (window.redF(), window.greenF(), window.blueF()),
+            ),
+            "draw chart",
+        )
+
+    @Slot(int, object)
+    def _on_rendered(self, task_id: int, payload: object) -> None:
+        if task_id != self._task or not isinstance(payload, ChartImage):
+            return
+        self._task = None
+        image = QImage(
+            payload.pixels, payload.width, payload.height, QImage.Format.Format_RGBA8888
+        ).copy()  # copy: the QImage must not outlive the bytes it points into
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(self.devicePixelRatioF())
+        self.image.setPixmap(pixmap)
+        self._bars = payload.bars
+        self.image.setToolTip(
+            "\n".join(
+                f"{w['word']}: {float(w['mean_weight']):+.4f} ± {float(w.get('sd', 0.0)):.4f}"
+                + (" (unstable)" if w.get("unstable") else "")
+                for w in self._words
+            )
+        )
+
+    @Slot(int, str, str)
+    def _on_failed(self, task_id: int, message: str, details: str) -> None:
+        if task_id == self._task:
+            self._task = None
+            self.image.setText(f"The chart could not be drawn: {message}")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if self._label and event.size() != self._rendered_size:
+            self._resize_timer.start()
+
+
+def _preload_task(ctx: JobContext) -> None:
+    preload()
+
+
+class _RenderTask:
+    def __init__(self, *args: Any) -> None:
+        self.args = args
+
+    def __call__(self, ctx: JobContext) -> ChartImage:
+        return render_chart(*self.args, ctx=ctx)

@@ -1,0 +1,273 @@
+"""Predict and Explain tabs, driven like a user: type, Ctrl+Enter, click, wait, read the view."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+from PySide6.QtCore import Qt
+
+REVIEW = "A wonderful, moving film with great acting, although the ending is terrible."
+LONG_WAIT = 60000
+
+
+def _tab(window, name):
+    return window.tab_widgets[name]
+
+
+def _predict(qtbot, window, text):
+    tab = _tab(window, "predictTab")
+    window.tabs.setCurrentWidget(tab)
+    tab.text_edit.setFocus()
+    qtbot.keyClicks(tab.text_edit, text)
+    with qtbot.waitSignal(
+        window.service.result,
+        timeout=LONG_WAIT,
+        check_params_cb=lambda j, name, p: name == "predict",
+    ):
+        qtbot.keyClick(tab.text_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    return tab
+
+
+def _wait_written(qtbot, tab):
+    qtbot.waitUntil(lambda: tab.batch_status.text().startswith("Wrote "), timeout=LONG_WAIT)
+    qtbot.waitUntil(tab.export_button.isEnabled, timeout=LONG_WAIT)
+
+
+def test_predict_shows_label_bars_and_history(qtbot, main_window):
+    tab = _predict(qtbot, main_window, "What a great, lovely movie!")
+    bars = tab.prob_bars.bars()
+    assert set(bars) == {"negative", "neutral", "positive"}
+    assert abs(sum(bars.values()) - 1.0) < 0.01
+    assert max(bars, key=bars.get) == "positive"
+    assert "positive" in tab.result_label.text()
+    assert "VADER" in tab.model_label.text()
+    assert tab.history.count() == 1
+    assert not tab.truncated_label.isVisibleTo(tab)
+
+    # A second prediction, then clicking the first history entry restores it.
+    tab.text_edit.clear()
+    qtbot.keyClicks(tab.text_edit, "This is an awful, boring waste of time.")
+    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+        qtbot.mouseClick(tab.predict_button, Qt.MouseButton.LeftButton)
+    assert tab.prediction() == "negative"
+    assert tab.history.count() == 2
+    first = tab.history.item(1)
+    rect = tab.history.visualItemRect(first)
+    qtbot.mouseClick(tab.history.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert tab.text_edit.toPlainText() == "What a great, lovely movie!"
+    assert tab.prediction() == "positive"
+
+
+def test_explain_this_highlights_words_and_draws_chart(qtbot, main_window, tmp_path):
+    tab = _predict(qtbot, main_window, REVIEW)
+    explain = _tab(main_window, "explainTab")
+    service = main_window.service
+    with qtbot.assertNotEmitted(service.failed):
+        with qtbot.waitSignal(
+            service.result, timeout=LONG_WAIT, check_params_cb=lambda j, n, p: n == "explain"
+        ):
+            qtbot.mouseClick(tab.explain_button, Qt.MouseButton.LeftButton)
+    assert main_window.tabs.currentWidget() is explain
+    assert explain.text_edit.toPlainText() == REVIEW
+    result = explain.result
+    assert result["runs"] == 3 and result["num_samples"] == 1000
+
+    # The markup has one coloured span per weighted word, blue for and orange against.
+    markup = explain.view.markup
+    spans = re.findall(r'<span class="lime-word ([^"]*)"[^>]*>(?:<a [^>]*>)([^<]*)</a>', markup)
+    words = {word.lower(): classes for classes, word in spans}
+    assert "great" in words and "towards" in words["great"]
+    assert "terrible" in words and "against" in words["terrible"]
+    assert "background-color:#" in markup
+    assert "great" in [w.lower() for w in explain.view.highlighted_words()]
+    assert "towards" in explain.legend.text() and "against" in explain.legend.text()
+
+    # Chart, stability table, probabilities, deletion check, timings.
+    qtbot.waitUntil(lambda: explain.chart.bar_count() > 0, timeout=20000)
+    assert explain.chart.bar_count() == min(10, len(result["words"]))
+    assert explain.stability_table.rowCount() == len(result["words"])
+    headers = [
+        explain.stability_table.horizontalHeaderItem(c).text()
+        for c in range(explain.stability_table.columnCount())
+    ]
+    assert headers[:4] == ["Word", "Mean weight", "SD", "Sign agreement"]
+    assert set(explain.prob_bars.bars()) == {"negative", "neutral", "positive"}
+    assert "Removing the top" in explain.deletion_label.text()
+    assert " s in all" in explain.timings_label.text()
+
+    # Export HTML and CSV through the core exporters, off the GUI thread.
+    html_path, csv_path = tmp_path / "e.html", tmp_path / "e.csv"
+    explain.export_html(str(html_path))
+    qtbot.waitUntil(
+        lambda: explain.status_label.text() == f"Exported to {html_path}.", timeout=20000
+    )
+    explain.export_csv(str(csv_path))
+    qtbot.waitUntil(
+        lambda: explain.status_label.text() == f"Exported to {csv_path}.", timeout=20000
+    )
+    page = html_path.read_text(encoding="utf-8")
+    assert "great" in page and "lime" in page.lower()
+    assert "mean_weight" in csv_path.read_text(encoding="utf-8")
+
+
+def test_explain_marks_unstable_words(qtbot, main_window):
+    explain = _tab(main_window, "explainTab")
+    main_window.tabs.setCurrentWidget(explain)
+    explain.samples_combo.setCurrentText("500")
+    explain.features_spin.setValue(0)  # all words
+    explain.runs_spin.setValue(3)
+    qtbot.keyClicks(explain.text_edit, "the film was okay I guess, not bad and not good really")
+    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+        qtbot.keyClick(explain.text_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    result = explain.result
+    unstable = [w["word"] for w in result["words"] if w["unstable"]]
+    stable_col = [
+        explain.stability_table.item(r, 4).text() for r in range(explain.stability_table.rowCount())
+    ]
+    assert stable_col.count("unstable") == len(unstable)
+    assert explain.view.markup.count("lime-word") >= len(result["words"])
+    assert explain.view.markup.count(" unstable") >= len(unstable)
+
+
+def test_cancel_stops_a_long_explanation(qtbot, main_window):
+    explain = _tab(main_window, "explainTab")
+    main_window.tabs.setCurrentWidget(explain)
+    explain.samples_combo.setCurrentText("5000")
+    explain.runs_spin.setValue(10)
+    explain.features_spin.setValue(0)
+    text = " ".join(
+        "the plot twists were surprisingly clever yet the pacing felt uneven and slow".split() * 6
+    )
+    explain.text_edit.setPlainText(text)
+    service = main_window.service
+    with qtbot.waitSignal(
+        service.started, timeout=LONG_WAIT, check_params_cb=lambda j, n: n == "explain"
+    ):
+        qtbot.mouseClick(explain.explain_button, Qt.MouseButton.LeftButton)
+    assert explain.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: explain.progress.maximum() > 0, timeout=LONG_WAIT)
+    with qtbot.assertNotEmitted(service.result):
+        with qtbot.waitSignal(service.cancelled, timeout=15000):
+            qtbot.mouseClick(explain.cancel_button, Qt.MouseButton.LeftButton)
+    assert explain.status_label.text() == "Cancelled."
+    assert explain.explain_button.isEnabled()
+    assert explain.result is None
+
+
+def test_batch_predict_fills_table_and_exports(qtbot, main_window, tmp_path):
+    data = tmp_path / "reviews.csv"
+    rows = [
+        ("I love this wonderful phone", "positive"),
+        ("@support this is the worst service ever", "negative"),
+        ("=1+1 terrible awful product", "negative"),
+        ("It arrived on Tuesday.", "neutral"),
+        ("Great value, happy with it", "positive"),
+    ]
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+
+    tab = _tab(main_window, "predictTab")
+    main_window.tabs.setCurrentWidget(tab)
+    tab.load_file(str(data))
+    qtbot.waitUntil(tab.batch_button.isEnabled, timeout=LONG_WAIT)
+    assert tab.text_combo.currentText() == "text"
+    assert tab.label_combo.currentText() == "label"
+    assert tab.batch_button.isEnabled()
+
+    with qtbot.assertNotEmitted(main_window.service.failed):
+        with qtbot.waitSignal(
+            main_window.service.result,
+            timeout=LONG_WAIT,
+            check_params_cb=lambda j, n, p: n == "predict_batch",
+        ):
+            qtbot.mouseClick(tab.batch_button, Qt.MouseButton.LeftButton)
+    model = tab.table.model()
+    assert model.rowCount() == len(rows)
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[:2] == ["Text", "Predicted"]
+    assert {"P(negative)", "P(neutral)", "P(positive)", "True label", "Correct"} <= set(headers)
+    correct_col = headers.index("Correct")
+    marks = [model.data(model.index(r, correct_col)) for r in range(len(rows))]
+    assert all(m in ("✓ correct", "✗ incorrect") for m in marks)
+    accuracy = sum(m == "✓ correct" for m in marks) / len(rows)
+    assert f"Accuracy {accuracy:.1%}" in tab.summary_label.text()
+
+    # CSV with formula protection: the "@" and "=" texts are neutralised.
+    assert tab.protect_check.isChecked() and tab.protect_check.isEnabled()
+    out_csv = tmp_path / "out.csv"
+    tab.export_results(str(out_csv))
+    _wait_written(qtbot, tab)
+    with out_csv.open(encoding="utf-8", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [r["text"] for r in written][1:3] == [
+        "'@support this is the worst service ever",
+        "'=1+1 terrible awful product",
+    ]
+    assert written[0]["text"] == rows[0][0]
+
+    # JSONL: the box is disabled and the texts are written exactly.
+    tab.format_combo.setCurrentIndex(tab.format_combo.findData("jsonl"))
+    assert not tab.protect_check.isEnabled()
+    out_jsonl = tmp_path / "out.jsonl"
+    tab.export_results(str(out_jsonl))
+    _wait_written(qtbot, tab)
+    records = [json.loads(line) for line in out_jsonl.read_text(encoding="utf-8").splitlines()]
+    assert [r["text"] for r in records] == [text for text, _ in rows]
+    assert [r["true_label"] for r in records] == [label for _, label in rows]
+    assert [r["predicted"] for r in records] == [
+        model.data(model.index(r, 1)) for r in range(len(rows))
+    ]
+
+
+def test_batch_without_labels_exports_xlsx(qtbot, main_window, tmp_path):
+    fmt = "xlsx"
+    data = tmp_path / "texts.csv"
+    data.write_text("text\n+44 call me now\nnice day\n", encoding="utf-8")
+    tab = _tab(main_window, "predictTab")
+    tab.load_file(str(data))
+    qtbot.waitUntil(tab.batch_button.isEnabled, timeout=LONG_WAIT)
+    assert tab.label_combo.currentData() == ""
+    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+        tab.predict_file()
+    model = tab.table.model()
+    assert model.rowCount() == 2
+    assert "Correct" not in [
+        model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())
+    ]
+    tab.format_combo.setCurrentIndex(tab.format_combo.findData(fmt))
+    out = tmp_path / f"out.{fmt}"
+    tab.export_results(str(out))
+    _wait_written(qtbot, tab)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).active
+    assert sheet["A2"].value == "'+44 call me now"
+    assert sheet["A3"].value == "nice day"
+
+
+def test_truncated_texts_are_marked(qtbot, main_window):
+    """A model that reads 8 tokens: the single result and the table say which texts were cut."""
+    from desktop_app.ui.widgets.prediction_table import PredictionTableModel
+
+    tab = _tab(main_window, "predictTab")
+    main_window.state.set_model_info(
+        {"name": "Tiny", "kind": "minilm", "labels": ["neg", "pos"], "max_length": 8}
+    )
+    assert "Tiny" in tab.model_label.text() and "8 tokens" in tab.model_label.text()
+    result = {
+        "labels": ["neg", "pos"],
+        "probabilities": [[0.2, 0.8], [0.6, 0.4]],
+        "predicted": ["pos", "neg"],
+        "truncated": [True, False],
+    }
+    tab.show_prediction("a long text", result)
+    assert tab.truncated_label.isVisibleTo(tab)
+    assert "8 tokens" in tab.truncated_label.text()
+    model = PredictionTableModel(["a long text", "short"], result)
+    last = model.columnCount() - 1
+    assert model.headerData(last, Qt.Orientation.Horizontal) == "Truncated"
+    assert [model.data(model.index(r, last)) for r in range(2)] == ["truncated", ""]

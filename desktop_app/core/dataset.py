@@ -209,16 +209,17 @@ def read_table(
         if suffix in TABLE_FORMATS:
             fmt = TABLE_FORMATS[suffix]
             table = read_delimited(p, fmt, options, ctx)
-            return table if table is not None else read_plain_lines(p, fmt, options)
-        readers = {
-            "json": read_json,
-            "jsonl": read_jsonl,
-            "xlsx": read_xlsx,
-            "parquet": read_parquet,
-        }
-        if suffix in OTHER_FORMATS:
-            return readers[OTHER_FORMATS[suffix]](p, options)
-        return read_plain_lines(p, "text", options)
+            return table if table is not None else read_plain_lines(p, fmt, options, ctx)
+        fmt = OTHER_FORMATS.get(suffix)
+        if fmt == "json":
+            return read_json(p, options)
+        if fmt == "jsonl":
+            return read_jsonl(p, options, ctx)
+        if fmt == "xlsx":
+            return read_xlsx(p, options)
+        if fmt == "parquet":
+            return read_parquet(p, options)
+        return read_plain_lines(p, "text", options, ctx)
     except (PermissionError, IsADirectoryError, FileNotFoundError) as exc:
         raise DatasetError(f"Cannot read {p}: {exc.strerror or exc}. Check the path.") from None
     except MemoryError:

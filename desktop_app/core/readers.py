@@ -168,7 +168,8 @@ def _check_not_empty_or_binary(path: Path, head: bytes) -> None:
     if looks_binary(head):
         raise DatasetError(
             f"{path} looks like a binary file, not text. Open a CSV, TSV, TXT, JSON, "
-            "JSONL, XLSX or Parquet file (or choose the right file extension)."
+            "JSONL, XLSX or Parquet file with its usual extension (a UTF-16 text file needs "
+            "a byte-order mark)."
         )
 
 
@@ -561,15 +562,23 @@ def _unique_names(names: list[str]) -> list[str]:
 
 
 # -- plain lines ---------------------------------------------------------------------------
-def read_plain_lines(path: Path, fmt: str, options: Any) -> RawTable:
+def read_plain_lines(path: Path, fmt: str, options: Any, ctx: JobContext | None = None) -> RawTable:
     """One row per physical line: no header, no delimiter, no quoting."""
     import pandas as pd
 
     data = _read_bytes(path)
     _check_not_empty_or_binary(path, data[:SAMPLE_BYTES])
+    if ctx is not None:
+        ctx.check_cancelled()
+        ctx.progress(0, 2, "Decoding")
     encoding = normalise_name(options.encoding) if options.encoding else None
     text, encoding = _decode_all(path, data, encoding)
+    del data
+    if ctx is not None:
+        ctx.check_cancelled()
+        ctx.progress(1, 2, "Splitting lines")
     lines = split_lines(text)
+    del text
     frame = pd.DataFrame({"text": pd.array(lines, dtype="str")})
     return RawTable(
         frame=frame,
@@ -646,7 +655,7 @@ def _records(items: list[Any], table: RawTable, unit: str) -> tuple[list[dict], 
     return records, positions
 
 
-def read_jsonl(path: Path, options: Any) -> RawTable:
+def read_jsonl(path: Path, options: Any, ctx: JobContext | None = None) -> RawTable:
     import json
 
     import pandas as pd
@@ -659,6 +668,9 @@ def read_jsonl(path: Path, options: Any) -> RawTable:
     table = RawTable(frame=None, format="jsonl", encoding=enc, lines_read=len(lines))
     items, numbers, blank, bad = [], [], [], []
     for n, line in enumerate(lines, start=1):
+        if ctx is not None and n % 20_000 == 0:
+            ctx.check_cancelled()
+            ctx.progress(n, len(lines), "Reading records")
         if not line.strip():
             blank.append(f"line {n}")
             continue

@@ -502,11 +502,10 @@ def read_delimited(
         notes=table_notes,
     )
     if bad:
-        lines = source.lines()
         table.drop(
             "unparsable line (wrong number of fields)",
             len(bad),
-            [f"line {n}: {clip(lines[n - 1])}" for n in bad[:MAX_EXAMPLES] if n - 1 < len(lines)],
+            _bad_line_examples(source, bad[:MAX_EXAMPLES], excess, delimiter),
         )
     if excess == 0:
         if bad:
@@ -519,6 +518,25 @@ def read_delimited(
     elif excess > 0:
         _note_multiline(table, excess)
     return table
+
+
+def _bad_line_examples(
+    source: _Source, numbers: list[int], excess: int, delimiter: str
+) -> list[str]:
+    """The lines pandas skipped. Its numbers count records: physical lines unless quoted
+    line breaks made some records span several lines; then re-read records with csv."""
+    if excess == 0:
+        lines = source.lines()
+        return [f"line {n}: {clip(lines[n - 1])}" for n in numbers if n - 1 < len(lines)]
+    wanted = set(numbers)
+    found: dict[int, str] = {}
+    reader = csv.reader(io.StringIO("\n".join(source.lines())), delimiter=delimiter)
+    for n, fields in enumerate(reader, start=1):
+        if n in wanted:
+            found[n] = delimiter.join(fields)
+            if len(found) == len(wanted):
+                break
+    return [f"record {n}: {clip(found.get(n, ''))}" for n in numbers]
 
 
 def _note_multiline(table: RawTable, excess: int) -> None:

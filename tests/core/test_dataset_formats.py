@@ -293,3 +293,12 @@ def test_nltk_corpus_from_a_zip_on_the_data_path(tmp_path, monkeypatch):
         load_dataset("nltk:movie_reviews")
     with pytest.raises(DatasetError, match="Unknown sample"):
         load_dataset("nltk:nope")
+
+
+def test_bad_line_after_a_multiline_record_is_shown_as_its_record(tmp_path):
+    path = write(tmp_path, "x.csv", 'text,label\r\n"multi\r\nline",1\r\n\r\nbad,0,x\r\nok,0\r\n')
+    ds = load_dataset(path)
+    r = ds.report
+    assert r.lines_read == 6 and texts(ds) == ["multi\r\nline", "ok"]
+    assert r.dropped == {"unparsable line (wrong number of fields)": 1, "blank line": 1}
+    assert r.drop_examples["unparsable line (wrong number of fields)"] == ["record 4: bad,0,x"]

@@ -94,6 +94,7 @@ class RawTable:
     # Physical line of raw row i: first_line + i when lines are exact, or line_map[i].
     first_line: int | None = None
     line_map: list[int] | None = None
+    unit: str = "line"  # what first_line / line_map count: "line", or "item" for JSON
     default_text: str | None = None
     default_label: str | None = None
     label_names: dict[str, str] = field(default_factory=dict)
@@ -108,9 +109,9 @@ class RawTable:
     def where(self, row: int) -> str:
         """'line N' for raw row ``row`` when its physical line is known, else 'row N'."""
         if self.line_map is not None:
-            return f"line {self.line_map[row]}"
+            return f"{self.unit} {self.line_map[row]}"
         if self.first_line is not None:
-            return f"line {self.first_line + row}"
+            return f"{self.unit} {self.first_line + row}"
         return f"row {row + 1}"
 
 
@@ -652,9 +653,9 @@ def read_json(path: Path, options: Any) -> RawTable:
     table = RawTable(frame=None, format="json", encoding=enc, lines_read=len(obj), notes=notes)
     records, positions = _records(obj, table, "item")
     table.frame = pd.DataFrame.from_records(records) if records else pd.DataFrame({"text": []})
-    table.line_map = None
+    table.line_map = [p + 1 for p in positions]
+    table.unit = "item"
     table.notes.append("For JSON, lines_read counts the items of the list.")
-    _ = positions
     return table
 
 

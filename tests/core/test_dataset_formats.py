@@ -302,3 +302,12 @@ def test_bad_line_after_a_multiline_record_is_shown_as_its_record(tmp_path):
     assert r.lines_read == 6 and texts(ds) == ["multi\r\nline", "ok"]
     assert r.dropped == {"unparsable line (wrong number of fields)": 1, "blank line": 1}
     assert r.drop_examples["unparsable line (wrong number of fields)"] == ["record 4: bad,0,x"]
+
+
+def test_json_drop_examples_name_the_item(tmp_path):
+    records = [{"text": "good", "label": "pos"}, 7, {"text": "  ", "label": "neg"}]
+    ds = load_dataset(write(tmp_path, "x.json", json.dumps(records)))
+    assert ds.report.drop_examples == {
+        "not a record": ["item 2: 7"],
+        "empty text": ["item 3:    | neg"],
+    }

@@ -237,3 +237,48 @@ def test_retrain_starts_a_job_and_queue_reorders(qtbot, main_window, tmp_path):
     runs = tab.store.training_runs()
     assert len(runs) == 1 and runs[0]["kind"] == "bilstm" and runs[0]["config"]["epochs"] == 1
     assert "retrain.models" in tab.store.last_model_folder()
+
+
+def test_annotator_is_asked_once_when_a_project_opens(qtbot, main_window, project_path):
+    from PySide6.QtWidgets import QInputDialog
+
+    tab = main_window.tab_widgets["labelTab"]
+    assert not main_window.settings.value("label/annotator")
+    main_window.open_path(str(project_path))
+    dialog = tab.findChild(QInputDialog, "annotatorDialog")
+    assert dialog is not None and dialog.isVisible()
+    dialog.setTextValue("Robin")
+    dialog.accept()
+    assert main_window.settings.value("label/annotator") == "Robin"
+    assert tab.annotator_button.text() == "Annotator: Robin"
+    row = tab.current_row()
+    qtbot.keyClick(tab.card, Qt.Key.Key_1)
+    assert tab.store.history(row)[-1].annotator == "Robin"
+
+
+def test_highlight_words_shows_lime_colours(qtbot, main_window, project_path):
+    tab = _open(qtbot, main_window, project_path)
+    with qtbot.waitSignal(main_window.service.result, timeout=60000,
+                          check_params_cb=lambda j, n, p: n == "explain"):  # fmt: skip
+        tab.lime_check.setChecked(True)
+    assert "lime-word" in tab.card.text_label.text()
+    assert tab.card_text().startswith(tab.store.row(tab.current_row()).text[:10])
+
+
+def test_opening_a_dataset_offers_a_project(qtbot, main_window, tmp_path):
+    from desktop_app.core.dataset import load_dataset
+
+    data = tmp_path / "reviews.csv"
+    data.write_text("text,label\nlovely film,positive\nawful film,negative\nok film,\n", "utf-8")
+    dataset = load_dataset(data)
+    tab = main_window.tab_widgets["labelTab"]
+    main_window.state.set_dataset(dataset)
+    assert tab.offer_bar.isVisibleTo(tab)
+    assert "reviews.csv" in tab.offer_label.text()
+    main_window.settings.setValue("label/annotator", "tester")
+    with qtbot.waitSignal(tab.queue_reordered, timeout=60000):
+        assert tab.create_project(str(tmp_path / "reviews.sstudio"), dataset, source=str(data))
+    assert not tab.offer_bar.isVisibleTo(tab)
+    assert main_window.windowTitle().startswith("reviews.sstudio")
+    assert tab.store.counts()["labelled"] == 2 and tab.current_row() == 3
+    assert main_window.project_menu.recent()[0].endswith("reviews.sstudio")

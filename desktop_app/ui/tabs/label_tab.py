@@ -97,6 +97,7 @@ class LabelTab(QWidget):
         self._session_start = time.time()
         self._session_labels = 0
         self._rate = 0.0
+        self._same_model = False
         self._count_names: list[str] = []
         self._count_labels: dict[str, QLabel] = {}
         self._offer_dataset: Any = None
@@ -472,6 +473,8 @@ class LabelTab(QWidget):
         self._show_current()
         self.project_changed.emit(self.project_path)
         self._restore_dataset(from_dataset)
+        if not self.annotator(ask=False):
+            self._ask_annotator_later()
         folder = store.last_model_folder()
         if folder and folder != self.state.model_info.get("folder"):
             self._load_job = self.service.submit("load_model", {"folder": folder})
@@ -808,6 +811,27 @@ class LabelTab(QWidget):
         self._update_annotator_button()
         return name
 
+    def _ask_annotator_later(self) -> None:
+        """Ask for the name when the project opens (window-modal, without blocking)."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("annotatorDialog")
+        dialog.setWindowTitle("Your name")
+        dialog.setLabelText("Your name is stored with every label you make:")
+        try:
+            dialog.setTextValue(getpass.getuser())
+        except Exception:  # noqa: BLE001 - no login name: leave it empty
+            pass
+        dialog.textValueSelected.connect(self._on_annotator_chosen)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    @Slot(str)
+    def _on_annotator_chosen(self, name: str) -> None:
+        if name.strip():
+            self.state.settings.setValue(ANNOTATOR_KEY, name.strip())
+            self._update_annotator_button()
+        self.card.setFocus(Qt.FocusReason.OtherFocusReason)
+
     @Slot()
     def _on_change_annotator(self) -> None:
         current = self.annotator(ask=False) or ""
@@ -899,6 +923,9 @@ class LabelTab(QWidget):
     @Slot(dict)
     def _on_model_changed(self, info: dict) -> None:
         self._model_labels = list(info.get("labels") or [])
+        if self._same_model:  # only saved, or named for the status bar: same predictions
+            self._same_model = False
+            return
         if self.store is not None and self._load_job is None:
             self._rescore_timer.start()
 
@@ -1232,6 +1259,7 @@ class LabelTab(QWidget):
             folder = payload.get("folder")
             if self.store is not None and folder:
                 self.store.set_run_model_folder(run_id, str(folder))
+            self._same_model = True
             self.state.set_model_info(payload)
         elif job_id == self._load_job:
             self._load_job = None
@@ -1239,6 +1267,10 @@ class LabelTab(QWidget):
             self._start_scoring()
 
     def _on_scores(self, job_id: int, payload: dict) -> None:
+        if not self.state.model_info and payload.get("model_info"):
+            # The worker's default model (VADER): name it in the status bar.
+            self._same_model = True
+            self.state.set_model_info(payload["model_info"])
         generation = self._score_jobs.pop(job_id)
         if generation != self._generation or self.queue is None:
             return

@@ -54,7 +54,7 @@ class LabelCard(QFrame):
         self.text_label.setWordWrap(True)
         self.text_label.setTextFormat(Qt.TextFormat.RichText)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.text_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.text_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         font = QFont(self.text_label.font())
         font.setPointSizeF(max(15.0, font.pointSizeF() * 1.6))
         self.text_label.setFont(font)

@@ -40,5 +40,13 @@ bench: venv
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.run_all
 
+# The one-folder app (PyInstaller, from a fresh venv in build/package-venv) and the .deb.
+package:
+	PYTHON="$(PYTHON)" TORCH_SPEC="$(TORCH_SPEC)" TEST_VENV="$(VENV)" packaging/build.sh
+
+# Build (reusing what it can), install the .deb, self-test the installed app, remove it.
+test-package:
+	PYTHON="$(PYTHON)" TORCH_SPEC="$(TORCH_SPEC)" TEST_VENV="$(VENV)" packaging/test_package.sh
+
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache

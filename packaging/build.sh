@@ -41,15 +41,21 @@ if [[ -x "$TEST_VENV/bin/python" ]]; then
 else
     : >"$CONSTRAINTS"
 fi
-KEY="$( { echo "$TORCH_SPEC"; "$PYTHON" --version; cat "$REQS" "$CONSTRAINTS"; } | sha256sum | cut -c1-16)"
+KEY="$( { echo "$TORCH_SPEC"; "$PYTHON" --version; cat "$REQS" "$CONSTRAINTS"; } \
+    | "$PYTHON" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')"
 if [[ ! -f "$VENV/.stamp" || "$(cat "$VENV/.stamp")" != "$KEY" ]]; then
     log "creating $VENV (no system site-packages)"
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    pip_install() {
+        # (pip warns about every package missing from a local extra index: not useful here)
+        "${NICE[@]}" "$VENV/bin/python" -m pip install --quiet "$@" \
+            2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    }
+    pip_install --upgrade pip
     # The pinned CPU torch first: an open range would pull a multi-GB CUDA build.
-    "${NICE[@]}" "$VENV/bin/python" -m pip install --quiet "$TORCH_SPEC"
-    "${NICE[@]}" "$VENV/bin/python" -m pip install --quiet -r "$REQS" -c "$CONSTRAINTS"
+    pip_install "$TORCH_SPEC"
+    pip_install -r "$REQS" -c "$CONSTRAINTS"
     echo "$KEY" >"$VENV/.stamp"
 else
     log "reusing $VENV"
@@ -60,7 +66,8 @@ log "venv ready after $((SECONDS - START)) s"
 # The work path is kept between builds so an unchanged dependency set is not re-analysed.
 log "PyInstaller"
 T=$SECONDS
-"${NICE[@]}" "$VENV/bin/python" -m PyInstaller --noconfirm --log-level WARN \
+PYTHONWARNINGS="ignore::DeprecationWarning,ignore::FutureWarning" \
+    "${NICE[@]}" "$VENV/bin/python" -m PyInstaller --noconfirm --log-level WARN \
     --distpath dist --workpath build/pyinstaller packaging/sentiment_studio.spec
 log "bundle built in $((SECONDS - T)) s"
 du -sh dist/sentiment-studio | awk '{print "bundle size: " $1 "  (dist/sentiment-studio)"}'

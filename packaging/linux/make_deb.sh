@@ -37,8 +37,11 @@ install -m 644 resources/icons/sentiment-studio.svg \
     "$STAGE/usr/share/icons/hicolor/scalable/apps/sentiment-studio.svg"
 install -m 755 "$HERE/debian/postinst" "$HERE/debian/postrm" "$STAGE/DEBIAN/"
 
-# The bundle carries its own Python, Qt and torch; from the system it needs the C library and
-# the libraries Qt's xcb platform plugin loads (X11 and input), which PyInstaller leaves out.
+# The bundle carries its own Python, Qt (with the X11/xcb libraries) and torch. From the system
+# it needs the C library (the libraries PyInstaller copied from the build machine, Debian 12,
+# use symbols up to GLIBC_2.36), OpenGL/EGL and libxcb, which PyInstaller never bundles because
+# they must match the system's drivers and X server, and fonts through fontconfig-config.
+# Wayland, KMS and GTK-theme plugins load only when their system libraries exist.
 INSTALLED_KB="$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)"
 cat >"$STAGE/DEBIAN/control" <<CONTROL
 Package: sentiment-studio
@@ -46,8 +49,8 @@ Version: ${VERSION}
 Architecture: ${ARCH}
 Maintainer: Sentiment Studio developers <sentiment-studio@localhost>
 Installed-Size: ${INSTALLED_KB}
-Depends: ${DEB_DEPENDS:-libc6 (>= 2.28), libglib2.0-0, libfontconfig1, libfreetype6, libxkbcommon0, libxkbcommon-x11-0, libx11-6, libx11-xcb1, libxcb1, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, libxcb-shape0, libxcb-xkb1, libegl1, libgl1, libdbus-1-3}
-Recommends: shared-mime-info, desktop-file-utils
+Depends: ${DEB_DEPENDS:-libc6 (>= 2.36), libgl1, libegl1, libxcb1, fontconfig-config}
+Recommends: shared-mime-info, desktop-file-utils, hicolor-icon-theme, libwayland-client0, libwayland-cursor0, libwayland-egl1
 Section: science
 Priority: optional
 Homepage: https://example.invalid/sentiment-studio

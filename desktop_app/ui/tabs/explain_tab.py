@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QIntValidator
+from PySide6.QtGui import QIntValidator, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -265,6 +266,13 @@ class ExplainTab(QWidget):
         self._tasks.failed.connect(self._on_task_failed)
         self._tasks.finished.connect(self._on_task_finished)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        # Coming to the tab, the cursor goes to the text box (unless it is already in the tab).
+        focus = QApplication.focusWidget()
+        if focus is None or not self.isAncestorOf(focus):
+            self.text_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
     # -- public API -----------------------------------------------------------------
     def params(self) -> dict[str, Any]:
         """The ``explain`` job's parameters from the controls."""
@@ -475,6 +483,8 @@ class ExplainTab(QWidget):
                 items[4].setForeground(Qt.GlobalColor.darkYellow)
             for col, item in enumerate(items):
                 table.setItem(row, col, item)
+        # Rows stay strongest first until the user clicks a column header.
+        table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         table.setSortingEnabled(True)
 
     @Slot(int)

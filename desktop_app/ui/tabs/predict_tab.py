@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -165,7 +167,12 @@ class PredictTab(QWidget):
         self.predict_button.setToolTip("Predict the text's sentiment (Ctrl+Enter)")
         self.explain_button = QPushButton("Explain this…")
         self.explain_button.setObjectName("explainThisButton")
-        self.explain_button.setToolTip("Open the text in the Explain tab and explain it (LIME)")
+        self.explain_button.setToolTip(
+            "Open the text in the Explain tab and explain it with LIME (Ctrl+E)"
+        )
+        explain_shortcut = QShortcut(QKeySequence("Ctrl+E"), group)
+        explain_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        explain_shortcut.activated.connect(self.explain_current)
         buttons.addWidget(self.predict_button)
         buttons.addWidget(self.explain_button)
         buttons.addStretch(1)
@@ -194,6 +201,8 @@ class PredictTab(QWidget):
         self.history = QListWidget()
         self.history.setObjectName("predictHistory")
         self.history.setToolTip("Your last predictions; click one to bring it back")
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.history.setTextElideMode(Qt.TextElideMode.ElideRight)
         right.addWidget(self.history, 1)
         row.addLayout(right, 2)
         return group
@@ -246,7 +255,9 @@ class PredictTab(QWidget):
         self.batch_progress = QProgressBar()
         self.batch_progress.setObjectName("batchProgress")
         self.batch_progress.setVisible(False)
-        self.batch_status = QLabel()
+        self.batch_status = QLabel(
+            "Open a file (CSV, TSV, XLSX, JSON lines, Parquet, text) to predict every row."
+        )
         self.batch_status.setObjectName("batchStatus")
         self.batch_status.setWordWrap(True)
         progress_row.addWidget(self.batch_progress, 1)
@@ -315,6 +326,13 @@ class PredictTab(QWidget):
         self._tasks.cancelled.connect(self._on_task_cancelled)
         self._tasks.finished.connect(self._on_task_finished)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        # Coming to the tab, the cursor goes to the text box (unless it is already in the tab).
+        focus = QApplication.focusWidget()
+        if focus is None or not self.isAncestorOf(focus):
+            self.text_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
     # -- one text -------------------------------------------------------------------
     @Slot()
     def predict(self) -> None:
@@ -349,7 +367,7 @@ class PredictTab(QWidget):
         confidence = max(probs) if probs else 0.0
         self.result_label.setText(
             f"<span style='font-size:x-large; font-weight:bold'>{html.escape(predicted)}</span>"
-            f"&nbsp; {confidence:.0%} confident"
+            f"&nbsp; {confidence:.1%} confident"
         )
         self.prob_bars.set_probabilities(labels, probs, marked=predicted)
         truncated = bool((result.get("truncated") or [False])[row])
@@ -371,7 +389,7 @@ class PredictTab(QWidget):
         confidence = max(float(p) for p in result["probabilities"][0])
         short = " ".join(text.split())
         short = short if len(short) <= 60 else short[:59] + "…"
-        item = QListWidgetItem(f"{predicted} {confidence:.0%} · {short}")
+        item = QListWidgetItem(f"{predicted} {confidence:.1%} · {short}")
         item.setData(Qt.ItemDataRole.UserRole, (text, result))
         item.setToolTip(text[:1000])
         self.history.insertItem(0, item)
@@ -502,11 +520,11 @@ class PredictTab(QWidget):
         if old is not None:
             old.deleteLater()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        self.table.setColumnWidth(0, max(300, self.table.width() // 2))
         for col in range(1, model.columnCount()):
-            self.table.resizeColumnToContents(col)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            self.table.resizeColumnToContents(col)  # looks at the first rows only
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the text gets the rest
         n = len(result.get("predicted", []))
         parts = [f"{n:,} texts predicted"]
         seconds = result.get("seconds")

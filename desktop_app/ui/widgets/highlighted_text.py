@@ -48,7 +48,7 @@ def legend_html(label: str) -> str:
         f"{name}&nbsp;</span> &nbsp; "
         f'<span style="background-color:{against}; color:{against_fg};">&nbsp;against '
         f"{name}&nbsp;</span> &nbsp; stronger colour = larger weight &nbsp; "
-        '<span style="text-decoration: underline;">dotted underline</span> = unstable over runs'
+        '<span style="text-decoration: underline;">underlined</span> = unstable over runs'
     )
 
 
@@ -113,6 +113,9 @@ class HighlightedTextView(QTextBrowser):
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
         self.anchorClicked.connect(self._on_anchor)
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)  # the text is what the user reads here
+        self.setFont(font)
         self.markup = ""
         self._tips: dict[str, str] = {}
         self._features: dict[str, int] = {}
@@ -130,9 +133,7 @@ class HighlightedTextView(QTextBrowser):
             for i, t in enumerate(tokens)
             if t.get("feature") is not None and t.get("weight") is not None
         }
-        self.markup = (
-            f'<div class="lime-text" style="font-size:large; line-height:150%;">{body}</div>'
-        )
+        self.markup = f'<div class="lime-text" style="line-height:150%;">{body}</div>'
         self.setHtml(self.markup)
         self._underline_unstable({i for i, t in enumerate(tokens) if t.get("unstable")})
 

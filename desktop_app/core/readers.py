@@ -311,27 +311,24 @@ class _Source:
         return split_lines(self._text)
 
 
-def _open_source(
-    path: Path, head: bytes, size: int, encoding: str | None
-) -> tuple[_Source, str | None]:
-    """Choose how pandas will read the file. Returns the source and a tentative encoding flag."""
+def _open_source(path: Path, head: bytes, encoding: str | None) -> tuple[_Source, bool]:
+    """Choose what pandas reads. Returns the source and whether UTF-8 is only a guess
+    from the first bytes (pandas decodes strictly, so a later non-UTF-8 byte raises)."""
+    bom = bom_encoding(head)
     if encoding is not None:
         enc = normalise_name(encoding)
-        if enc in ("utf_8", "utf-8"):
-            return _Source(path, "utf-8", None), None
+        if enc == "utf-8":
+            return _Source(path, "utf-8-sig" if bom == "utf-8-sig" else "utf-8", None), False
         if enc == "utf-8-sig":
-            return _Source(path, "utf-8-sig", None), None
+            return _Source(path, "utf-8-sig", None), False
         text, _ = _decode_all(path, _read_bytes(path), enc)
-        return _Source(path, enc, text.encode("utf-8")), None
-    bom = bom_encoding(head)
+        return _Source(path, enc, text.encode("utf-8")), False
     if bom == "utf-8-sig":
-        return _Source(path, "utf-8-sig", None), None
+        return _Source(path, "utf-8-sig", None), False
     if bom is None and is_utf8_prefix(head):
-        # Tentative: pandas decodes strictly and raises if a later byte is not UTF-8.
-        return _Source(path, "utf-8", None), "tentative"
-    data = _read_bytes(path)
-    text, enc = _decode_all(path, data, None)
-    return _Source(path, enc, text.encode("utf-8")), None
+        return _Source(path, "utf-8", None), True
+    text, enc = _decode_all(path, _read_bytes(path), None)
+    return _Source(path, enc, text.encode("utf-8")), False
 
 
 def _pandas_read(source: _Source, kwargs: dict[str, Any], ctx: JobContext | None, total: int):
@@ -391,7 +388,7 @@ def read_delimited(
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
     _check_not_empty_or_binary(path, head)
-    source, tentative = _open_source(path, head, size, options.encoding)
+    source, tentative = _open_source(path, head, options.encoding)
     if ctx is not None:
         ctx.check_cancelled()
     sample_bytes, complete = source.head(head, size)
@@ -458,7 +455,7 @@ def read_delimited(
         try:
             frame, bad = attempt()
         except UnicodeDecodeError as exc:
-            if tentative is None:
+            if not tentative:
                 raise DatasetError(
                     f"{path} cannot be read as {source.encoding}: {exc.reason} at byte "
                     f"{exc.start}. Choose another encoding (for example windows-1252)."

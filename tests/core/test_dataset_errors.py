@@ -177,3 +177,14 @@ def test_chunked_read_reports_rows_and_cancels(tmp_path, monkeypatch):
     ctx = JobContext(on_progress=cancel_after_first_chunk, min_interval=0)
     with pytest.raises(Cancelled):
         load_dataset(path, ctx=ctx)
+
+
+def test_utf8_override_on_a_csv(tmp_path):
+    bom = write(tmp_path, "bom.csv", codecs.BOM_UTF8 + b"text,label\ngood,pos\n")
+    ds = load_dataset(bom, LoadOptions(encoding="UTF8"))
+    assert ds.report.columns == ["text", "label"]  # the BOM is not part of the first name
+    legacy = write(tmp_path, "legacy.csv", "text,label\nbuñuel,pos\n".encode("cp1252"))
+    with pytest.raises(DatasetError, match="cannot be read as utf-8.*another encoding"):
+        load_dataset(legacy, LoadOptions(encoding="utf-8"))
+    ds = load_dataset(legacy, LoadOptions(encoding="cp1252"))
+    assert (ds.report.encoding, texts(ds)) == ("windows-1252", ["buñuel"])

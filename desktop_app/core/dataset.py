@@ -443,7 +443,10 @@ def _assemble(
         new_codes = code_map[codes]
         if kept is not None:
             new_codes = new_codes[kept]
+        # Classes seen only on dropped rows are not classes of this data set.
         label = pd.Categorical.from_codes(new_codes, categories=categories)
+        if kept is not None:
+            label = label.remove_unused_categories()
         report_names = dict(list(mapping.items())[:MAX_LABEL_VALUES])
         if len(mapping) > MAX_LABEL_VALUES:
             warnings.append(
@@ -461,15 +464,7 @@ def _assemble(
         },
         copy=False,
     )
-    present = [
-        str(c)
-        for c, k in zip(
-            label.categories,
-            np.bincount(label.codes[label.codes >= 0], minlength=len(label.categories)),
-            strict=True,
-        )
-        if k > 0
-    ]
+    present = [str(c) for c in label.categories]
     unlabelled = int((label.codes < 0).sum())
     if label_col is None:
         warnings.append(

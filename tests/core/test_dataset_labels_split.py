@@ -160,3 +160,10 @@ def test_impossible_splits_are_clear_errors(tmp_path):
     unlabelled = load_dataset(write(tmp_path, "y.txt", "a\nb\nc\n"))
     with pytest.raises(DatasetError, match="Only 0 labelled rows"):
         unlabelled.split()
+
+
+def test_a_class_seen_only_on_dropped_rows_is_not_a_class(tmp_path):
+    ds = load_dataset(write(tmp_path, "x.csv", "text,label\ngood,pos\n,neg\nbad,meh\n"))
+    assert ds.labels == ["meh", "pos"]
+    assert list(ds.frame["label"].cat.categories) == ["meh", "pos"]
+    assert ds.report.label_names == {"pos": "pos", "neg": "neg", "meh": "meh"}

@@ -47,6 +47,7 @@ class LabelCard(QFrame):
         self.info_label = QLabel()
         self.info_label.setObjectName("cardInfo")
         self.info_label.setStyleSheet("color: palette(placeholder-text);")
+        layout.addStretch(1)
         layout.addWidget(self.info_label)
 
         self.text_label = QLabel()
@@ -54,21 +55,26 @@ class LabelCard(QFrame):
         self.text_label.setWordWrap(True)
         self.text_label.setTextFormat(Qt.TextFormat.RichText)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.text_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.text_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         font = QFont(self.text_label.font())
         font.setPointSizeF(max(15.0, font.pointSizeF() * 1.6))
         self.text_label.setFont(font)
         self.text_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.text_label.setMinimumSize(1, 1)  # its own minimum hint would force a scroll bar
         scroll = QScrollArea()
+        self.scroll = scroll
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setStyleSheet("QScrollArea { background: transparent; }")
         scroll.viewport().setAutoFillBackground(False)
         self.text_label.setAutoFillBackground(False)
         self.text_label.setStyleSheet("background: transparent;")
         scroll.setWidget(self.text_label)
-        layout.addWidget(scroll, 1)
+        # Text, suggestion and buttons stay together in the middle of the card; the text
+        # area grows with the text and scrolls only when the text is longer than the card.
+        layout.addWidget(scroll)
 
         self.suggestion_label = QLabel()
         self.suggestion_label.setObjectName("cardSuggestion")
@@ -81,6 +87,7 @@ class LabelCard(QFrame):
         self.buttons_row = QHBoxLayout()
         self.buttons_row.setSpacing(8)
         layout.addLayout(self.buttons_row)
+        layout.addStretch(1)
         self.buttons: list[QPushButton] = []
 
         self.note_label = QLabel()
@@ -137,6 +144,7 @@ class LabelCard(QFrame):
     # -- content --------------------------------------------------------------------
     def show_text(self, text: str, info: str, current: str | None, note: str | None) -> None:
         self.text_label.setText(_plain_html(text))
+        self._fit_text()
         self.info_label.setText(info)
         self._current = current
         self._check_current()
@@ -151,6 +159,19 @@ class LabelCard(QFrame):
     def show_highlight(self, body_html: str) -> None:
         """The text with LIME colours (HTML from ``highlight_html``)."""
         self.text_label.setText(body_html)
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        """Size the text area to the text, at most what the card can give it."""
+        # Measured a scroll bar narrower, so a text that fits never shows one.
+        width = max(100, self.scroll.width() - self.scroll.verticalScrollBar().sizeHint().width())
+        needed = self.text_label.heightForWidth(width) + 12
+        room = max(80, self.height() - 230)
+        self.scroll.setFixedHeight(max(40, min(needed, room)))
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit_text()
 
     def set_suggestion(
         self,
@@ -178,6 +199,7 @@ class LabelCard(QFrame):
             f"<p style='font-weight:600'>{html.escape(title)}</p>"
             f"<p style='font-size:small'>{html.escape(message)}</p>"
         )
+        self._fit_text()
         self.info_label.setText("")
         self.suggestion_label.setText("")
         self.note_label.hide()

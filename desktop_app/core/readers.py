@@ -239,6 +239,9 @@ def looks_like_header(rows: list[list[str]]) -> bool:
         return False
     first = [value.strip() for value in rows[0]]
     rest = rows[1:51]
+    if len(first) > 1 and first[0] == "":
+        # pandas' to_csv writes an unnamed index column: ",text,label"
+        first, rest = first[1:], [row[1:] for row in rest]
     if any(not v or _is_number(v) or len(v) > 60 for v in first):
         return False
     if len({v.casefold() for v in first}) != len(first):
@@ -353,6 +356,7 @@ def _pandas_read(source: _Source, kwargs: dict[str, Any], ctx: JobContext | None
 
 
 _BAD_LINE = re.compile(r"Skipping line (\d+)")
+_UNNAMED = re.compile(r"Unnamed: \d+")
 
 
 def _parse(
@@ -481,7 +485,9 @@ def read_delimited(
         ctx.progress(2, 3, "Checking rows")
 
     if has_header:
-        frame.columns = _unique_names([str(c) for c in frame.columns])
+        # pandas names an empty header cell "Unnamed: N"; call it "column N+1" like the rest.
+        names = ["" if _UNNAMED.fullmatch(str(c)) else str(c) for c in frame.columns]
+        frame.columns = _unique_names(names)
     else:
         frame.columns = [f"column {i + 1}" for i in range(frame.shape[1])]
     if has_header and len(frame) == 0 and not bad:

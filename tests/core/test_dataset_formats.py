@@ -311,3 +311,13 @@ def test_json_drop_examples_name_the_item(tmp_path):
         "not a record": ["item 2: 7"],
         "empty text": ["item 3:    | neg"],
     }
+
+
+def test_csv_written_by_pandas_with_its_index(tmp_path):
+    path = tmp_path / "x.csv"
+    pd.DataFrame({"text": ["good film", "bad film", "fine"], "label": [1, 0, 1]}).to_csv(path)
+    ds = load_dataset(path)
+    assert ds.report.has_header is True
+    assert ds.report.columns == ["column 1", "text", "label"]
+    assert (ds.report.text_column, ds.report.label_column) == ("text", "label")
+    assert labels(ds) == ["positive", "negative", "positive"]

@@ -74,6 +74,24 @@ def recolumn(
     return _split_and_prepare(dataset, split, ctx, strict=False)
 
 
+def warm_up(ctx: JobContext) -> None:
+    """Import what loading and showing a data set need, ahead of the first file.
+
+    Importing pandas, scikit-learn and matplotlib takes a second or two, and even on this
+    thread it freezes the GUI in bursts (loading their C extensions holds the GIL). Doing it
+    right after start-up, while torch loads on the model worker, keeps those bursts away
+    from the moment the user opens a file.
+    """
+    import desktop_app.core.dataset  # noqa: F401 - pandas and the readers
+    from desktop_app.ui.widgets.plot_canvas import preload_matplotlib
+
+    ctx.check_cancelled()
+    import sklearn.model_selection  # noqa: F401 - the split
+
+    ctx.check_cancelled()
+    preload_matplotlib()
+
+
 def resplit(dataset: Any, split: SplitSettings, ctx: JobContext) -> PreparedDataset:
     """Split again with other fractions or seed; a split that cannot be made is an error."""
     return _split_and_prepare(dataset, split, ctx, strict=True)

@@ -60,6 +60,12 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _bar_count(chart) -> int:
+    """Bars drawn on a PlotCanvas (0 before it has drawn anything)."""
+    figure = chart.figure
+    return len(figure.axes[0].patches) if figure is not None and figure.axes else 0
+
+
 def _tab(window):
     return window.tab_widgets["datasetTab"]
 
@@ -101,7 +107,8 @@ def test_open_csv_shows_rows_classes_and_charts(qtbot, main_window, small_csv):
     assert sorted(int(p.get_height()) for p in class_axes.patches) == [2, 5, 5]
     ticks = [t.get_text() for t in class_axes.get_xticklabels()]
     assert sorted(ticks) == ["negative", "neutral", "positive"]
-    assert len(tab.charts.length_chart.figure.axes[0].patches) > 1
+    # The histogram is drawn a moment later (one figure per event-loop turn).
+    qtbot.waitUntil(lambda: _bar_count(tab.charts.length_chart) > 1, timeout=5000)
 
     # Every labelled row is in a split; the Total column adds up per class.
     assert tab.split_panel.count("Total", "total") == 12

@@ -12,7 +12,7 @@ import functools
 import os
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -72,6 +72,9 @@ class DatasetTab(QWidget):
         layout.addLayout(self._build_top_bar())
         layout.addWidget(self.stack, 1)
         self._set_busy(False)
+        # Import matplotlib on the loader thread while the user looks at the fresh window,
+        # not when the first file arrives (the import costs most of a second).
+        QTimer.singleShot(0, self._warm_up)
 
     # -- construction -----------------------------------------------------------------
     def _build_top_bar(self) -> QHBoxLayout:
@@ -244,6 +247,11 @@ class DatasetTab(QWidget):
     def shutdown(self) -> None:
         """Called by the main window on close: stop and wait for the loader thread."""
         self.runner.shutdown()
+
+    @Slot()
+    def _warm_up(self) -> None:
+        if self._task is None and not self.runner.is_busy():
+            self.runner.start(dataset_jobs.warm_up, name="warm-up")
 
     # -- starting tasks -------------------------------------------------------------------
     def _start_load(self, path: str, options: dict[str, Any], message: str) -> None:
@@ -419,8 +427,13 @@ class DatasetTab(QWidget):
         self.summary.setHtml(summary_html(dataset, stats))
         self.label_editor.set_values(prepared.label_values, prepared.label_note)
         self.split_panel.show_counts(prepared.split_counts, prepared.unsplit, prepared.split_note)
-        self.charts.show_classes(dict(stats.labels), int(stats.unlabelled))
-        self.charts.show_lengths(stats.length_counts, stats.length_edges, _median(stats))
+        self.charts.show_data(
+            dict(stats.labels),
+            int(stats.unlabelled),
+            stats.length_counts,
+            stats.length_edges,
+            _median(stats),
+        )
         self.file_label.setText(_short(self.path or dataset.report.path))
         self.file_label.setToolTip(self.path or dataset.report.path)
         self._sync_controls()

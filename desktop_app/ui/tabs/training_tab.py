@@ -48,6 +48,7 @@ from desktop_app.ui.widgets.loss_plot import LossPlot
 from desktop_app.ui.widgets.metrics_view import MetricsView
 
 SETTINGS_PREFIX = "training/"
+MIN_LABELLED_ROWS = 10  # below this no split leaves a class in train, validation and test
 
 # (key in the picker, text shown). "folder" and "hub" train a kind "transformer" model.
 MODEL_CHOICES: list[tuple[str, str]] = [
@@ -521,6 +522,9 @@ class TrainingTab(QWidget):
     def _on_model_choice(self, _index: int) -> None:
         # Remember what was typed for the previous model; show the new model's values.
         self._values_by_kind[self._current_kind] = self._form_values()
+        self._apply_model_choice()
+
+    def _apply_model_choice(self) -> None:
         key = self.model_combo.currentData()
         self._current_kind = self._kind_for_choice(key)
         self._load_values(self._current_kind)
@@ -589,11 +593,10 @@ class TrainingTab(QWidget):
         self.mixed_check.setChecked(_bool(s.value(SETTINGS_PREFIX + "mixed_precision", True)))
         choice = str(s.value(SETTINGS_PREFIX + "model", "minilm"))
         index = self.model_combo.findData(choice)
-        self._current_kind = self._kind_for_choice(choice if index >= 0 else "minilm")
         self.model_combo.blockSignals(True)
         self.model_combo.setCurrentIndex(max(0, index))
         self.model_combo.blockSignals(False)
-        self._on_model_choice(self.model_combo.currentIndex())
+        self._apply_model_choice()
         self._update_mixed_precision()
 
     def save_settings(self) -> None:
@@ -633,6 +636,12 @@ class TrainingTab(QWidget):
             raise UserError(
                 f"The dataset has only one class ({classes[0]}): training needs at least two. "
                 "Label some texts of another class, or pick another label column."
+            )
+        n_labelled = int(counts.sum())
+        if n_labelled < MIN_LABELLED_ROWS:
+            raise UserError(
+                f"Only {n_labelled} labelled texts: too few to train a model and test it. "
+                f"Label at least {MIN_LABELLED_ROWS} (a few hundred give a useful model)."
             )
         if not _is_split(dataset):
             self.append_log(

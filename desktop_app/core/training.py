@@ -788,6 +788,7 @@ def _train_neural(
         )
         module.train()
         losses: list[float] = []
+        epoch_start = time.monotonic()
         for index in batches:
             if stop():
                 cancelled = True
@@ -822,6 +823,7 @@ def _train_neural(
                 elapsed = time.monotonic() - start
                 eta = format_eta(elapsed * (total_steps - step) / step)
                 ctx.progress(step, total_steps, f"epoch {epoch}/{config.epochs} · {eta}")
+        epoch_seconds = time.monotonic() - epoch_start
         if cancelled:
             break  # mid-epoch: no validation, the best complete epoch (if any) is kept
         # Validation (cancellable too: a long validation must not delay the stop).
@@ -840,6 +842,8 @@ def _train_neural(
             "val_loss": mean_log_loss(val_probs, val_y),
             "val_accuracy": val["accuracy"],
             "val_macro_f1": val["macro_f1"],
+            "seconds": round(epoch_seconds, 3),  # the training steps only, not validation
+            "samples_per_second": round(len(train_ids) / max(epoch_seconds, 1e-9), 2),
         }
         history["epochs"].append(record)
         if ctx is not None:

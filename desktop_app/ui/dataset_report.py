@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from html import escape
 from typing import Any
 
@@ -22,8 +23,15 @@ def summary_html(dataset: Any, stats: Any) -> str:
     return "".join(parts)
 
 
-def _row(name: str, value: Any) -> str:
-    return f"<tr><td>{escape(name)}</td><td align='right'><b>{escape(str(value))}</b></td></tr>"
+def _full_path(path: str) -> str:
+    return path if path.startswith("nltk:") else os.path.abspath(path)
+
+
+def _row(name: str, value: Any, indent: bool = False) -> str:
+    pad = "&nbsp;" * 4 if indent else ""
+    return (
+        f"<tr><td>{pad}{escape(name)}</td><td align='right'><b>{escape(str(value))}</b></td></tr>"
+    )
 
 
 def _n(value: Any) -> str:
@@ -34,10 +42,10 @@ def _stats_html(stats: Any, report: Any) -> str:
     rows = [_row("Rows", _n(stats.rows))]
     for name, count in stats.labels.items():
         share = count / stats.rows if stats.rows else 0.0
-        rows.append(_row(f"  {name}", f"{int(count):,} ({share:.1%})"))
+        rows.append(_row(name, f"{int(count):,} ({share:.1%})", indent=True))
     rows.append(_row("Unlabelled", _n(stats.unlabelled)))
     rows.append(_row("Duplicate texts", _n(stats.duplicates)))
-    rows.append(_row("… with conflicting labels", _n(stats.conflicting_duplicates)))
+    rows.append(_row("with conflicting labels", _n(stats.conflicting_duplicates), indent=True))
     percentiles = getattr(stats, "length_percentiles", None) or {}
     if percentiles:
         for key in ("p5", "p50", "p95"):
@@ -59,7 +67,7 @@ def _report_html(report: Any) -> str:
     dropped_total = sum(report.dropped.values()) if report.dropped else 0
     header = {True: "yes", False: "no", None: "—"}.get(report.has_header, str(report.has_header))
     rows = [
-        _row("File", report.path),
+        _row("File", _full_path(report.path)),
         _row("Format", report.format),
         _row("Encoding", report.encoding or "—"),
         _row("Delimiter", delimiter_name(report.delimiter)),

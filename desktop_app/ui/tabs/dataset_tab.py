@@ -494,11 +494,11 @@ class DatasetTab(QWidget):
             self.delimiter_combo,
             self.header_combo,
             self.label_editor,
-            self.split_panel.split_button,
         ):
             widget.setEnabled(not busy)
+        has_labels = self.prepared is not None and bool(self.prepared.dataset.labels)
+        self.split_panel.set_available(has_labels and not busy)
         if not busy:
-            self.split_panel.validate()
             self.state.message("", 1)
 
 

@@ -28,6 +28,7 @@ class SplitPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spins: dict[str, QDoubleSpinBox] = {}
+        self._available = False  # is there labelled data to split (and no task running)?
         form = QFormLayout()
         for name, value in zip(SPLITS, (0.8, 0.1, 0.1), strict=True):
             spin = QDoubleSpinBox()
@@ -129,8 +130,13 @@ class SplitPanel(QWidget):
                 f"The fractions add up to {total:.2f}; they must add up to 1.00 "
                 "and the train fraction must be above 0."
             )
-        self.split_button.setEnabled(ok)
+        self.split_button.setEnabled(ok and self._available)
         return ok
+
+    def set_available(self, available: bool) -> None:
+        """Allow splitting only when there is labelled data and nothing else is running."""
+        self._available = available
+        self.validate()
 
     @Slot()
     def _request(self) -> None:

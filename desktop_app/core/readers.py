@@ -17,6 +17,7 @@ import csv
 import io
 import mmap
 import re
+import threading
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -314,6 +315,41 @@ class _Source:
         return split_lines(self._text)
 
 
+class _LineCount:
+    """The source's physical line count, counted on a helper thread while pandas parses.
+
+    numpy releases the GIL while it compares and counts, and pandas' parallel reader
+    keeps every core busy only part of the time, so the count costs little wall time.
+    """
+
+    def __init__(self, source: _Source, background: bool) -> None:
+        self._value: int | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if background:
+            self._thread = threading.Thread(
+                target=self._run, args=(source,), name="count-lines", daemon=True
+            )
+            self._thread.start()
+        else:
+            self._value = source.count_lines()
+
+    def _run(self, source: _Source) -> None:
+        try:
+            self._value = source.count_lines()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller in result()
+            self._error = exc
+
+    def result(self) -> int:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
 def _open_source(path: Path, head: bytes, encoding: str | None) -> tuple[_Source, bool]:
     """Choose what pandas reads. Returns the source and whether UTF-8 is only a guess
     from the first bytes (pandas decodes strictly, so a later non-UTF-8 byte raises)."""
@@ -334,12 +370,19 @@ def _open_source(path: Path, head: bytes, encoding: str | None) -> tuple[_Source
     return _Source(path, enc, text.encode("utf-8")), False
 
 
-def _pandas_read(source: _Source, kwargs: dict[str, Any], ctx: JobContext | None, total: int):
+def _chunked(source: _Source, ctx: JobContext | None) -> bool:
+    return source.direct and ctx is not None and source.path.stat().st_size > CHUNKED_BYTES
+
+
+def _pandas_read(
+    source: _Source, kwargs: dict[str, Any], ctx: JobContext | None, lines: _LineCount
+):
     import pandas as pd
 
-    chunked = source.direct and source.path.stat().st_size > CHUNKED_BYTES and ctx is not None
-    if not chunked:
+    if not _chunked(source, ctx):
         return pd.read_csv(source.pandas_input(), encoding=source.pandas_encoding, **kwargs)
+    assert ctx is not None
+    total = lines.result()
     parts = []
     done = 0
     with pd.read_csv(
@@ -360,19 +403,19 @@ _UNNAMED = re.compile(r"Unnamed: \d+")
 
 
 def _parse(
-    source: _Source, kwargs: dict[str, Any], ctx: JobContext | None, total: int
+    source: _Source, kwargs: dict[str, Any], ctx: JobContext | None, lines: _LineCount
 ) -> tuple[Any, list[int]]:
     """read_csv; when a line has too many fields, read again collecting those lines."""
     import pandas as pd
 
     try:
-        return _pandas_read(source, {**kwargs, "on_bad_lines": "error"}, ctx, total), []
+        return _pandas_read(source, {**kwargs, "on_bad_lines": "error"}, ctx, lines), []
     except pd.errors.ParserError as exc:
         if "Expected" not in str(exc) or "fields" not in str(exc):
             raise
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
-        frame = _pandas_read(source, {**kwargs, "on_bad_lines": "warn"}, ctx, total)
+        frame = _pandas_read(source, {**kwargs, "on_bad_lines": "warn"}, ctx, lines)
     bad = sorted(
         int(n)
         for w in caught
@@ -425,11 +468,9 @@ def read_delimited(
         has_header = looks_like_header(sample_rows)
 
     if ctx is not None:
-        ctx.progress(0, 3, "Counting lines")
-    lines_read = source.count_lines()
-    if ctx is not None:
-        ctx.check_cancelled()
-        ctx.progress(1, 3, "Parsing")
+        ctx.progress(0, 3, "Parsing")
+    # Counted beside the parse; a chunked read counts first (it is the progress total).
+    lines = _LineCount(source, background=not _chunked(source, ctx))
 
     kwargs: dict[str, Any] = dict(
         sep=delimiter,
@@ -446,7 +487,7 @@ def read_delimited(
     def attempt() -> tuple[Any, list[int]]:
         quoting = csv.QUOTE_MINIMAL if quote_aware else csv.QUOTE_NONE
         try:
-            return _parse(source, {**kwargs, "quoting": quoting}, ctx, lines_read)
+            return _parse(source, {**kwargs, "quoting": quoting}, ctx, lines)
         except pd.errors.ParserError as exc:
             if not line_oriented:
                 raise DatasetError(
@@ -457,7 +498,10 @@ def read_delimited(
 
     try:
         try:
-            frame, bad = attempt()
+            try:
+                frame, bad = attempt()
+            finally:
+                lines_read = lines.result()  # also joins the counting thread on errors
         except UnicodeDecodeError as exc:
             if not tentative:
                 raise DatasetError(
@@ -466,7 +510,8 @@ def read_delimited(
                 ) from None
             text, enc = _decode_all(path, _read_bytes(path), None)
             source = _Source(path, enc, text.encode("utf-8"))
-            lines_read = source.count_lines()
+            lines = _LineCount(source, background=False)
+            lines_read = lines.result()
             quote_aware = not line_oriented or source.contains(b'"')
             frame, bad = attempt()
         excess = lines_read - header_lines - (0 if frame is None else len(frame)) - len(bad)
@@ -476,7 +521,7 @@ def read_delimited(
                 f"A stray double quote: quote-aware parsing {what}, so every line was "
                 "loaded as one row and quotes were kept as text."
             )
-            frame, bad = _parse(source, {**kwargs, "quoting": csv.QUOTE_NONE}, ctx, lines_read)
+            frame, bad = _parse(source, {**kwargs, "quoting": csv.QUOTE_NONE}, ctx, lines)
             excess = lines_read - header_lines - len(frame) - len(bad)
     except pd.errors.EmptyDataError:
         raise DatasetError(f"{path} has no rows. Choose a file that has rows of text.") from None

@@ -282,3 +282,42 @@ def test_opening_a_dataset_offers_a_project(qtbot, main_window, tmp_path):
     assert main_window.windowTitle().startswith("reviews.sstudio")
     assert tab.store.counts()["labelled"] == 2 and tab.current_row() == 3
     assert main_window.project_menu.recent()[0].endswith("reviews.sstudio")
+
+
+def test_review_finds_a_contradicted_label_and_note_key(qtbot, main_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from desktop_app.core.project import ProjectStore
+
+    good = ["I absolutely loved this, wonderful", "Great film, fantastic acting", "What a delight",
+            "Brilliant and moving, loved it", "Superb, happy I watched it", "An excellent, joyful film",
+            "Wonderful cast, great story", "Amazing, I adore it", "Fantastic experience, so good",
+            "Lovely and charming, a joy"]  # fmt: skip
+    bad = ["Terrible, I hated every minute", "Awful film, boring and bad", "What a disaster",
+           "Dreadful and dull, hated it", "Horrible, a waste of time", "A miserable, painful film",
+           "Bad acting, awful story", "Disgusting, I loathe it", "Worst experience, so bad",
+           "Ugly and tedious, a chore"]  # fmt: skip
+    rows = [{"text": t, "label": "positive"} for t in good]
+    rows += [{"text": t, "label": "negative"} for t in bad]
+    rows += [{"text": "Absolutely wonderful, I loved it so much, brilliant", "label": "negative"}]
+    rows += [{"text": "The bus leaves at noon", "label": None}]
+    path = tmp_path / "review.sstudio"
+    ProjectStore.create(path, rows).close()
+    tab = _open(qtbot, main_window, path)
+    tab.side.setCurrentIndex(1)
+    with qtbot.waitSignal(main_window.service.result, timeout=60000,
+                          check_params_cb=lambda j, n, p: n == "review_labels"):  # fmt: skip
+        qtbot.mouseClick(tab.review_button, Qt.MouseButton.LeftButton)
+    items = [tab.review_list.item(i) for i in range(tab.review_list.count())]
+    flagged = [i for i in items if "the model says positive" in i.text()]
+    assert flagged and flagged[0].data(Qt.ItemDataRole.UserRole) == 21
+    tab._on_review_item(flagged[0])  # double-click: the row opens on the card
+    assert tab.current_row() == 21 and "loved it so much" in tab.card_text()
+    qtbot.keyClick(tab.card, Qt.Key.Key_2)  # relabel it: labels are negative (1), positive (2)
+    assert tab.store.row(21).label == "positive"
+
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *a, **k: ("check sarcasm", True))
+    row = tab.current_row()
+    qtbot.keyClick(tab.card, Qt.Key.Key_N)
+    assert tab.store.history(row)[-1].note == "check sarcasm"
+    assert "check sarcasm" in tab.card.note_label.text()

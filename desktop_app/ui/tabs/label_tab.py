@@ -85,7 +85,7 @@ class LabelTab(QWidget):
         self._suggestions: dict[int, tuple[int, str, float, float]] = {}
         self._generation = 0
         self._score_jobs: dict[int, int] = {}  # job id -> generation
-        self._prefetch_requested: set[int] = set()
+        self._requested: set[int] = set()
         self._explain_job: int | None = None
         self._explain_row: int | None = None
         self._review_job: int | None = None
@@ -918,7 +918,7 @@ class LabelTab(QWidget):
         self._save_view_state()
         self._show_current()
         self.queue_reordered.emit("order")
-        self._start_scoring()
+        self._score_missing()
 
     @Slot(dict)
     def _on_model_changed(self, info: dict) -> None:
@@ -942,7 +942,7 @@ class LabelTab(QWidget):
         for job in list(self._score_jobs):
             self.service.cancel(job)
         self._score_jobs.clear()
-        self._prefetch_requested.clear()
+        self._requested.clear()
         self._generation += 1
         pool = self._pool()
         if not pool:
@@ -964,7 +964,22 @@ class LabelTab(QWidget):
         self._show_job_progress(True)
         self._refresh_suggestion()
 
+    def _score_missing(self) -> None:
+        """Score only the pool rows this model has not scored or been asked for yet."""
+        if self.store is None:
+            return
+        if self._generation == 0:
+            self._start_scoring()
+            return
+        missing = [
+            i for i in self._pool() if i not in self._suggestions and i not in self._requested
+        ]
+        if missing:
+            self._submit_scores(missing, "rest")
+            self._show_job_progress(True)
+
     def _submit_scores(self, row_ids: list[int], phase: str) -> None:
+        self._requested.update(row_ids)
         params = {"row_ids": row_ids, "texts": [self._texts[i] for i in row_ids], "phase": phase}
         job = self.service.submit("score_pool", params)
         self._score_jobs[job] = self._generation
@@ -976,14 +991,13 @@ class LabelTab(QWidget):
         missing = [
             i
             for i in [self.queue.current, *self.queue.upcoming(PREFETCH)]
-            if i is not None and i not in self._suggestions and i not in self._prefetch_requested
+            if i is not None and i not in self._suggestions and i not in self._requested
         ]
         if not missing or self._generation == 0:
             return
         # Ask for a few more than needed so the next keys do not each submit a job.
         more = [i for i in self.queue.upcoming(PREFETCH * 4) if i not in self._suggestions]
-        ids = list(dict.fromkeys(missing + more))
-        self._prefetch_requested.update(ids)
+        ids = [i for i in dict.fromkeys(missing + more) if i not in self._requested]
         self._submit_scores(ids, "prefetch")
 
     def _apply_scores(self, payload: dict, generation: int) -> bool:

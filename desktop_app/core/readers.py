@@ -481,48 +481,52 @@ def read_delimited(
         engine="c",
     )
     header_lines = 1 if has_header else 0
-    table_notes: list[str] = []
-    quote_aware = not line_oriented or source.contains(b'"')
 
-    def attempt() -> tuple[Any, list[int]]:
+    def parse_all(source: _Source, lines: _LineCount) -> tuple[Any, list[int], int, int, list[str]]:
+        """Parse (quote-aware where quotes occur); for line-oriented files fall back to one
+        row per line when quotes would merge lines. Returns frame, bad lines, excess, notes."""
+        quote_aware = not line_oriented or source.contains(b'"')
         quoting = csv.QUOTE_MINIMAL if quote_aware else csv.QUOTE_NONE
         try:
-            return _parse(source, {**kwargs, "quoting": quoting}, ctx, lines)
+            try:
+                frame, bad = _parse(source, {**kwargs, "quoting": quoting}, ctx, lines)
+            finally:
+                lines_read = lines.result()  # also joins the counting thread on errors
         except pd.errors.ParserError as exc:
             if not line_oriented:
                 raise DatasetError(
                     f"{path} cannot be parsed as a table: {_parser_reason(exc)}. "
                     "Check the quotes around that row, or choose another delimiter."
                 ) from None
-            return None, []  # a stray quote ran to the end of the file: one row per line below
+            frame, bad = None, []  # a stray quote ran to the end of the file
+        excess = lines_read - header_lines - (0 if frame is None else len(frame)) - len(bad)
+        notes: list[str] = []
+        if line_oriented and quote_aware and (frame is None or excess != 0):
+            what = "fails" if frame is None else f"would merge {excess} lines into other rows"
+            notes.append(
+                f"A stray double quote: quote-aware parsing {what}, so every line was "
+                "loaded as one row and quotes were kept as text."
+            )
+            frame, bad = _parse(source, {**kwargs, "quoting": csv.QUOTE_NONE}, ctx, lines)
+            excess = lines_read - header_lines - len(frame) - len(bad)
+        return frame, bad, lines_read, excess, notes
 
     try:
         try:
-            try:
-                frame, bad = attempt()
-            finally:
-                lines_read = lines.result()  # also joins the counting thread on errors
+            frame, bad, lines_read, excess, table_notes = parse_all(source, lines)
         except UnicodeDecodeError as exc:
             if not tentative:
                 raise DatasetError(
                     f"{path} cannot be read as {source.encoding}: {exc.reason} at byte "
                     f"{exc.start}. Choose another encoding (for example windows-1252)."
                 ) from None
+            # UTF-8 was a guess from the first bytes: decode the whole file and parse again.
             text, enc = _decode_all(path, _read_bytes(path), None)
             source = _Source(path, enc, text.encode("utf-8"))
-            lines = _LineCount(source, background=False)
-            lines_read = lines.result()
-            quote_aware = not line_oriented or source.contains(b'"')
-            frame, bad = attempt()
-        excess = lines_read - header_lines - (0 if frame is None else len(frame)) - len(bad)
-        if line_oriented and quote_aware and (frame is None or excess != 0):
-            what = "fails" if frame is None else f"would merge {excess} lines into other rows"
-            table_notes.append(
-                f"A stray double quote: quote-aware parsing {what}, so every line was "
-                "loaded as one row and quotes were kept as text."
+            del text
+            frame, bad, lines_read, excess, table_notes = parse_all(
+                source, _LineCount(source, background=False)
             )
-            frame, bad = _parse(source, {**kwargs, "quoting": csv.QUOTE_NONE}, ctx, lines)
-            excess = lines_read - header_lines - len(frame) - len(bad)
     except pd.errors.EmptyDataError:
         raise DatasetError(f"{path} has no rows. Choose a file that has rows of text.") from None
     if ctx is not None:

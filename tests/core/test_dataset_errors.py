@@ -188,3 +188,13 @@ def test_utf8_override_on_a_csv(tmp_path):
         load_dataset(legacy, LoadOptions(encoding="utf-8"))
     ds = load_dataset(legacy, LoadOptions(encoding="cp1252"))
     assert (ds.report.encoding, texts(ds)) == ("windows-1252", ["buñuel"])
+
+
+def test_late_non_utf8_byte_in_a_tsv_with_a_stray_quote(tmp_path):
+    body = b"text\tlabel\n" + b"plain text\tpos\n" * (SAMPLE_BYTES // 15 + 10)
+    raw = body + '"café\tneg\nok\tpos\n'.encode("cp1252")
+    ds = load_dataset(write(tmp_path, "x.tsv", raw), ctx=JobContext())
+    assert ds.report.encoding == "windows-1252"
+    assert texts(ds)[-2:] == ['"café', "ok"]
+    assert ds.report.rows == ds.report.lines_read - 1
+    assert any("stray double quote" in n for n in ds.report.notes)

@@ -311,7 +311,7 @@ def test_review_finds_a_contradicted_label_and_note_key(qtbot, main_window, tmp_
     items = [tab.review_list.item(i) for i in range(tab.review_list.count())]
     flagged = [i for i in items if "the model says positive" in i.text()]
     assert flagged and flagged[0].data(Qt.ItemDataRole.UserRole) == 21
-    tab._on_review_item(flagged[0])  # double-click: the row opens on the card
+    tab.review_list.itemActivated.emit(flagged[0])  # double-click: the row opens on the card
     assert tab.current_row() == 21 and "loved it so much" in tab.card_text()
     qtbot.keyClick(tab.card, Qt.Key.Key_2)  # relabel it: labels are negative (1), positive (2)
     assert tab.store.row(21).label == "positive"

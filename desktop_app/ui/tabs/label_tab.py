@@ -25,14 +25,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QFormLayout,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -46,6 +41,7 @@ from desktop_app.core.label_queue import LabelQueue
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.widgets.label_card import MAX_KEYS, LabelCard
+from desktop_app.ui.widgets.label_panels import AgreementPanel, ProgressPanel, ReviewPanel
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +94,6 @@ class LabelTab(QWidget):
         self._session_labels = 0
         self._rate = 0.0
         self._same_model = False
-        self._count_names: list[str] = []
-        self._count_labels: dict[str, QLabel] = {}
         self._offer_dataset: Any = None
         self._setting_dataset = False
         self._model_labels: list[str] = list(state.model_info.get("labels") or [])
@@ -265,9 +259,26 @@ class LabelTab(QWidget):
         self.side = QTabWidget()
         self.side.setObjectName("labelSidePanel")
         self.side.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.side.addTab(self._build_progress_panel(), "Progress")
-        self.side.addTab(self._build_review_panel(), "Review")
-        self.side.addTab(self._build_agreement_panel(), "Agreement")
+        self.progress_panel = ProgressPanel()
+        self.progress_panel.export_requested.connect(self.choose_export)
+        self.review_panel = ReviewPanel()
+        self.review_panel.review_requested.connect(self.start_review)
+        self.review_panel.row_activated.connect(self.show_row)
+        self.agreement_panel = AgreementPanel()
+        self.agreement_panel.pair_changed.connect(self._refresh_agreement)
+        self.agreement_panel.row_activated.connect(self.show_row)
+        self.side.addTab(self.progress_panel, "Progress")
+        self.side.addTab(self.review_panel, "Review")
+        self.side.addTab(self.agreement_panel, "Agreement")
+        # What the user reads, by name (tests and the tab use these).
+        self.progress_label = self.progress_panel.progress_label
+        self.rate_label = self.progress_panel.rate_label
+        self.labelled_only_check = self.progress_panel.labelled_only_check
+        self.protect_check = self.progress_panel.protect_check
+        self.review_button = self.review_panel.review_button
+        self.review_list = self.review_panel.list
+        self.kappa_label = self.agreement_panel.kappa_label
+        self.disagreement_list = self.agreement_panel.list
         self.side.currentChanged.connect(self._on_side_changed)
         splitter.addWidget(self.side)
         splitter.setStretchFactor(0, 3)
@@ -276,95 +287,6 @@ class LabelTab(QWidget):
         layout.addWidget(splitter, 1)
         self._update_annotator_button()
         return page
-
-    def _build_progress_panel(self) -> QWidget:
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        self.progress_label = QLabel()
-        self.progress_label.setObjectName("progressLabel")
-        layout.addWidget(self.progress_label)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("labelledProgress")
-        layout.addWidget(self.progress_bar)
-        self.counts_box = QGroupBox("Labels per class")
-        self.counts_grid = QGridLayout(self.counts_box)
-        layout.addWidget(self.counts_box)
-        self.rate_label = QLabel()
-        self.rate_label.setObjectName("rateLabel")
-        layout.addWidget(self.rate_label)
-        export = QGroupBox("Export")
-        form = QVBoxLayout(export)
-        self.labelled_only_check = QCheckBox("Labelled rows only")
-        self.labelled_only_check.setObjectName("labelledOnlyCheck")
-        self.labelled_only_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        form.addWidget(self.labelled_only_check)
-        self.protect_check = QCheckBox("Protect against spreadsheet formulas")
-        self.protect_check.setObjectName("protectFormulasCheck")
-        self.protect_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.protect_check.setChecked(True)
-        self.protect_check.setToolTip(
-            "Cells starting with = + - @ get a leading ' in CSV and XLSX so a spreadsheet shows "
-            "them as text instead of running them"
-        )
-        form.addWidget(self.protect_check)
-        self.export_button = QPushButton("Export labels…")
-        self.export_button.setObjectName("exportLabelsButton")
-        self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.export_button.clicked.connect(self.choose_export)
-        form.addWidget(self.export_button)
-        layout.addWidget(export)
-        layout.addStretch(1)
-        return panel
-
-    def _build_review_panel(self) -> QWidget:
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        text = QLabel(
-            "Rows whose label a model contradicts with high confidence, judged out of fold "
-            "(5-fold cross-validation of the fast minilm-head model: no row is judged by a "
-            "model that saw it), and duplicate texts with conflicting labels. Double-click a "
-            "row to open it."
-        )
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        self.review_button = QPushButton("Find suspicious labels")
-        self.review_button.setObjectName("reviewButton")
-        self.review_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.review_button.clicked.connect(self.start_review)
-        layout.addWidget(self.review_button)
-        self.review_status = QLabel()
-        self.review_status.setWordWrap(True)
-        layout.addWidget(self.review_status)
-        self.review_list = QListWidget()
-        self.review_list.setObjectName("reviewList")
-        self.review_list.setWordWrap(True)
-        self.review_list.itemActivated.connect(self._on_review_item)
-        layout.addWidget(self.review_list, 1)
-        return panel
-
-    def _build_agreement_panel(self) -> QWidget:
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        form = QFormLayout()
-        self.annotator_a = QComboBox()
-        self.annotator_a.setObjectName("annotatorA")
-        self.annotator_b = QComboBox()
-        self.annotator_b.setObjectName("annotatorB")
-        self.annotator_a.currentIndexChanged.connect(self._refresh_agreement)
-        self.annotator_b.currentIndexChanged.connect(self._refresh_agreement)
-        form.addRow("Annotator A", self.annotator_a)
-        form.addRow("Annotator B", self.annotator_b)
-        layout.addLayout(form)
-        self.kappa_label = QLabel("Two annotators needed")
-        self.kappa_label.setObjectName("kappaLabel")
-        self.kappa_label.setWordWrap(True)
-        layout.addWidget(self.kappa_label)
-        self.disagreement_list = QListWidget()
-        self.disagreement_list.setObjectName("disagreementList")
-        self.disagreement_list.setWordWrap(True)
-        self.disagreement_list.itemActivated.connect(self._on_review_item)
-        layout.addWidget(self.disagreement_list, 1)
-        return panel
 
     # -- the project ------------------------------------------------------------------
     @property
@@ -866,30 +788,7 @@ class LabelTab(QWidget):
     def _refresh_counts(self) -> None:
         if self.store is None:
             return
-        total = len(self._texts)
-        labelled = sum(n for n in self._class_counts.values() if n > 0)
-        self.progress_label.setText(f"<b>{labelled:,}</b> of {total:,} rows labelled")
-        self.progress_bar.setMaximum(max(1, total))
-        self.progress_bar.setValue(labelled)
-        names = list(self.store.labels)
-        if names != self._count_names:
-            while self.counts_grid.count():
-                item = self.counts_grid.takeAt(0)
-                if item.widget() is not None:
-                    item.widget().deleteLater()
-            self._count_labels = {}
-            for row, name in enumerate(names):
-                key = f"{row + 1}" if row < MAX_KEYS else ""
-                name_label = QLabel(f"<b>{key}</b>  {html.escape(name)}")
-                count = QLabel()
-                count.setObjectName(f"count_{name}")
-                count.setAlignment(Qt.AlignmentFlag.AlignRight)
-                self.counts_grid.addWidget(name_label, row, 0)
-                self.counts_grid.addWidget(count, row, 1)
-                self._count_labels[name] = count
-            self._count_names = names
-        for name, count in self._count_labels.items():
-            count.setText(f"{self._class_counts.get(name, 0):,}")
+        self.progress_panel.show_counts(self.store.labels, self._class_counts, len(self._texts))
         self._show_rate()
 
     def class_counts(self) -> dict[str, int]:
@@ -904,9 +803,7 @@ class LabelTab(QWidget):
         self._show_rate()
 
     def _show_rate(self) -> None:
-        self.rate_label.setText(
-            f"This session: {self._session_labels:,} labels · {self._rate:,.0f} labels/hour"
-        )
+        self.progress_panel.show_rate(self._session_labels, self._rate)
 
     # -- order and scoring ------------------------------------------------------------------
     @Slot()
@@ -1062,86 +959,41 @@ class LabelTab(QWidget):
         if self._review_job is not None:
             self.service.cancel(self._review_job)
         self._review_job = self.service.submit("review_labels", params)
-        self.review_button.setEnabled(False)
-        self.review_status.setText(f"Reviewing {len(ids):,} labelled rows…")
+        self.review_panel.set_busy(True, f"Reviewing {len(ids):,} labelled rows…")
         self._show_duplicates([])
 
     def _show_duplicates(self, suspicious: list[dict]) -> None:
-        self.review_list.clear()
-        for item in suspicious:
-            text = _short(item["text"])
-            entry = QListWidgetItem(
-                f"Row {self._display_row(item['row_id'])}: labelled {item['label']}, the model "
-                f"says {item['predicted']} ({100 * item['confidence']:.0f}%) — {text}"
-            )
-            entry.setData(Qt.ItemDataRole.UserRole, item["row_id"])
-            self.review_list.addItem(entry)
-        if self.store is None:
-            return
-        for dup in self.store.conflicting_duplicates():
-            labels = ", ".join(f"{k} ×{v}" for k, v in dup["labels"].items())
-            entry = QListWidgetItem(
-                f"Duplicate with conflicting labels ({labels}): {_short(dup['text'])}"
-            )
-            entry.setData(Qt.ItemDataRole.UserRole, dup["rows"][0]["row_id"])
-            self.review_list.addItem(entry)
+        duplicates = self.store.conflicting_duplicates() if self.store is not None else []
+        self.review_panel.show_rows(suspicious, duplicates, self._display_row)
 
     def _display_row(self, row_id: int) -> int:
         source = self._sources.get(row_id)
         return source + 1 if source is not None else row_id
 
-    @Slot(QListWidgetItem)
-    def _on_review_item(self, item: QListWidgetItem) -> None:
-        row_id = item.data(Qt.ItemDataRole.UserRole)
-        if self.queue is not None and row_id is not None:
+    @Slot(int)
+    def show_row(self, row_id: int) -> None:
+        """Put a given row on the card (from the review or agreement lists)."""
+        if self.queue is not None and row_id in self._texts:
             self.queue.go_to(int(row_id))
             self._show_current()
 
     @Slot(int)
     def _on_side_changed(self, index: int) -> None:
-        if index == 2:
-            self._fill_annotators()
-        elif index == 1 and self.review_list.count() == 0 and self.store is not None:
-            self._show_duplicates([])
-
-    def _fill_annotators(self) -> None:
         if self.store is None:
             return
-        names = self.store.annotators()
-        for combo, default in ((self.annotator_a, 0), (self.annotator_b, 1)):
-            current = combo.currentText()
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(names)
-            index = combo.findText(current)
-            combo.setCurrentIndex(index if index >= 0 else min(default, len(names) - 1))
-            combo.blockSignals(False)
-        self._refresh_agreement()
+        if index == 2:
+            self.agreement_panel.set_annotators(self.store.annotators())
+            self._refresh_agreement()
+        elif index == 1 and self.review_list.count() == 0:
+            self._show_duplicates([])
 
     @Slot()
-    def _refresh_agreement(self, *_args: Any) -> None:
-        self.disagreement_list.clear()
-        a, b = self.annotator_a.currentText(), self.annotator_b.currentText()
+    def _refresh_agreement(self) -> None:
+        a, b = self.agreement_panel.pair()
         if self.store is None or not a or not b or a == b:
-            self.kappa_label.setText("Choose two annotators who labelled the same rows.")
+            self.agreement_panel.show_result(None, self._display_row)
             return
-        result = self.store.agreement(a, b)
-        if not result["rows"]:
-            self.kappa_label.setText(f"{a} and {b} have no labelled row in common.")
-            return
-        kappa = result["kappa"]
-        kappa_text = "n/a" if kappa is None else f"{kappa:.3f}"
-        self.kappa_label.setText(
-            f"Cohen's kappa <b>{kappa_text}</b> on {result['rows']:,} rows both labelled "
-            f"({100 * result['agreement']:.0f}% agree; {len(result['disagreements']):,} differ)"
-        )
-        for item in result["disagreements"]:
-            entry = QListWidgetItem(
-                f"Row {self._display_row(item['row_id'])}: {a} {item[a]} · {b} {item[b]} — "
-                f"{_short(item['text'])}"
-            )
-            entry.setData(Qt.ItemDataRole.UserRole, item["row_id"])
-            self.disagreement_list.addItem(entry)
+        self.agreement_panel.show_result(self.store.agreement(a, b), self._display_row)
 
     # -- retraining --------------------------------------------------------------------------
     @Slot()
@@ -1260,10 +1112,10 @@ class LabelTab(QWidget):
             self._on_explanation(payload)
         elif job_id == self._review_job:
             self._review_job = None
-            self.review_button.setEnabled(True)
-            self.review_status.setText(
+            self.review_panel.set_busy(
+                False,
                 f"{len(payload['suspicious']):,} suspicious of {payload['rows']:,} rows "
-                f"({payload['folds']}-fold out-of-fold accuracy {100 * payload['oof_accuracy']:.0f}%)."
+                f"({payload['folds']}-fold out-of-fold accuracy {100 * payload['oof_accuracy']:.0f}%).",
             )
             self._show_duplicates(payload["suspicious"])
         elif job_id == self._train_job:
@@ -1365,8 +1217,7 @@ class LabelTab(QWidget):
             return
         if job_id == self._review_job:
             self._review_job = None
-            self.review_button.setEnabled(True)
-            self.review_status.setText(message)
+            self.review_panel.set_busy(False, message)
             return
         if job_id == self._train_job:
             self._train_job = None
@@ -1396,7 +1247,7 @@ class LabelTab(QWidget):
             self._explain_job = None
         elif job_id == self._review_job:
             self._review_job = None
-            self.review_button.setEnabled(True)
+            self.review_panel.set_busy(False, "Review cancelled.")
         elif job_id == self._load_job:
             self._load_job = None
         if not self._score_jobs and self._train_job is None:
@@ -1461,8 +1312,3 @@ _KEYS = {
     Qt.Key.Key_Right,
     Qt.Key.Key_N,
 }
-
-
-def _short(text: str, limit: int = 120) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -238,6 +238,17 @@ def test_retrain_starts_a_job_and_queue_reorders(qtbot, main_window, tmp_path):
     assert len(runs) == 1 and runs[0]["kind"] == "bilstm" and runs[0]["config"]["epochs"] == 1
     assert "retrain.models" in tab.store.last_model_folder()
 
+    # Reopening the project restores its last model.
+    main_window.project_menu.close_project()
+    with qtbot.waitSignal(
+        service.result, timeout=30000, check_params_cb=lambda j, n, p: n == "use_vader"
+    ):
+        service.submit("use_vader", {})
+    main_window.state.set_model_info({"name": "VADER", "kind": "vader"})
+    tab = _open(qtbot, main_window, path)
+    assert main_window.state.model_info.get("kind") == "bilstm"
+    assert "retrain.models" in (main_window.state.model_info.get("folder") or "")
+
 
 def test_annotator_is_asked_once_when_a_project_opens(qtbot, main_window, project_path):
     from PySide6.QtWidgets import QInputDialog

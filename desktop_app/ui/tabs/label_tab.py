@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.label_queue import LabelQueue
 from desktop_app.ui.app_state import AppState
+from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.widgets.label_card import MAX_KEYS, LabelCard
 from desktop_app.ui.widgets.label_panels import AgreementPanel, ProgressPanel, ReviewPanel
@@ -98,6 +99,11 @@ class LabelTab(QWidget):
         self._setting_dataset = False
         self._model_labels: list[str] = list(state.model_info.get("labels") or [])
 
+        self._tasks = TaskRunner("labelTabTasks", self)
+        self._tasks.result.connect(self._on_task_result)
+        self._tasks.failed.connect(self._on_task_failed)
+        self._create_task: int | None = None
+        self._create_dataset: Any = None
         self._build()
         self.service.result.connect(self._on_result)
         self.service.partial.connect(self._on_partial)
@@ -307,17 +313,53 @@ class LabelTab(QWidget):
         return True
 
     def create_project(self, path: str, data: Any, source: str | None = None) -> bool:
-        """Create a project from a Dataset (or rows) and open it."""
+        """Create a project from a Dataset (or rows) off the GUI thread, then open it.
+
+        Returns True when the creation started; ``project_changed`` follows when it is open.
+        """
+        from desktop_app.core.project import ProjectStore
+
+        if self._create_task is not None:
+            self.state.message("A project is being created already.", 4000)
+            return False
+
+        def create(ctx: Any) -> str:
+            store = ProjectStore.create(path, data, source=source, overwrite=True, ctx=ctx)
+            created = str(store.path)
+            store.close()
+            return created
+
+        self._create_dataset = data if hasattr(data, "frame") else None
+        self._create_task = self._tasks.start(create, "create project")
+        self.state.message(f"Creating the project {Path(path).name}…", 0)
+        return True
+
+    @Slot(int, object)
+    def _on_task_result(self, task_id: int, payload: object) -> None:
+        if task_id != self._create_task:
+            return
+        self._create_task = None
         from desktop_app.core.errors import ProjectError
         from desktop_app.core.project import ProjectStore
 
         try:
-            store = ProjectStore.create(path, data, source=source, overwrite=True)
+            store = ProjectStore.open(str(payload))
         except ProjectError as exc:
             show_error(self, "New project", str(exc))
-            return False
-        self._attach(store, from_dataset=data if hasattr(data, "frame") else None)
-        return True
+            return
+        dataset, self._create_dataset = self._create_dataset, None
+        self._attach(store, from_dataset=dataset)
+        self.state.message(f"Project {store.path.name} created: every label is saved as you go.")
+        self.state.show_tab.emit("labelTab")
+
+    @Slot(int, str, str)
+    def _on_task_failed(self, task_id: int, message: str, details: str) -> None:
+        if task_id != self._create_task:
+            return
+        self._create_task = None
+        self._create_dataset = None
+        self.state.message("", 1)
+        show_error(self, "New project", message, details)
 
     def save_project_as(self, path: str) -> bool:
         from desktop_app.core.errors import ProjectError
@@ -441,6 +483,7 @@ class LabelTab(QWidget):
         return True  # every label is already on disk
 
     def shutdown(self) -> None:
+        self._tasks.shutdown()
         self._cancel_jobs()
         self._rate_timer.stop()
         if self.store is not None:
@@ -502,8 +545,7 @@ class LabelTab(QWidget):
         if path:
             if not path.endswith(".sstudio"):
                 path += ".sstudio"
-            if self.create_project(path, dataset, source=source):
-                self.state.show_tab.emit("labelTab")
+            self.create_project(path, dataset, source=source)
 
     def choose_open_project(self) -> None:
         start = str(self.state.settings.value("last_dir", str(Path.home())))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.jobs import JobContext
+from desktop_app.ui.lazy_columns import column_view
 
 SPLITS = ("train", "validation", "test")
 MAX_LABEL_VALUES = 100  # the core keeps the names of at most this many raw values
@@ -33,7 +34,7 @@ class PreparedDataset:
 
     dataset: Any  # desktop_app.core.dataset.Dataset
     stats: Any  # desktop_app.core.dataset.DatasetStats
-    rows: Any  # numpy arrays, one entry per row of dataset.frame
+    rows: Any  # per-row columns for the table: numpy array / lazy_columns views
     texts: Any
     labels: Any
     splits: Any
@@ -128,14 +129,13 @@ def prepare(dataset: Any) -> PreparedDataset:
     """Statistics, table arrays, label values and split counts of ``dataset``."""
     frame = dataset.frame
     stats = dataset.stats()
-    splits = frame["split"] if "split" in frame.columns else None
     prepared = PreparedDataset(
         dataset=dataset,
         stats=stats,
         rows=frame["source_row"].to_numpy() if "source_row" in frame.columns else (),
-        texts=frame["text"].to_numpy(dtype=object),
-        labels=frame["label"].to_numpy(dtype=object),
-        splits=splits.to_numpy(dtype=object) if splits is not None else (),
+        texts=column_view(frame["text"]),
+        labels=column_view(frame["label"]),
+        splits=column_view(frame["split"]) if "split" in frame.columns else (),
     )
     # stats.splits is split -> class -> rows; the panel shows class -> split -> rows.
     counts: dict[str, dict[str, int]] = {name: {} for name in stats.labels}

@@ -1,7 +1,8 @@
 """A virtual table over a dataset's columns that stays smooth at a million rows.
 
-The arrays are extracted once, off the GUI thread (``frame[col].to_numpy(dtype=object)``), so
-``data()`` is an O(1) array lookup per cell: never ``DataFrame.iloc`` per cell.
+The columns come as sequences with O(1) indexing (numpy arrays, or the views of
+:mod:`desktop_app.ui.lazy_columns`), prepared off the GUI thread, so ``data()`` is a constant
+amount of work per cell: never ``DataFrame.iloc`` per cell, never a conversion of a whole column.
 """
 
 from __future__ import annotations
@@ -35,12 +36,6 @@ class DatasetTableModel(QAbstractTableModel):
         self._labels = labels if labels is not None else ()
         self._splits = splits if splits is not None else ()
         self._count = len(self._texts)
-
-    def set_splits(self, splits: Any) -> None:
-        """Replace the split column (after a re-split) without resetting the view."""
-        self._splits = splits
-        if self._count:
-            self.dataChanged.emit(self.index(0, 3), self.index(self._count - 1, 3))
 
     # -- Qt model API ---------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API

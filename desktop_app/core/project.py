@@ -203,8 +203,6 @@ class ProjectStore:
         declared = list(labels or getattr(data, "labels", None) or [])
         store._set_meta("labels", declared)
         store.add_rows(data, ctx=ctx)
-        if not declared:
-            store.set_labels(store.labels)  # fix the order of the labels found: sorted
         return store
 
     @classmethod
@@ -283,7 +281,13 @@ class ProjectStore:
                 f"The project {target.name} is damaged and cannot be opened ({exc}). If you "
                 f"have a backup copy, open that instead."
             ) from exc
-        return cls(target, conn)
+        store = cls(target, conn)
+        # Files from before labels were kept in the meta data (or edited by hand): list any
+        # label present in the rows too.
+        missing = store._present_labels() - set(store.labels)
+        if missing:
+            store.set_labels(store.labels + sorted(missing))
+        return store
 
     def close(self) -> None:
         if self._conn is not None:
@@ -363,16 +367,21 @@ class ProjectStore:
 
     @property
     def labels(self) -> list[str]:
-        """Class names: those declared, then any others present in the rows (sorted)."""
-        declared = list(self._get_meta("labels", []) or [])
-        present = [
+        """Class names in key order (1-9 in the Label tab): declared, or found in the data.
+
+        Kept in the project's meta data (a cached read, cheap at every key press): rows
+        added and labels given extend it.
+        """
+        return list(self._get_meta("labels", []) or [])
+
+    def _present_labels(self) -> set[str]:
+        return {
             r[0]
             for r in self._conn.execute(
                 "SELECT DISTINCT label FROM rows WHERE label IS NOT NULL "
                 "UNION SELECT DISTINCT original_label FROM rows WHERE original_label IS NOT NULL"
             )
-        ]
-        return declared + sorted(set(present) - set(declared))
+        }
 
     def set_labels(self, labels: Sequence[str]) -> None:
         """Declare the class names (their order gives the keys 1-9 in the Label tab)."""
@@ -406,6 +415,10 @@ class ProjectStore:
                 )
         if ctx is not None:
             ctx.progress(total, total, "Rows written")
+        known = self.labels
+        found = {label for _, label, _, _ in rows if label is not None} - set(known)
+        if found:
+            self.set_labels(known + sorted(found))
         return total
 
     def row_count(self) -> int:

@@ -271,3 +271,21 @@ def test_truncated_texts_are_marked(qtbot, main_window):
     last = model.columnCount() - 1
     assert model.headerData(last, Qt.Orientation.Horizontal) == "Truncated"
     assert [model.data(model.index(r, last)) for r in range(2)] == ["truncated", ""]
+
+
+def test_long_text_shows_the_level_note(qtbot, main_window):
+    explain = _tab(main_window, "explainTab")
+    main_window.tabs.setCurrentWidget(explain)
+    explain.samples_combo.setCurrentText("500")
+    explain.runs_spin.setValue(1)
+    sentence = "The first half is slow and dull. The second half is great fun and moving. "
+    explain.text_edit.setPlainText(sentence * 20)  # 280 words, over the 200-word limit
+    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+        qtbot.mouseClick(explain.explain_button, Qt.MouseButton.LeftButton)
+    assert explain.result["level"] in ("sentence", "chunk")
+    assert explain.notes_label.isVisibleTo(explain)
+    assert "200" in explain.notes_label.text()
+    assert "sentences" in explain.status_label.text() or "chunks" in explain.status_label.text()
+    assert explain.view.markup.count("lime-word") == sum(
+        1 for t in explain.result["tokens"] if t["feature"] is not None and t["weight"] is not None
+    )

@@ -48,7 +48,7 @@ def legend_html(label: str) -> str:
         f"{name}&nbsp;</span> &nbsp; "
         f'<span style="background-color:{against}; color:{against_fg};">&nbsp;against '
         f"{name}&nbsp;</span> &nbsp; stronger colour = larger weight &nbsp; "
-        '<span style="text-decoration: underline;">underlined</span> = unstable over runs'
+        '<span style="text-decoration: underline;">underlined</span> = unstable'
     )
 
 

@@ -1171,6 +1171,7 @@ class LabelTab(QWidget):
             self.state.set_model_info(payload)
         elif job_id == self._load_job:
             self._load_job = None
+            self._same_model = True  # scored just below, not again on model_changed
             self.state.set_model_info(payload)
             self._start_scoring()
 

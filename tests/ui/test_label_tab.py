@@ -293,6 +293,18 @@ def test_opening_a_dataset_offers_a_project(qtbot, main_window, tmp_path):
     assert main_window.windowTitle().startswith("reviews.sstudio")
     assert tab.store.counts()["labelled"] == 2 and tab.current_row() == 3
     assert main_window.project_menu.recent()[0].endswith("reviews.sstudio")
+    # Save as: the copy is the open project now, in the title and the recent list.
+    row = tab.current_row()
+    qtbot.keyClick(tab.card, Qt.Key.Key_1)
+    assert tab.save_project_as(str(tmp_path / "copy.sstudio"))
+    assert main_window.windowTitle().startswith("copy.sstudio")
+    assert main_window.project_menu.recent()[0].endswith("copy.sstudio")
+    assert tab.store.row(row).label == tab.store.labels[0]
+    qtbot.keyClick(tab.card, Qt.Key.Key_1)
+    from desktop_app.core.project import ProjectStore
+
+    with ProjectStore.open(tmp_path / "reviews.sstudio") as original:
+        assert original.counts()["labelled"] == 3  # the later label went to the copy only
 
 
 def test_review_finds_a_contradicted_label_and_note_key(qtbot, main_window, tmp_path, monkeypatch):

@@ -47,7 +47,7 @@ def legend_html(label: str) -> str:
         f'<span style="background-color:{towards}; color:{towards_fg};">&nbsp;towards '
         f"{name}&nbsp;</span> &nbsp; "
         f'<span style="background-color:{against}; color:{against_fg};">&nbsp;against '
-        f"{name}&nbsp;</span> &nbsp; stronger colour = larger weight &nbsp; "
+        f"{name}&nbsp;</span> &nbsp; stronger = larger weight &nbsp; "
         '<span style="text-decoration: underline;">underlined</span> = unstable'
     )
 

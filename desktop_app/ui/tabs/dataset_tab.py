@@ -64,6 +64,7 @@ class DatasetTab(QWidget):
         self._task_what = ""
         self._loading_path: str | None = None
         self._loading_options: dict[str, Any] | None = None  # LoadOptions fields of a load
+        self._warm_up_task: int | None = None
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_empty_page())
@@ -251,7 +252,7 @@ class DatasetTab(QWidget):
     @Slot()
     def _warm_up(self) -> None:
         if self._task is None and not self.runner.is_busy():
-            self.runner.start(dataset_jobs.warm_up, name="warm-up")
+            self._warm_up_task = self.runner.start(dataset_jobs.warm_up, name="warm-up")
 
     # -- starting tasks -------------------------------------------------------------------
     def _start_load(self, path: str, options: dict[str, Any], message: str) -> None:
@@ -366,6 +367,11 @@ class DatasetTab(QWidget):
 
     @Slot(int, object)
     def _on_result(self, task_id: int, prepared: object) -> None:
+        if task_id == self._warm_up_task and self.prepared is None:
+            # matplotlib is imported now: build the empty figures while the user is still
+            # choosing a file, so the first data set does not pay for them.
+            self.charts.prepare()
+            return
         if task_id != self._task or not isinstance(prepared, PreparedDataset):
             return
         if self._loading_path is not None:
@@ -417,10 +423,15 @@ class DatasetTab(QWidget):
         if old is not None:
             old.deleteLater()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        # Widths from font metrics, not ResizeToContents: that asks data() for a thousand rows.
+        digits = len(f"{len(prepared.rows) or stats.rows}") + 1
+        metrics = self.table.fontMetrics()
+        for column, mode in enumerate(
+            (QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.Stretch)
+            + (QHeaderView.ResizeMode.Interactive,) * 2
+        ):
+            header.setSectionResizeMode(column, mode)
+        header.resizeSection(0, metrics.horizontalAdvance("9" * digits) + 16)
         header.resizeSection(2, 110)
         header.resizeSection(3, 90)
         self.row_count_label.setText(self._rows_text(stats))

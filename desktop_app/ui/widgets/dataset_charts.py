@@ -39,6 +39,12 @@ class DatasetCharts(QWidget):
         self._median_line: Any = None
         self._pending_lengths: tuple[Any, Any, float | None] | None = None
 
+    def prepare(self) -> None:
+        """Create the (empty) figures ahead of the first data set; matplotlib must be imported."""
+        for chart in (self.class_chart, self.length_chart):
+            if chart.figure is None:
+                chart.axes()
+
     def show_data(
         self,
         counts: dict[str, int],

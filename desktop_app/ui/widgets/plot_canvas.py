@@ -30,6 +30,7 @@ class PlotCanvas(QWidget):
         self.figure: Any = None
         self.canvas: Any = None
         self._axes: Any = None
+        self._fresh = False  # axes created and styled, nothing drawn on them yet (no redraw)
 
     def axes(self, clear: bool = True) -> Any:
         """The figure's single ``Axes``, cleared for a new drawing unless ``clear`` is False.
@@ -38,7 +39,6 @@ class PlotCanvas(QWidget):
         a cleared axes rebuilds its ticks, which is most of a redraw's time.
         """
         if self.canvas is None:
-            clear = True
             from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
             from matplotlib.figure import Figure
 
@@ -50,19 +50,26 @@ class PlotCanvas(QWidget):
             self._layout.addWidget(self.canvas)
             self._axes = self.figure.add_subplot()
             self._style_palette()
-        if not clear:
+            self._style_axes()
+            self._fresh = True
             return self._axes
+        if not clear or self._fresh:
+            return self._axes  # fresh: nothing drawn yet, and clearing would rebuild the ticks
         self._axes.clear()
+        self._style_axes()
+        return self._axes
+
+    def _style_axes(self) -> None:
         self._axes.tick_params(colors=self.foreground, labelsize=8)
         for spine in self._axes.spines.values():
             spine.set_color(self.foreground)
         if self.title:
             self._axes.set_title(self.title, fontsize=10, color=self.foreground)
-        return self._axes
 
     def redraw(self) -> None:
         """Schedule a repaint (matplotlib draws when the event loop is free)."""
         if self.canvas is not None:
+            self._fresh = False
             self.canvas.draw_idle()
 
     def _style_palette(self) -> None:

@@ -180,13 +180,16 @@ def main() -> int:
     if not (DATA / "tweeteval_val.csv").exists():
         print(f"the data is missing: {DATA / 'tweeteval_val.csv'}", file=sys.stderr)
         return 2
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     results = run(args.items, not args.no_minilm)
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     lines = [
         "Time from a key press in the Label tab to the next item painted (label committed to "
         "the project file in its own transaction, queue advanced, card filled and repainted). "
         f"Project: tweeteval_val.csv, 2,000 tweets, {results['pool']:,} still unlabelled at the "
-        f"start; model: {results['model']} ({results['kind']}), loaded by the tab from the "
-        "project's last training run; the pool scored in "
+        f"start; model: {results['model']} ({results['kind']}: the bundled encoder with a new "
+        "3-class head, whose forward passes cost what a fine-tuned one costs), loaded by the tab "
+        "from the project's last training run; the pool scored in "
         f"{results['first_scores_s']:.0f} s from opening. {results['idle']['items']} key "
         f"presses per case; target p99 <= {TARGET_P99_MS:.0f} ms.",
         "",
@@ -210,6 +213,11 @@ def main() -> int:
             else " (The re-scoring finished before the last key of the busy case.)"
         ),
     ]
+    if load_before is not None and load_after is not None:
+        lines.append(
+            f"1-minute load average before / after the run: {load_before:.1f} / {load_after:.1f} "
+            f"on {os.cpu_count()} cores (other work on the machine shows in p99 and max)."
+        )
     markdown = "\n".join(lines)
     print(markdown)
     write_section("label", "## Label tab: key press to next item\n\n" + markdown)

@@ -47,14 +47,18 @@ class TaskRunner(QObject):
         self._pool.setMaxThreadCount(1)
         self._shut_down = False
 
-    def start(self, fn: TaskFn, name: str = "task") -> int:
-        """Run ``fn(ctx)`` on the pool; returns the task id. Cancels nothing by itself."""
+    def start(self, fn: TaskFn, name: str = "task", priority: int = 0) -> int:
+        """Run ``fn(ctx)`` on the pool; returns the task id. Cancels nothing by itself.
+
+        Queued tasks with a higher ``priority`` start first (a file the user opens goes
+        before background warm-ups that have not started yet).
+        """
         if self._shut_down:
             raise RuntimeError(f"{self.objectName()} has been shut down")
         task_id = next(self._ids)
         event = threading.Event()
         self._events[task_id] = event
-        self._pool.start(_Task(self, task_id, name, fn, event))
+        self._pool.start(_Task(self, task_id, name, fn, event), priority)
         return task_id
 
     def cancel(self, task_id: int | None = None) -> None:

@@ -75,22 +75,40 @@ def recolumn(
     return _split_and_prepare(dataset, split, ctx, strict=False)
 
 
-def warm_up(ctx: JobContext) -> None:
-    """Import what loading and showing a data set need, ahead of the first file.
+def import_data_libraries(ctx: JobContext) -> str:
+    """Warm-up: pandas and the readers (see :data:`WARM_UPS`)."""
+    import desktop_app.core.dataset  # noqa: F401
 
-    Importing pandas, scikit-learn and matplotlib takes a second or two, and even on this
-    thread it freezes the GUI in bursts (loading their C extensions holds the GIL). Doing it
-    right after start-up, while torch loads on the model worker, keeps those bursts away
-    from the moment the user opens a file.
-    """
-    import desktop_app.core.dataset  # noqa: F401 - pandas and the readers
+    return "data"
+
+
+def import_split_library(ctx: JobContext) -> str:
+    """Warm-up: scikit-learn's splitter."""
+    import sklearn.model_selection  # noqa: F401
+
+    return "split"
+
+
+def import_plot_library(ctx: JobContext) -> str:
+    """Warm-up: matplotlib and its Qt canvas."""
     from desktop_app.ui.widgets.plot_canvas import preload_matplotlib
 
-    ctx.check_cancelled()
-    import sklearn.model_selection  # noqa: F401 - the split
-
-    ctx.check_cancelled()
     preload_matplotlib()
+    return "plots"
+
+
+def find_corpora(ctx: JobContext) -> list[str]:
+    """The NLTK sample corpora on the NLTK data path (importing nltk takes seconds)."""
+    from desktop_app.core.samples import available_corpora
+
+    return list(available_corpora())
+
+
+# Imports that loading and showing a data set need, run one by one on the loader thread right
+# after start-up (while torch loads on the model worker), so that neither the first file nor
+# the File > Open sample menu waits for them. Even on this thread an import freezes the GUI in
+# bursts (loading C extensions holds the GIL), so it is better done before the user acts.
+WARM_UPS = (import_data_libraries, import_split_library, import_plot_library, find_corpora)
 
 
 def resplit(dataset: Any, split: SplitSettings, ctx: JobContext) -> PreparedDataset:

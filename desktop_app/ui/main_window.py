@@ -192,10 +192,14 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _fill_sample_menu(self) -> None:
-        from desktop_app.core.samples import available_corpora
-
         self.sample_menu.clear()
-        corpora = available_corpora()
+        # The Dataset tab looks for the corpora on its loader thread after start-up: importing
+        # nltk takes seconds and would freeze the menu here.
+        corpora = getattr(self.tab_widgets.get("datasetTab"), "sample_corpora", [])
+        if corpora is None:
+            action = self.sample_menu.addAction("Looking for NLTK corpora…")
+            action.setEnabled(False)
+            return
         if not corpora:
             action = self.sample_menu.addAction("No NLTK corpora found on the NLTK data path")
             action.setEnabled(False)

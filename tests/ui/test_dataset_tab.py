@@ -247,7 +247,8 @@ START_SCRIPT = textwrap.dedent(
         # Records which thread first imports each heavy package.
         def find_spec(self, name, path=None, target=None):
             top = name.partition(".")[0]
-            if top in ("torch", "transformers", "pandas", "matplotlib") and top not in imported_on:
+            heavy = ("torch", "transformers", "pandas", "matplotlib", "sklearn", "nltk")
+            if top in heavy and top not in imported_on:
                 imported_on[top] = "main" if threading.current_thread() is MAIN else "other"
             return None
 
@@ -300,7 +301,26 @@ def test_command_line_path_opens_and_torch_loads_off_the_gui_thread(small_csv, _
     imported_on = result["imported_on"]
     for name in ("torch", "pandas", "matplotlib"):
         assert imported_on.get(name) == "other", result
-    assert imported_on.get("transformers", "other") == "other", result
+    for name in ("transformers", "sklearn", "nltk"):  # may still be loading: never on main
+        assert imported_on.get(name, "other") == "other", result
     # ...and the file named on the command line is open once its loader finished.
     assert result["rows"] == 12, result
     assert result["device"].startswith("Device: ") and "loading" not in result["device"]
+
+
+def test_open_sample_menu_opens_an_nltk_corpus(qtbot, main_window, shared_data, monkeypatch):
+    import nltk
+
+    monkeypatch.setattr(nltk.data, "path", [str(shared_data / "nltk_data"), *nltk.data.path])
+    tab = _tab(main_window)
+    # The corpora are looked up on the loader thread after start-up, never when the menu opens.
+    qtbot.waitUntil(lambda: tab.sample_corpora is not None, timeout=30000)
+    tab.sample_corpora = ["sentence_polarity"]  # what the look-up finds with this data path
+    main_window.sample_menu.aboutToShow.emit()
+    actions = {a.text(): a for a in main_window.sample_menu.actions()}
+    assert list(actions) == ["sentence_polarity"]
+    actions["sentence_polarity"].trigger()
+    _wait_idle(qtbot, tab)
+    assert tab.file_label.text() == "NLTK corpus sentence_polarity"
+    assert tab.row_count_label.text().startswith("10,662 rows · 2 classes")
+    assert main_window.recent_files()[0] == "nltk:sentence_polarity"

@@ -9,6 +9,7 @@ the tab as it was.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from typing import Any
 
@@ -44,6 +45,8 @@ ENCODINGS = ("utf-8", "utf-8-sig", "windows-1252", "latin-1", "utf-16", "cp1250"
 DELIMITERS = ((",", "comma ,"), ("\t", "tab"), (";", "semicolon ;"), ("|", "pipe |"))
 NO_LABEL = "(no label column)"
 
+log = logging.getLogger(__name__)
+
 
 class DatasetTab(QWidget):
     TITLE = "Dataset"
@@ -64,7 +67,9 @@ class DatasetTab(QWidget):
         self._task_what = ""
         self._loading_path: str | None = None
         self._loading_options: dict[str, Any] | None = None  # LoadOptions fields of a load
-        self._warm_up_task: int | None = None
+        self._warm_up_tasks: dict[int, str] = {}  # task id -> warm-up function name
+        # NLTK corpora for File > Open sample; None until the warm-up has looked for them.
+        self.sample_corpora: list[str] | None = None
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_empty_page())
@@ -251,8 +256,9 @@ class DatasetTab(QWidget):
 
     @Slot()
     def _warm_up(self) -> None:
-        if self._task is None and not self.runner.is_busy():
-            self._warm_up_task = self.runner.start(dataset_jobs.warm_up, name="warm-up")
+        for fn in dataset_jobs.WARM_UPS:
+            task_id = self.runner.start(fn, name=fn.__name__, priority=0)
+            self._warm_up_tasks[task_id] = fn.__name__
 
     # -- starting tasks -------------------------------------------------------------------
     def _start_load(self, path: str, options: dict[str, Any], message: str) -> None:
@@ -263,7 +269,7 @@ class DatasetTab(QWidget):
     def _start(self, fn: Any, message: str) -> None:
         if self._task is not None:
             self.runner.cancel(self._task)  # the new request replaces the running one
-        self._task = self.runner.start(fn, name="dataset")
+        self._task = self.runner.start(fn, name="dataset", priority=1)
         self._task_what = message
         self.progress.setRange(0, 0)  # busy until the first progress report
         self.progress_label.setText(message)
@@ -367,10 +373,14 @@ class DatasetTab(QWidget):
 
     @Slot(int, object)
     def _on_result(self, task_id: int, prepared: object) -> None:
-        if task_id == self._warm_up_task and self.prepared is None:
-            # matplotlib is imported now: build the empty figures while the user is still
-            # choosing a file, so the first data set does not pay for them.
-            self.charts.prepare()
+        if task_id in self._warm_up_tasks:
+            del self._warm_up_tasks[task_id]
+            if prepared == "plots" and self.prepared is None:
+                # matplotlib is imported now: build the empty figures while the user is
+                # still choosing a file, so the first data set does not pay for them.
+                self.charts.prepare()
+            elif isinstance(prepared, list):
+                self.sample_corpora = [str(name) for name in prepared]
             return
         if task_id != self._task or not isinstance(prepared, PreparedDataset):
             return
@@ -384,6 +394,13 @@ class DatasetTab(QWidget):
 
     @Slot(int, str, str)
     def _on_failed(self, task_id: int, message: str, details: str) -> None:
+        warm_up = self._warm_up_tasks.pop(task_id, None)
+        if warm_up is not None:
+            # Not fatal: whatever it imports is imported again when needed.
+            log.warning("warm-up %s failed: %s\n%s", warm_up, message, details)
+            if warm_up == "find_corpora":
+                self.sample_corpora = []
+            return
         if task_id != self._task:
             return
         self.state.message("Could not load the data", 5000)

@@ -11,6 +11,7 @@ so other tabs (the Label tab's "Retrain with my labels") can reuse them:
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -678,7 +679,15 @@ class TrainingTab(QWidget):
         self.save_settings()
         self._epochs_planned = int(config.get("epochs") or 0) or None
         self._outcome = ""
-        self.loss_plot.reset(self._epochs_planned if kind != "vader" else None)
+        steps = None
+        if kind in ("minilm", "transformer", "bilstm") and config.get("batch_size"):
+            per_epoch = math.ceil(len(data["train"][0]) / int(config["batch_size"]))
+            steps = per_epoch * (self._epochs_planned or 1)
+        self.loss_plot.reset(
+            self._epochs_planned if kind != "vader" else None,
+            total_steps=steps,
+            expected_loss=math.log(max(2, len(data.get("labels") or []))),
+        )
         self.metrics_view.clear("Training… the results appear here when the run finishes.")
         sizes = {name: len(data[name][0]) for name in ("train", "validation", "test")}
         self.append_log(

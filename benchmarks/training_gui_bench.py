@@ -1,0 +1,248 @@
+"""Largest GUI-thread stall while a model trains from the Training tab (target <= 50 ms).
+
+Opens the real main window offscreen, loads a seeded, stratified sample of rt_polarity,
+starts a short MiniLM fine-tune by clicking Start on the Training tab and, until the run's
+results are on screen, measures the gaps between ticks of a 5 ms ``QTimer`` on the GUI
+thread. A gap far above 5 ms is a stall: the window would not repaint or react for that
+long. Median of 3 warm runs after one cold run (reported apart); each run also reports its
+99th-percentile gap and how many step points, full redraws and blits the live plot handled,
+next to an idle-window baseline measured in the same process.
+
+    python -m benchmarks.training_gui_bench [--rows 400] [--runs 3] [--epochs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "sentiment" / "rt_polarity.csv"
+TARGET_MS = 50.0
+PROBE_MS = 5
+IDLE_SECONDS = 10.0
+
+
+def sample_csv(rows: int, folder: Path) -> Path:
+    """A seeded, stratified sample (the file is sorted: all positives first)."""
+    import pandas as pd
+
+    frame = pd.read_csv(DATA)
+    per_class = rows // frame["label"].nunique()
+    parts = [
+        group.sample(n=min(per_class, len(group)), random_state=0)
+        for _label, group in frame.groupby("label")
+    ]
+    sample = pd.concat(parts).sample(frac=1.0, random_state=0)
+    path = folder / "rt_sample.csv"
+    sample.to_csv(path, index=False)
+    return path
+
+
+class StallProbe:
+    """Records the time between ticks of a 5 ms timer on the GUI thread."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(PROBE_MS)
+        self.timer.timeout.connect(self.tick)
+        self.gaps: list[float] = []
+        self.last = 0.0
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self.last) * 1000.0)
+        self.last = now
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.tick()
+
+
+def wait_until(app, condition, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the run did not finish in time")
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def idle_baseline(app, probe: StallProbe, seconds: float) -> dict:
+    """The probe in the idle window: the stalls the machine's other load causes by itself."""
+    probe.start()
+    end = time.monotonic() + seconds
+    wait_until(app, lambda: time.monotonic() > end, seconds + 5)
+    probe.stop()
+    gaps = sorted(probe.gaps)
+    return {"max_gap_ms": gaps[-1], "p99_gap_ms": gaps[int(0.99 * (len(gaps) - 1))]}
+
+
+def run_once(app, window, tab, probe: StallProbe, epochs: int) -> dict:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    service = window.service
+    finished = {"done": False}
+
+    def on_finished(_job_id: int) -> None:
+        if not tab.is_training():
+            finished["done"] = True
+
+    service.finished.connect(on_finished)
+    combo = tab.model_combo
+    combo.setCurrentIndex(combo.findData("minilm"))
+    tab.reset_defaults()
+    tab._field_widgets["epochs"].setValue(epochs)
+    tab._field_widgets["batch_size"].setValue(16)
+    tab._field_widgets["patience"].setValue(0)
+    tab.device_combo.setCurrentIndex(tab.device_combo.findData("cpu"))
+    tab.threads_spin.setValue(0)  # the default: all cores but one
+
+    redraws_before = tab.loss_plot.redraws
+    blits_before = tab.loss_plot.blits
+    probe.start()
+    start = time.perf_counter()
+    tab.start_button.click()
+    loop = QEventLoop()
+    check = QTimer()
+    check.setInterval(50)
+    check.timeout.connect(lambda: loop.quit() if finished["done"] else None)
+    check.start()
+    loop.exec()
+    check.stop()
+    # Let the results (metrics table, confusion matrix) paint before the probe stops.
+    end = time.perf_counter() + 0.5
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
+    probe.stop()
+    service.finished.disconnect(on_finished)
+    gaps = sorted(probe.gaps)
+    return {
+        "seconds": time.perf_counter() - start,
+        "max_gap_ms": gaps[-1],
+        "p99_gap_ms": gaps[int(0.99 * (len(gaps) - 1))],
+        "ticks": len(gaps),
+        "steps": tab.loss_plot.point_count(),
+        "redraws": tab.loss_plot.redraws - redraws_before,
+        "blits": tab.loss_plot.blits - blits_before,
+        "accuracy": tab.metrics_view.table.item(0, 1).text(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=400)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    if not DATA.exists():
+        print(f"rt_polarity.csv not found at {DATA}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        from desktop_app.core.dataset import load_dataset
+        from desktop_app.ui.main_window import MainWindow
+
+        settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings)
+        window.resize(1280, 800)
+        window.show()
+        # The probe job imports torch on the worker; measure training, not start-up.
+        wait_until(app, lambda: bool(window.state.device_info), 120)
+        dataset = load_dataset(sample_csv(args.rows, folder)).split(0.8, 0.1, 0.1, seed=0)
+        window.state.set_dataset(dataset)
+        tab = window.tab_widgets["trainingTab"]
+        window.tabs.setCurrentWidget(tab)
+        wait_until(app, lambda: tab.loss_plot.canvas is not None, 30)
+        settle = time.monotonic() + 1.0  # first layout and paint of the new tab
+        wait_until(app, lambda: time.monotonic() > settle, 5)
+
+        probe = StallProbe()
+        idle = idle_baseline(app, probe, IDLE_SECONDS)
+        print(
+            f"idle window: largest gap {idle['max_gap_ms']:.1f} ms, p99 {idle['p99_gap_ms']:.1f} ms",
+            flush=True,
+        )
+        runs = []
+        for index in range(args.runs + 1):
+            result = run_once(app, window, tab, probe, args.epochs)
+            runs.append(result)
+            print(
+                f"run {index}{' (cold)' if index == 0 else ''}: {result['seconds']:.1f} s, "
+                f"largest stall {result['max_gap_ms']:.1f} ms, p99 {result['p99_gap_ms']:.1f} ms, "
+                f"{result['steps']} step points, {result['redraws']} full redraws, "
+                f"{result['blits']} blits, accuracy {result['accuracy']}",
+                flush=True,
+            )
+        window.state.set_model_info({**window.state.model_info, "saved": True})
+        window.close()
+
+    cold, warm = runs[0], runs[1:]
+    worst = statistics.median(r["max_gap_ms"] for r in warm)
+    p99 = statistics.median(r["p99_gap_ms"] for r in warm)
+    verdict = "meets" if worst <= TARGET_MS else "misses"
+    rows = "\n".join(
+        f"| {'1 (cold)' if i == 0 else i + 1} | {r['seconds']:.1f} | {r['max_gap_ms']:.1f} | "
+        f"{r['p99_gap_ms']:.1f} | {r['steps']} | {r['redraws']} | {r['blits']} | "
+        f"{r['accuracy']} |"
+        for i, r in enumerate(runs)
+    )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    markdown = (
+        "## Training tab: largest GUI-thread stall during training\n\n"
+        f"MiniLM fine-tune ({args.epochs} epoch, batch 16, CPU, default threads) on a seeded, "
+        f"stratified sample of {args.rows} `rt_polarity` rows (80/10/10), started by clicking "
+        "Start on the Training tab of the real window (offscreen). A 5 ms `QTimer` on the GUI "
+        "thread records the gaps between its ticks from the click until the results are "
+        "painted. The first run of the session is *cold*: the worker thread imports "
+        "transformers' model code on its first `from_pretrained`, and those imports hold the "
+        "GIL for up to about a second; it is shown but left out of the median. The idle "
+        f"baseline is the same probe for {IDLE_SECONDS:.0f} s in the idle window just before, "
+        "in the same process: what the machine's other load costs on its own.\n\n"
+        f"**Largest stall (median of {len(warm)} warm runs): {worst:.1f} ms** — target ≤ "
+        f"{TARGET_MS:.0f} ms: {verdict} it. Median 99th-percentile gap: {p99:.1f} ms. "
+        f"Cold run: {cold['max_gap_ms']:.1f} ms. Idle baseline: largest gap "
+        f"{idle['max_gap_ms']:.1f} ms, p99 {idle['p99_gap_ms']:.1f} ms "
+        f"(load average {load:.1f} on {os.cpu_count()} cores while measuring).\n\n"
+        "The live plot draws the whole figure once when a run starts (before the worker is "
+        "busy) and otherwise blits only its four lines onto a cached background "
+        "(`desktop_app/ui/widgets/loss_plot.py`): before that change a full redraw per update "
+        "stalled the GUI thread for 200-700 ms at a time during training on this machine.\n\n"
+        "| run | seconds | largest gap (ms) | p99 gap (ms) | step points | full redraws | "
+        "blits | test accuracy |\n|---|---|---|---|---|---|---|---|\n" + rows
+    )
+    print(markdown)
+    if not args.no_write:
+        from benchmarks.report import write_section
+
+        write_section("training_gui", markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

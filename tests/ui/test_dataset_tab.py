@@ -66,6 +66,18 @@ def _bar_count(chart) -> int:
     return len(figure.axes[0].patches) if figure is not None and figure.axes else 0
 
 
+def _error_box() -> QMessageBox:
+    """The error dialog on screen now (exactly one)."""
+    boxes = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if w.objectName() == "errorDialog" and w.isVisible()
+    ]
+    assert len(boxes) == 1, "one error dialog is shown"
+    assert isinstance(boxes[0], QMessageBox)
+    return boxes[0]
+
+
 def _tab(window):
     return window.tab_widgets["datasetTab"]
 
@@ -200,10 +212,7 @@ def test_bad_file_shows_plain_error_and_keeps_tab(qtbot, main_window, tmp_path):
     empty.write_bytes(b"")
     main_window.open_path(str(empty))
     _wait_idle(qtbot, tab)
-    boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorDialog"]
-    assert boxes, "an error dialog is shown"
-    box = boxes[-1]
-    assert isinstance(box, QMessageBox)
+    box = _error_box()
     assert "empty" in box.text().lower()
     assert box.detailedText() == "", "an expected error shows no traceback"
     box.close()
@@ -324,3 +333,54 @@ def test_open_sample_menu_opens_an_nltk_corpus(qtbot, main_window, shared_data, 
     assert tab.file_label.text() == "NLTK corpus sentence_polarity"
     assert tab.row_count_label.text().startswith("10,662 rows · 2 classes")
     assert main_window.recent_files()[0] == "nltk:sentence_polarity"
+
+
+def test_header_and_encoding_overrides_read_the_file_again(qtbot, main_window, tmp_path):
+    path = tmp_path / "legacy.csv"
+    lines = ["review;sentiment"] + [
+        f"crème brûlée number {i};{'pos' if i % 2 else 'neg'}" for i in range(9)
+    ]
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    tab = _tab(main_window)
+    _open(qtbot, main_window, path)
+    assert tab.row_count_label.text().startswith("9 rows · 2 classes")
+    assert tab.delimiter_combo.itemText(0) == "Auto (semicolon)"
+    assert "1252" in tab.encoding_combo.itemText(0)
+    assert tab.table.model().index(0, 1).data() == "crème brûlée number 0"
+
+    # Header row: no -> the header line becomes a row and the columns get numbers.
+    combo = tab.header_combo
+    combo.setCurrentIndex(combo.findText("no"))
+    combo.activated.emit(combo.currentIndex())
+    _wait_idle(qtbot, tab)
+    assert tab.table.model().rowCount() == 10
+    assert tab.text_combo.currentText() == "column 1"
+    assert tab.header_combo.currentText() == "no"
+
+    # Encoding: reading the Windows-1252 bytes as Latin-1 changes nothing visible here, but
+    # the report says which encoding was used.
+    combo = tab.encoding_combo
+    combo.setCurrentIndex(combo.findData("latin-1"))
+    combo.activated.emit(combo.currentIndex())
+    _wait_idle(qtbot, tab)
+    summary = tab.summary.toPlainText().lower()
+    assert "windows-1252" not in summary
+    assert "8859-1" in summary or "latin" in summary
+    assert tab.table.model().rowCount() == 10
+
+
+def test_unexpected_error_shows_details(qtbot, main_window, small_csv, monkeypatch):
+    from desktop_app.ui import dataset_jobs
+
+    def broken(dataset):
+        raise RuntimeError("statistics exploded")
+
+    monkeypatch.setattr(dataset_jobs, "prepare", broken)
+    tab = _tab(main_window)
+    main_window.open_path(str(small_csv))
+    _wait_idle(qtbot, tab)
+    box = _error_box()
+    assert "RuntimeError: statistics exploded" in box.text()
+    assert "statistics exploded" in box.detailedText() and "Traceback" in box.detailedText()
+    box.close()
+    assert tab.stack.currentWidget().objectName() == "datasetEmptyPage"

@@ -74,7 +74,10 @@ class TaskRunner(QObject):
         """Cancel everything and wait for the pool thread to finish its task."""
         self._shut_down = True
         self.cancel()
+        self._pool.clear()  # drop queued tasks that have not started (warm-ups)
         ok = self._pool.waitForDone(timeout_ms)
+        if ok:
+            self._events.clear()  # the cleared tasks never ran, so never said they were done
         if not ok:
             log.warning(
                 "%s: background task did not stop within %d ms", self.objectName(), timeout_ms

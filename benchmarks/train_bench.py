@@ -311,6 +311,24 @@ def markdown(results: dict, speed: dict | None, total: float) -> str:
     return "\n".join(lines)
 
 
+def render(paths: list[str], write: bool = True) -> int:
+    """Merge the result files of runs that each did some stages, then write the section."""
+    results: dict = {}
+    speed, total = None, 0.0
+    for path in paths:
+        doc = json.loads(Path(path).read_text())
+        results.update(doc["results"])
+        speed = doc.get("throughput") or speed
+        total += doc.get("total_seconds", 0.0)
+    text = markdown(results, speed, total)
+    print(text)
+    if write:
+        from benchmarks.report import write_section
+
+        write_section("train", text)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -324,7 +342,15 @@ def main() -> int:
     parser.add_argument("--child")
     parser.add_argument("--out")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--render",
+        nargs="+",
+        metavar="JSON",
+        help="only write the section from result files of earlier (partial) runs, merged",
+    )
     args = parser.parse_args()
+    if args.render:
+        return render(args.render, write=not args.no_write)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if args.child:

@@ -2,7 +2,7 @@
 # make test-package: build (reusing the package venv and PyInstaller's work folder), install the
 # .deb with apt-get, run the installed app's self-test and start-up, validate the desktop entry
 # and MIME type, then remove and purge the package and check that nothing is left behind.
-# Needs root (or sudo) for apt-get.
+# Needs root (or sudo) for apt-get. SKIP_BUILD=1 re-tests the bundle already in dist/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -13,7 +13,12 @@ export DEBIAN_FRONTEND=noninteractive
 log() { printf '\n== %s (%d s)\n' "$*" "$((SECONDS - START))" >&2; }
 fail() { echo "test-package FAILED: $*" >&2; exit 1; }
 
-packaging/build.sh
+if [[ "${SKIP_BUILD:-0}" == 1 ]]; then
+    # Re-test the bundle already in dist/ (only the .deb is packed again).
+    packaging/linux/make_deb.sh
+else
+    packaging/build.sh
+fi
 DEB="$(ls -t dist/sentiment-studio_*.deb | head -n 1)"
 [[ -f "$DEB" ]] || fail "no .deb in dist/"
 

@@ -53,7 +53,6 @@ Depends: ${DEB_DEPENDS:-libc6 (>= 2.36), libgl1, libegl1, libxcb1, fontconfig-co
 Recommends: shared-mime-info, desktop-file-utils, hicolor-icon-theme, libwayland-client0, libwayland-cursor0, libwayland-egl1
 Section: science
 Priority: optional
-Homepage: https://example.invalid/sentiment-studio
 Description: label, train, predict and explain text sentiment
  Sentiment Studio is a desktop app for analysts who label and classify text
  by sentiment: open a data file, train a model (a bundled MiniLM encoder works

@@ -73,6 +73,7 @@ class LossPlot(QWidget):
         self._auto_view: tuple | None = None  # the limits last set here (else: the user zoomed)
         self._epochs_planned: int | None = None
         self._dirty = False
+        self._running = False  # between reset() and finish()
         self.redraws = 0  # full redraws of the figure (for tests and benchmarks)
         self.blits = 0  # updates that only redrew the lines
 
@@ -116,6 +117,7 @@ class LossPlot(QWidget):
         self._expected_loss = expected_loss if expected_loss and expected_loss > 0 else None
         self._auto_view = None
         self._dirty = False
+        self._running = True
         self._timer.start()
         if self.canvas is None:
             self._dirty = True
@@ -174,7 +176,9 @@ class LossPlot(QWidget):
     def finish(self) -> None:
         """The run ended: draw the last points and stop the timer. When the run stopped
         well before the planned steps (early stopping, cancel), fit the view to the data."""
-        self._timer.stop()
+        if not self._running:
+            return  # finished already (the result and the job's end both call this)
+        self._running = False
         if self.canvas is None or self._ax is None:
             return
         self._dirty = True
@@ -361,6 +365,8 @@ class LossPlot(QWidget):
     @Slot()
     def _refresh(self) -> None:
         if not self._dirty:
+            if not self._running:
+                self._timer.stop()  # nothing more will come: no idle wake-ups
             return
         if self.canvas is None:
             if not self.isVisible():

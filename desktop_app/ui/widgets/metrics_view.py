@@ -39,6 +39,10 @@ class ConfusionMatrixView(QWidget):
         self.setMinimumSize(220, 200)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self._placeholder = QLabel("The confusion matrix of the test split appears here.")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setWordWrap(True)
+        self._layout.addWidget(self._placeholder)
         self.figure: Any = None
         self.canvas: Any = None
         self.ax: Any = None
@@ -46,8 +50,17 @@ class ConfusionMatrixView(QWidget):
         self.matrix: list[list[int]] = []
         self._selected: Any = None
 
+    def clear(self) -> None:
+        """Hide the last run's matrix (hiding resizes nothing around it, so no redraws)."""
+        self.labels, self.matrix = [], []
+        if self.canvas is not None:
+            self.canvas.hide()
+        self._placeholder.show()
+
     def show_matrix(self, matrix: list[list[int]], labels: list[str]) -> None:
         self._ensure_canvas()
+        self._placeholder.hide()
+        self.canvas.show()
         self.labels = [str(label) for label in labels]
         self.matrix = [[int(v) for v in row] for row in matrix]
         ax = self.ax
@@ -140,6 +153,10 @@ class MetricsView(QWidget):
         self.summary.setObjectName("resultsSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # A fixed height: a summary that grew or shrank would resize the confusion matrix
+        # below it, and every resize is a full matplotlib redraw on the GUI thread.
+        self.summary.setFixedHeight(self.summary.fontMetrics().lineSpacing() * 3 + 4)
 
         self.table = QTableWidget(0, len(METRIC_COLUMNS))
         self.table.setObjectName("metricsTable")
@@ -197,9 +214,12 @@ class MetricsView(QWidget):
     # -- public API -----------------------------------------------------------------
     def clear(self, message: str = "Results appear here when a training run finishes.") -> None:
         self.summary.setText(message)
+        self.summary.setToolTip("")
         self.table.setRowCount(0)
         self.examples_table.setRowCount(0)
         self.examples = []
+        self.confusion.clear()
+        self.cell_label.setText("Click a cell of the confusion matrix to list its test examples.")
 
     def show_result(self, result: dict) -> None:
         """Fill everything from a ``train`` job result (see docs/architecture.md)."""
@@ -208,6 +228,7 @@ class MetricsView(QWidget):
         labels = [str(label) for label in metrics.get("labels") or []]
         self.examples = list(result.get("test_examples") or [])
         self.summary.setText(summary_text(result))
+        self.summary.setToolTip(self.summary.text())
         self._fill_table(metrics, baseline, labels)
         matrix = metrics.get("confusion_matrix")
         if matrix and labels:

@@ -7,6 +7,7 @@ the progress of the job it submitted, and shows the explanation dict it gets bac
 
 from __future__ import annotations
 
+import gc
 import html
 import sys
 import time
@@ -80,6 +81,7 @@ class ExplainTab(QWidget):
         self._job_started = 0.0
         self._tasks = TaskRunner("explainTabTasks", self)
         self._export_task: int | None = None
+        self._warm_task: int | None = None
         self._shut_down = False
         self._build()
         self._connect()
@@ -307,6 +309,11 @@ class ExplainTab(QWidget):
         if self._job is not None:
             self.service.cancel(self._job)  # the newer request wins
         self._start_preload()
+        # Long-lived objects (torch, transformers, scikit-learn, the model) number in the
+        # hundreds of thousands; a full cyclic-GC pass over them, triggered by LIME's garbage on
+        # the worker thread, holds the GIL for 0.1-0.7 s and freezes the window. Freezing the
+        # heap as it is now (O(1)) exempts them from collection; new garbage is still collected.
+        gc.freeze()
         self._job = self.service.submit("explain", params)
         self._job_started = time.monotonic()
         self.explain_button.setEnabled(False)
@@ -543,7 +550,7 @@ class ExplainTab(QWidget):
     @Slot()
     def _warm_up(self) -> None:
         if not self._shut_down and "lime.lime_text" not in sys.modules:
-            self._tasks.start(_warm_up_task, "import LIME")
+            self._warm_task = self._tasks.start(_warm_up_task, "import LIME")
 
     def _start_preload(self) -> None:
         # The chart's first matplotlib import happens while the worker explains.
@@ -596,6 +603,9 @@ class ExplainTab(QWidget):
     def _on_task_finished(self, task_id: int) -> None:
         if task_id == self._export_task:
             self._export_task = None
+        elif task_id == self._warm_task:
+            self._warm_task = None
+            gc.freeze()  # the libraries just imported: see start_explain
 
 
 def _warm_up_task(ctx: Any) -> None:

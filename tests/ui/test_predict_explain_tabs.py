@@ -6,7 +6,9 @@ import csv
 import json
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QHelpEvent, QTextCursor
+from PySide6.QtWidgets import QToolTip
 
 REVIEW = "A wonderful, moving film with great acting, although the ending is terrible."
 LONG_WAIT = 60000
@@ -83,6 +85,16 @@ def test_explain_this_highlights_words_and_draws_chart(qtbot, main_window, tmp_p
     assert "background-color:#" in markup
     assert "great" in [w.lower() for w in explain.view.highlighted_words()]
     assert "towards" in explain.legend.text() and "against" in explain.legend.text()
+
+    # Hovering a word shows its weight, sd and sign agreement.
+    view = explain.view
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.document().toPlainText().index("great") + 2)
+    point = view.cursorRect(cursor).center()
+    view.viewportEvent(QHelpEvent(QEvent.Type.ToolTip, point, view.viewport().mapToGlobal(point)))
+    great = next(w for w in result["words"] if w["word"] == "great")
+    assert f"weight {great['mean_weight']:+.4f} (towards positive)" in QToolTip.text()
+    assert "sign agreement" in QToolTip.text()
 
     # Chart, stability table, probabilities, deletion check, timings.
     qtbot.waitUntil(lambda: explain.chart.bar_count() > 0, timeout=20000)

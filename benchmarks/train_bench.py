@@ -343,6 +343,11 @@ def main() -> int:
     parser.add_argument("--out")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
+        "--results",
+        default=str(Path(tempfile.gettempdir(), "train_bench_results.json")),
+        help="where the raw results (JSON) go",
+    )
+    parser.add_argument(
         "--render",
         nargs="+",
         metavar="JSON",
@@ -367,7 +372,7 @@ def main() -> int:
         text = markdown(results, speed, total)
         if not final:
             text += " (partial: the benchmark was still running)"
-        Path(tempfile.gettempdir(), "train_bench_results.json").write_text(
+        Path(args.results).write_text(
             json.dumps({"results": results, "throughput": speed, "total_seconds": total}, indent=2)
         )
         if not args.no_write:

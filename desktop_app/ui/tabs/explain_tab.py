@@ -445,6 +445,8 @@ class ExplainTab(QWidget):
             labels, [float(probabilities.get(x, 0.0)) for x in labels], marked=label
         )
         self._fill_stability(result.get("words", []))
+        unit = {"sentence": "Sentence", "chunk": "Chunk"}.get(result.get("level", "word"), "Word")
+        self.stability_table.horizontalHeaderItem(0).setText(unit)
         self.deletion_label.setText(self._deletion_text(result))
         self.timings_label.setText(self._timings_text(result.get("timings") or {}))
         notes = [str(n) for n in result.get("notes") or []]
@@ -459,7 +461,8 @@ class ExplainTab(QWidget):
         )
         for button in (self.export_html_button, self.export_csv_button):
             button.setEnabled(True)
-        self.chart.show_words(result.get("words", []), label)  # drawn off the GUI thread
+        # Drawn off the GUI thread.
+        self.chart.show_words(result.get("words", []), label, str(result.get("level", "word")))
 
     def _fill_stability(self, words: list[dict[str, Any]]) -> None:
         table = self.stability_table

@@ -21,6 +21,8 @@ from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.widgets.highlighted_text import AGAINST_RGB, TOWARDS_RGB
 
 TOP_WORDS = 10
+LABEL_CHARS = 28  # longer tick labels (sentences, chunks) are cut with an ellipsis
+PLURAL = {"word": "words", "sentence": "sentences", "chunk": "chunks"}
 RESIZE_DELAY_MS = 150
 
 RGB = tuple[float, float, float]
@@ -42,6 +44,13 @@ def preload() -> None:
     import matplotlib.figure  # noqa: F401
 
 
+def _tick_label(word: str, unstable: bool) -> str:
+    word = " ".join(word.split())
+    if len(word) > LABEL_CHARS:
+        word = word[: LABEL_CHARS - 1].rstrip() + "…"
+    return word + (" (unstable)" if unstable else "")
+
+
 def _rgb(colour: Sequence[int]) -> RGB:
     return (colour[0] / 255, colour[1] / 255, colour[2] / 255)
 
@@ -55,6 +64,7 @@ def render_chart(
     background: RGB,
     ctx: JobContext | None = None,
     top: int = TOP_WORDS,
+    level: str = "word",
 ) -> ChartImage:
     """Draw the chart into pixels (any thread; no Qt)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -69,7 +79,7 @@ def render_chart(
     shown = list(words[:top])[::-1]  # strongest at the top
     fg = foreground
     if shown:
-        names = [str(w["word"]) + (" (unstable)" if w.get("unstable") else "") for w in shown]
+        names = [_tick_label(str(w["word"]), bool(w.get("unstable"))) for w in shown]
         means = [float(w["mean_weight"]) for w in shown]
         sds = [float(w.get("sd", 0.0)) for w in shown]
         colours = [_rgb(TOWARDS_RGB) if m > 0 else _rgb(AGAINST_RGB) for m in means]
@@ -85,8 +95,8 @@ def render_chart(
     else:
         ax.text(0.5, 0.5, "No word has a weight", ha="center", va="center", color=fg)
         ax.set_yticks([])
-    ax.set_xlabel(f"weight towards '{label}' (mean ± sd over runs)", fontsize=9, color=fg)
-    ax.set_title(f"Top words for '{label}'", fontsize=10, color=fg)
+    ax.set_xlabel("weight (mean ± sd over runs)", fontsize=9, color=fg)
+    ax.set_title(f"Top {PLURAL.get(level, 'words')} for '{label}'", fontsize=10, color=fg)
     ax.tick_params(colors=fg, labelsize=8)
     for spine in ax.spines.values():
         spine.set_color(fg)
@@ -114,6 +124,7 @@ class WordWeightChart(QWidget):
         self.setMinimumSize(240, 180)
         self._words: list[dict[str, Any]] = []
         self._label = ""
+        self._level = "word"
         self._bars = 0
         self._rendered_size = QSize()
         self._runner = TaskRunner("wordChartRenderer", self)
@@ -128,10 +139,11 @@ class WordWeightChart(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(420, 320)
 
-    def show_words(self, words: Sequence[dict[str, Any]], label: str) -> None:
+    def show_words(self, words: Sequence[dict[str, Any]], label: str, level: str = "word") -> None:
         """Draw the chart for these words (in the background; shown when ready)."""
         self._words = [dict(w) for w in words[:TOP_WORDS]]
         self._label = str(label)
+        self._level = level
         self._render()
 
     def clear(self) -> None:
@@ -173,6 +185,7 @@ class WordWeightChart(QWidget):
                 96.0 * ratio,
                 (text.redF(), text.greenF(), text.blueF()),
                 (window.redF(), window.greenF(), window.blueF()),
+                self._level,
             ),
             "draw chart",
         )
@@ -218,4 +231,5 @@ class _RenderTask:
         self.args = args
 
     def __call__(self, ctx: JobContext) -> ChartImage:
-        return render_chart(*self.args, ctx=ctx)
+        *args, level = self.args
+        return render_chart(*args, ctx=ctx, level=level)

@@ -329,8 +329,9 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(_row("MiniLM classifier (bundled encoder + new head)", results["minilm"]))
     lines += [
         "",
-        f"Load average of the machine: {load_before:.1f} before, {load_after:.1f} after (2 cores, "
-        'shared with other jobs). "GUI thread busy" is the GUI thread\'s own CPU time within '
+        f"Load average of the machine: {load_before:.1f} before, {load_after:.1f} after "
+        f"({os.cpu_count()} cores, shared with other jobs; this run's niceness {os.nice(0)}). "
+        '"GUI thread busy" is the GUI thread\'s own CPU time within '
         "the worst gap: the rest of the gap it waited for the GIL or for a core. The tab freezes "
         "the heap (`gc.freeze()`) before each explanation: before that, full garbage "
         "collections over the ~560,000 objects of torch, transformers and scikit-learn, "

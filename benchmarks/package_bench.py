@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     debs = sorted(DIST.glob("sentiment-studio_*.deb"), key=lambda p: p.stat().st_mtime)
     deb_bytes = debs[-1].stat().st_size if debs else None
 
+    load_before = os.getloadavg()[0]
     print("warm-up…", flush=True)
     time_to_window(frozen)
     time_to_window([*source])
@@ -135,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
 
+    load_after = os.getloadavg()[0]
     step_names = [s["step"] for s in reports["frozen"][0]["steps"]]
 
     def step_median(kind: str, name: str) -> float:
@@ -165,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         "shown the main window (`SENTIMENT_STUDIO_EXIT_AFTER_SHOW=1`, offscreen Qt, fresh HOME,",
         "warm page cache; frozen and source runs alternate). torch loads afterwards, on the",
         "worker thread (the self-test's device probe step).",
+        f"Load average (1 min) on the {os.cpu_count()} cores: {load_before:.1f} before the runs,",
+        f"{load_after:.1f} after"
+        + (
+            " (other work shared the cores: expect lower times on an idle machine)."
+            if max(load_before, load_after) > 1.0
+            else "."
+        ),
         "",
         "Self-test per step (medians, seconds):",
         "",

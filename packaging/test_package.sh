@@ -7,6 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 START=$SECONDS
+PYTHON="${PYTHON:-python3}"
 SUDO=()
 [[ "$(id -u)" == 0 ]] || SUDO=(sudo)
 export DEBIAN_FRONTEND=noninteractive
@@ -74,6 +75,27 @@ out="$(run_as_user env QT_QPA_PLATFORM=offscreen SENTIMENT_STUDIO_EXIT_AFTER_SHO
     timeout 120 sentiment-studio)" || fail "the installed app did not start and close cleanly"
 grep -q "window visible" <<<"$out" || fail "the main window was not shown: $out"
 echo "$out"
+
+log "installed app: NLTK data absent, then beside the app"
+# Without NLTK data the app works and says what is missing (exit 2, a one-line reason).
+set +e
+run_as_user sentiment-studio inspect nltk:sentence_polarity >/dev/null 2>"$USER_HOME/nltk.err"
+rc=$?
+set -e
+[[ $rc == 2 ]] && grep -q "not on the NLTK data path" "$USER_HOME/nltk.err" \
+    || fail "without NLTK data, expected exit 2 and advice, got $rc: $(cat "$USER_HOME/nltk.err")"
+# A corpus in /opt/sentiment-studio/nltk_data (beside the executable) is found.
+"${SUDO[@]}" mkdir -p /opt/sentiment-studio/nltk_data/corpora
+"${SUDO[@]}" "$PYTHON" - <<'PY'
+import zipfile
+with zipfile.ZipFile("/opt/sentiment-studio/nltk_data/corpora/sentence_polarity.zip", "w") as z:
+    z.writestr("sentence_polarity/rt-polarity.pos", "a warm and lovely film .\nfunny and kind .\n")
+    z.writestr("sentence_polarity/rt-polarity.neg", "a dull and tired mess .\nboring to the end .\n")
+PY
+rows="$(run_as_user sentiment-studio inspect nltk:sentence_polarity --json 2>/dev/null \
+    | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["rows"])')" || rows=""
+"${SUDO[@]}" rm -rf /opt/sentiment-studio/nltk_data
+[[ "$rows" == 4 ]] || fail "the NLTK corpus beside the app was not read (rows: '$rows')"
 
 log "apt-get remove"
 "${SUDO[@]}" apt-get remove -y -qq sentiment-studio >/dev/null || fail "apt-get remove failed"

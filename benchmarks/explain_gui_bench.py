@@ -39,6 +39,15 @@ TEXTS = (
 )
 
 
+def _run_queue_wait() -> float:
+    """Seconds this thread has spent runnable but waiting for a core (Linux schedstat; else 0)."""
+    try:
+        with open("/proc/thread-self/schedstat", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class StallProbe:
     """Longest gap between the ticks of a 5 ms timer on the GUI thread, and where it was."""
 
@@ -54,12 +63,15 @@ class StallProbe:
         self.longest = 0.0
         self.longest_at = 0.0  # perf_counter at the end of the longest gap
         self.longest_cpu = 0.0  # the GUI thread's own CPU time within the longest gap
+        self.last_queued = 0.0
+        self.longest_queued = 0.0  # time the GUI thread waited for a core within that gap
 
     def start(self) -> None:
         self.longest = 0.0
         self.longest_cpu = 0.0
         self.last = time.perf_counter()
         self.last_cpu = time.thread_time()
+        self.last_queued = _run_queue_wait()
         self.timer.start()
 
     def stop(self) -> float:
@@ -67,11 +79,12 @@ class StallProbe:
         return self.longest * 1000.0
 
     def tick(self) -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
+        now, cpu, queued = time.perf_counter(), time.thread_time(), _run_queue_wait()
         if now - self.last > self.longest:
             self.longest, self.longest_at = now - self.last, now
             self.longest_cpu = cpu - self.last_cpu
-        self.last, self.last_cpu = now, cpu
+            self.longest_queued = queued - self.last_queued
+        self.last, self.last_cpu, self.last_queued = now, cpu, queued
 
 
 class Timed:
@@ -121,23 +134,32 @@ class GcPauses:
 
 
 def _wait(app: Any, condition: Any, timeout_s: float) -> None:
-    from PySide6.QtCore import QEventLoop
+    """Run the Qt event loop until ``condition()`` holds, as the app's own ``exec()`` would:
+    blocked in Qt between events, not spinning in Python (which would compete for the GIL)."""
+    from PySide6.QtCore import QEventLoop, QTimer
 
+    if condition():
+        return
     deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the benchmark timed out waiting for the app")
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        time.sleep(0.001)
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(10)
+
+    def check() -> None:
+        if condition() or time.monotonic() > deadline:
+            loop.quit()
+
+    timer.timeout.connect(check)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    if not condition():
+        raise TimeoutError("the benchmark timed out waiting for the app")
 
 
 def _settle(app: Any, seconds: float) -> None:
-    from PySide6.QtCore import QEventLoop
-
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
-        time.sleep(0.001)
+    _wait(app, lambda: time.monotonic() >= end, seconds + 5)
 
 
 def _use_model_job(state: Any, params: dict, ctx: Any) -> dict:
@@ -210,6 +232,7 @@ def measure(window: Any, app: Any, texts: list[str], samples: int, runs_k: int) 
             {
                 "stall_ms": stall,
                 "stall_cpu_ms": probe.longest_cpu * 1000.0,
+                "stall_queued_ms": probe.longest_queued * 1000.0,
                 "gc_ms": pauses.longest_full_ms(),
                 "seconds": show_end - started,
                 "show_ms": (show_end - show_start) * 1000.0,
@@ -219,7 +242,8 @@ def measure(window: Any, app: Any, texts: list[str], samples: int, runs_k: int) 
         )
         print(
             f"  {text[:40]!r}: stall {stall:.1f} ms ({phase}; GUI thread busy "
-            f"{probe.longest_cpu * 1000:.1f} ms of it), {show_end - started:.2f} s to "
+            f"{probe.longest_cpu * 1000:.1f} ms of it, waiting for a core "
+            f"{probe.longest_queued * 1000:.1f} ms), {show_end - started:.2f} s to "
             f"result, show_result {out[-1]['show_ms']:.1f} ms, chart on screen "
             f"{out[-1]['chart_ms']:.0f} ms later",
             file=sys.stderr,
@@ -286,6 +310,7 @@ def _row(name: str, rows: list[dict]) -> str:
     return (
         f"| {name} | {median:.1f} | {max(stalls):.1f} | {worst['phase']} "
         f"| {statistics.median(r['stall_cpu_ms'] for r in rows):.1f} "
+        f"| {statistics.median(r['stall_queued_ms'] for r in rows):.1f} "
         f"| {max(r['gc_ms'] for r in rows):.0f} "
         f"| {statistics.median(r['seconds'] for r in rows):.2f} "
         f"| {statistics.median(r['show_ms'] for r in rows):.1f} "
@@ -318,9 +343,10 @@ def main(argv: list[str] | None = None) -> int:
         "explains).",
         "",
         "| model | stall, median (ms) | stall, worst (ms) | worst stall happened | "
-        "GUI thread busy in the worst gap, median (ms) | longest full GC (ms) | "
+        "GUI thread busy in the worst gap, median (ms) | GUI thread waiting for a core in it "
+        "(ms) | longest full GC (ms) | "
         "click to result (s) | show_result (ms) | chart shown after (ms) | target met |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
         _row("VADER, first explanation after start", [results["vader_first"]]),
         _row("VADER", results["vader"]),
     ]
@@ -332,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Load average of the machine: {load_before:.1f} before, {load_after:.1f} after "
         f"({os.cpu_count()} cores, shared with other jobs; this run's niceness {os.nice(0)}). "
         '"GUI thread busy" is the GUI thread\'s own CPU time within '
-        "the worst gap: the rest of the gap it waited for the GIL or for a core. The tab freezes "
+        'the worst gap; "waiting for a core" is the time it was runnable but not running '
+        "(Linux schedstat); the rest of the gap it waited for the GIL. The tab freezes "
         "the heap (`gc.freeze()`) before each explanation: before that, full garbage "
         "collections over the ~560,000 objects of torch, transformers and scikit-learn, "
         "triggered by LIME's garbage on the worker thread, held the GIL for 100-700 ms.",

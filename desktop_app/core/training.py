@@ -541,18 +541,16 @@ def _train_head(
     encoder.max_length = min(encoder.max_length, config.max_length or encoder.max_length)
     if ctx is not None:
         ctx.log(f"Embedding {sum(data.sizes().values())} texts with the frozen MiniLM encoder…")
-    try:
-        x = {}
-        for split, texts in (
-            ("train", data.train_texts),
-            ("validation", data.val_texts),
-            ("test", data.test_texts),
-        ):
-            x[split] = encoder.embed_cached(
-                texts, (data.fingerprint, split), ctx, f"embedding {split} split"
-            )
-    except Cancelled:
-        raise Cancelled() from None
+    # Cancel while embedding raises Cancelled: there is no model to keep yet.
+    x = {}
+    for split, texts in (
+        ("train", data.train_texts),
+        ("validation", data.val_texts),
+        ("test", data.test_texts),
+    ):
+        x[split] = encoder.embed_cached(
+            texts, (data.fingerprint, split), ctx, f"embedding {split} split"
+        )
     y = {
         split: np.asarray([data.labels.index(label) for label in labels])
         for split, labels in (
@@ -690,18 +688,32 @@ def _create_neural(config: TrainConfig, data: TrainData, device: str, ctx: JobCo
     return model
 
 
-def _param_groups(module: Any, weight_decay: float) -> list[dict]:
-    decay, no_decay = [], []
+# The classification head of a pretrained encoder starts from random weights, and the
+# bundled MiniLM was trained for mean pooling, so its [CLS] pooler is not a sentence
+# summary yet: a higher learning rate for those layers lets them catch up in the first
+# few hundred steps without pushing the pretrained encoder around.
+HEAD_LR_MULTIPLIER = 10.0
+HEAD_PARAMETERS = ("classifier.", "pooler.", "score.")
+
+
+def _param_groups(
+    module: Any, lr: float, weight_decay: float, head_multiplier: float = 1.0
+) -> list[dict]:
+    """AdamW groups: no decay for biases and norms; the new head at ``lr * head_multiplier``."""
+    groups: dict[tuple[bool, bool], list] = {}
     for name, param in module.named_parameters():
         if not param.requires_grad:
             continue
-        if param.ndim < 2 or "norm" in name.lower() or name.endswith(".bias"):
-            no_decay.append(param)
-        else:
-            decay.append(param)
+        decay = not (param.ndim < 2 or "norm" in name.lower() or name.endswith(".bias"))
+        head = head_multiplier != 1.0 and any(part in name for part in HEAD_PARAMETERS)
+        groups.setdefault((decay, head), []).append(param)
     return [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
+        {
+            "params": params,
+            "weight_decay": weight_decay if decay else 0.0,
+            "lr": lr * (head_multiplier if head else 1.0),
+        }
+        for (decay, head), params in groups.items()
     ]
 
 
@@ -757,7 +769,10 @@ def _train_neural(
 
     module = model.module
     module.to(device)
-    optimizer = torch.optim.AdamW(_param_groups(module, config.weight_decay), lr=config.lr)
+    head_multiplier = HEAD_LR_MULTIPLIER if config.kind in ("minilm", "transformer") else 1.0
+    optimizer = torch.optim.AdamW(
+        _param_groups(module, config.lr, config.weight_decay, head_multiplier), lr=config.lr
+    )
     batch_size = max(1, int(config.batch_size))
     steps_per_epoch = math.ceil(len(train_ids) / batch_size)
     total_steps = steps_per_epoch * max(1, int(config.epochs))

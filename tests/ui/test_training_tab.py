@@ -275,3 +275,15 @@ def test_unsaved_model_asks_before_quitting(qtbot, main_window, _quit_without_as
     main_window.state.set_model_info({"name": "BiLSTM", "kind": "bilstm", "saved": True})
     assert tab.confirm_close() is True
     assert len(_quit_without_asking) == 1  # a saved model: no question
+
+
+def test_ctrl_t_brings_the_tab_forward(qtbot, main_window):
+    from PySide6.QtWidgets import QApplication
+
+    tab = main_window.tab_widgets["trainingTab"]
+    main_window.tabs.setCurrentWidget(main_window.tab_widgets["datasetTab"])
+    main_window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main_window, timeout=5000)
+    qtbot.keyClick(main_window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert main_window.tabs.currentWidget() is tab
+    assert tab.start_button.hasFocus()

@@ -17,8 +17,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QDoubleValidator, QKeySequence, QShowEvent
+from PySide6.QtCore import QEvent, Qt, Slot
+from PySide6.QtGui import QDoubleValidator, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -60,6 +60,12 @@ MODEL_CHOICES: list[tuple[str, str]] = [
     ("bilstm", "BiLSTM (classic; trains from scratch)"),
     ("vader", "VADER (rule-based; no training)"),
 ]
+MODEL_NAMES = {
+    "minilm": "MiniLM fine-tune",
+    "minilm-head": "MiniLM head (frozen encoder + logistic regression)",
+    "bilstm": "BiLSTM",
+    "vader": "VADER evaluation",
+}
 MODEL_TIPS = {
     "minilm": "Fine-tunes every layer of the MiniLM-L6 model bundled with the app. Works offline.",
     "minilm-head": "Keeps MiniLM frozen and fits a logistic-regression head on its sentence "
@@ -168,6 +174,7 @@ class TrainingTab(QWidget):
         self._current_kind = "minilm"
         self._values_by_kind: dict[str, dict[str, Any]] = {}
         self._field_widgets: dict[str, QWidget] = {}
+        self.show_shortcut: QShortcut | None = None
         self._help = TrainConfig.help_texts()
         self._field_types = {f.name: f.type for f in fields(TrainConfig)}
 
@@ -550,6 +557,17 @@ class TrainingTab(QWidget):
         else:
             self.mixed_check.setToolTip(self._help.get("mixed_precision", ""))
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ParentChange and self.show_shortcut is None:
+            window = self.window()
+            if window is not self:
+                # Ctrl+T anywhere in the window brings this tab forward, ready for
+                # Ctrl+Return. On the window, not on this tab: a hidden widget's
+                # shortcuts never fire.
+                self.show_shortcut = QShortcut(QKeySequence("Ctrl+T"), window)
+                self.show_shortcut.activated.connect(self.bring_forward)
+        return super().event(event)
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
         self._update_devices()
@@ -690,10 +708,10 @@ class TrainingTab(QWidget):
         )
         self.metrics_view.clear("Training… the results appear here when the run finishes.")
         sizes = {name: len(data[name][0]) for name in ("train", "validation", "test")}
+        what = MODEL_NAMES.get(self.model_combo.currentData(), f"transformer {config['model']}")
         self.append_log(
-            f"— Starting {self.model_combo.currentText()} ({config['model']}) on "
-            f"{sizes['train']:,} training, {sizes['validation']:,} validation and "
-            f"{sizes['test']:,} test texts —"
+            f"Starting: {what} on {sizes['train']:,} training, {sizes['validation']:,} "
+            f"validation and {sizes['test']:,} test texts."
         )
         self._train_job = self.state.service.submit("train", {"config": config, "data": data})
         self._run_started = time.monotonic()
@@ -751,6 +769,11 @@ class TrainingTab(QWidget):
         )
         if path:
             self.vectors_edit.setText(path)
+
+    @Slot()
+    def bring_forward(self) -> None:
+        self.state.show_tab.emit(self.objectName())
+        self.start_button.setFocus()
 
     @Slot()
     def _goto_dataset(self) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 REDRAW_MS = 80
+MIN_STEPS_SHOWN = 32.0  # the x axis starts this wide and doubles when the steps reach its end
 SMOOTHING = 0.9  # weight of the running average in the exponentially smoothed loss
 
 RAW_COLOUR = "#1f77b4"
@@ -339,21 +340,26 @@ class LossPlot(QWidget):
         return fits
 
     def _rescale(self) -> None:
-        """New limits with head room, so the next points fit without another full redraw."""
+        """New limits with head room, so the next points fit without another full redraw.
+
+        The x axis doubles as the run goes (up to the planned steps) rather than showing
+        the whole run from the start, where the first hundred steps of a thousand-step
+        run would be a smudge at the left edge: about log2(steps / 32) full redraws a run.
+        """
         data = self._ax.dataLim
         has_data = bool(self.steps or self.epoch_x)
-        x_high = max(
-            self._total_steps or 0.0,
-            data.x1 if has_data else 0.0,
+        last = max(
+            data.x1 if has_data and math.isfinite(data.x1) else 0.0,
             max(self.f1_x, default=0.0),
         )
-        if not self._total_steps:
-            x_high *= 1.5  # the planned number of steps is not known
+        x_high = max(MIN_STEPS_SHOWN, 2.0 * last)
+        if self._total_steps:
+            x_high = min(x_high, self._total_steps)
         y_values = [v for v in (data.y0, data.y1) if has_data and math.isfinite(v)]
         y_low = min(0.0, min(y_values, default=0.0))
         y_high = max(y_values + [self._expected_loss or 0.0], default=0.0)
         # Noisy step losses rise above the first ones: a quarter to spare saves redraws.
-        self._ax.set_xlim(0.0, max(x_high, 1.0))
+        self._ax.set_xlim(0.0, max(x_high, last, 1.0))
         self._ax.set_ylim(y_low, y_high * 1.25 if y_high > 0 else 1.0)
         self._auto_view = self._view()
 

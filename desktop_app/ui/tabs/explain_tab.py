@@ -311,7 +311,7 @@ class ExplainTab(QWidget):
         self._start_preload()
         # Long-lived objects (torch, transformers, scikit-learn, the model) number in the
         # hundreds of thousands; a full cyclic-GC pass over them, triggered by LIME's garbage on
-        # the worker thread, holds the GIL for 0.1-0.7 s and freezes the window. Freezing the
+        # the worker thread, holds the GIL for 0.1-1.5 s and freezes the window. Freezing the
         # heap as it is now (O(1)) exempts them from collection; new garbage is still collected.
         gc.freeze()
         self._job = self.service.submit("explain", params)

@@ -301,3 +301,33 @@ def test_long_text_shows_the_level_note(qtbot, main_window):
     assert explain.view.markup.count("lime-word") == sum(
         1 for t in explain.result["tokens"] if t["feature"] is not None and t["weight"] is not None
     )
+
+
+def test_unknown_labels_warn_and_dataset_tab_names_fix_them(qtbot, main_window, tmp_path):
+    """no/yes labels are not VADER's classes: the summary says so; the Dataset tab's names fix it."""
+    from desktop_app.core.dataset import LoadOptions, load_dataset
+
+    data = tmp_path / "binary.csv"
+    data.write_text(
+        "review,liked\nawful and boring,no\na lovely great film,yes\nterrible acting,no\n",
+        encoding="utf-8",
+    )
+    tab = _tab(main_window, "predictTab")
+    main_window.tabs.setCurrentWidget(tab)
+    assert not tab.use_dataset_button.isEnabled()
+    tab.load_file(str(data))
+    qtbot.waitUntil(tab.batch_button.isEnabled, timeout=LONG_WAIT)
+    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+        qtbot.mouseClick(tab.batch_button, Qt.MouseButton.LeftButton)
+    assert "labels the model does not know" in tab.summary_label.text()
+    assert "Accuracy" not in tab.summary_label.text()
+
+    named = load_dataset(str(data), LoadOptions(label_names={"no": "negative", "yes": "positive"}))
+    main_window.state.set_dataset(named)
+    assert tab.use_dataset_button.isEnabled()
+    qtbot.mouseClick(tab.use_dataset_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "the Dataset tab: 3 texts" in tab.file_label.text(), timeout=LONG_WAIT)
+    qtbot.waitUntil(tab.batch_button.isEnabled, timeout=LONG_WAIT)
+    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+        qtbot.mouseClick(tab.batch_button, Qt.MouseButton.LeftButton)
+    assert "Accuracy 100.0%" in tab.summary_label.text()

@@ -275,6 +275,7 @@ class PredictTab(QWidget):
 
         bottom = QHBoxLayout()
         self.summary_label = QLabel()
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setObjectName("batchSummary")
         self.summary_label.setWordWrap(True)
         bottom.addWidget(self.summary_label, 1)
@@ -543,6 +544,11 @@ class PredictTab(QWidget):
             text += f" {truncated:,} texts were longer than the model reads and were truncated."
         for warning in result.get("warnings") or []:
             text += f"<br>⚠ {html.escape(str(warning))}"
+        if result.get("warnings") and self.batch_data is not None:
+            text += (
+                "<br>To rename the file's label values: open it in the Dataset tab, set the "
+                "class names there, then press <i>Use Dataset tab data</i> here."
+            )
         self.summary_label.setText(text)
         self.export_button.setEnabled(n > 0)
 

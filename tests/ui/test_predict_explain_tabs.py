@@ -331,3 +331,24 @@ def test_unknown_labels_warn_and_dataset_tab_names_fix_them(qtbot, main_window, 
     with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
         qtbot.mouseClick(tab.batch_button, Qt.MouseButton.LeftButton)
     assert "Accuracy 100.0%" in tab.summary_label.text()
+
+
+def test_batch_cancel_keeps_the_previous_table(qtbot, main_window, tmp_path):
+    data = tmp_path / "many.csv"
+    with data.open("w", encoding="utf-8") as handle:
+        handle.write("text\n")
+        for i in range(20000):
+            handle.write(f"review {i}: the plot was good but the acting was rather poor\n")
+    tab = _tab(main_window, "predictTab")
+    tab.load_file(str(data))
+    qtbot.waitUntil(tab.batch_button.isEnabled, timeout=LONG_WAIT)
+    service = main_window.service
+    with qtbot.waitSignal(service.progress, timeout=LONG_WAIT):
+        qtbot.mouseClick(tab.batch_button, Qt.MouseButton.LeftButton)
+    assert tab.batch_progress.isVisibleTo(tab)
+    with qtbot.assertNotEmitted(service.result):
+        with qtbot.waitSignal(service.cancelled, timeout=20000):
+            qtbot.mouseClick(tab.batch_cancel_button, Qt.MouseButton.LeftButton)
+    assert tab.batch_status.text().startswith("Cancelled")
+    assert tab.table.model().rowCount() == 0
+    assert tab.batch_button.isEnabled() and not tab.export_button.isEnabled()

@@ -739,7 +739,8 @@ class PredictTab(QWidget):
     def _on_task_finished(self, task_id: int) -> None:
         if task_id == self._load_task:
             self._load_task = None
-            self._batch_idle()
+            if self._batch_job is None:  # Predict file may already have been pressed
+                self._batch_idle()
         elif task_id == self._export_task:
             self._export_task = None
             self.export_button.setEnabled(self.batch_result is not None)

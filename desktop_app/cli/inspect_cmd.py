@@ -21,6 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--encoding", help="text encoding (default: detected), e.g. windows-1252")
     parser.add_argument("--delimiter", help="field delimiter (default: detected), e.g. ',' or tab")
+    parser.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the first row holds column names (--header) or data (--no-header); default: detected",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -108,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     options = LoadOptions(
         encoding=args.encoding,
         delimiter=args.delimiter,
+        has_header=args.header,
         text_column=args.text_column,
         label_column=args.label_column,
     )

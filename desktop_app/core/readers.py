@@ -6,7 +6,7 @@ notes. Choosing the text and label columns happens later, in ``dataset.py``, so 
 user can re-pick columns without reading the file again.
 
 The delimited-file path hands the file's path straight to ``pandas.read_csv`` (its
-fastest path) and counts lines with numpy on a memory map, so a 100 MB CSV loads in
+fastest path) and counts lines with numpy, a few MB at a time, so a 100 MB CSV loads in
 little more time than ``read_csv`` alone.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import mmap
 import re
 import threading
 import warnings
@@ -129,25 +128,64 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+BLOCK_BYTES = 1 << 22  # scan files a few MB at a time: in cache, and the GIL is free between
+
+
 def count_lines(buffer: Any) -> int:
     """Physical lines in a bytes-like buffer (terminators \\n, \\r\\n, \\r), vectorised."""
     import numpy as np
 
-    size = len(buffer)
-    if size == 0:
-        return 0
     data = np.frombuffer(buffer, dtype=np.uint8)
-    block = 1 << 22  # stay in cache: compare and count a few MB at a time
-    lf = sum(int(np.count_nonzero(data[i : i + block] == 10)) for i in range(0, size, block))
-    count = lf
-    if buffer.find(b"\r") >= 0:
-        cr = sum(int(np.count_nonzero(data[i : i + block] == 13)) for i in range(0, size, block))
-        crlf = int(np.count_nonzero((data[:-1] == 13) & (data[1:] == 10)))
-        count = lf + cr - crlf
-    if data[-1] not in (10, 13):
-        count += 1
-    del data
-    return count
+    return _count_line_blocks(data[i : i + BLOCK_BYTES] for i in range(0, len(data), BLOCK_BYTES))
+
+
+def count_file_lines(path: Path) -> int:
+    """Physical lines of a file, read block by block (``count_lines`` without the whole file
+    in memory; the reads and numpy's comparisons run without the GIL)."""
+    import numpy as np
+
+    buffer = bytearray(BLOCK_BYTES)
+    view = memoryview(buffer)
+    data = np.frombuffer(buffer, dtype=np.uint8)
+
+    def blocks() -> Any:
+        with open(path, "rb", buffering=0) as fh:
+            while size := fh.readinto(view):
+                yield data[:size]  # counted before the next read reuses the buffer
+
+    return _count_line_blocks(blocks())
+
+
+def _count_line_blocks(blocks: Any) -> int:
+    """Lines in consecutive non-empty uint8 blocks; a \\r\\n split across two blocks counts once."""
+    import numpy as np
+
+    lf = cr = crlf = 0
+    last = -1
+    for data in blocks:
+        lf += int(np.count_nonzero(data == 10))
+        in_block = int(np.count_nonzero(data == 13))
+        if in_block:
+            cr += in_block
+            crlf += int(np.count_nonzero((data[:-1] == 13) & (data[1:] == 10)))
+        if last == 13 and data[0] == 10:
+            crlf += 1
+        last = int(data[-1])
+    if last < 0:
+        return 0
+    return lf + cr - crlf + (last not in (10, 13))
+
+
+def file_contains(path: Path, needle: bytes) -> bool:
+    """Whether the file holds ``needle``, searched block by block (a search through a whole
+    100 MB file in one call would hold the GIL for tens of milliseconds)."""
+    tail = b""
+    with open(path, "rb") as fh:
+        while block := fh.read(BLOCK_BYTES):
+            if needle in tail + block[: len(needle) - 1] or needle in block:
+                return True
+            tail = block[-(len(needle) - 1) :] if len(needle) > 1 else b""
+    return False
 
 
 def clip(text: Any) -> str:
@@ -297,14 +335,12 @@ class _Source:
     def count_lines(self) -> int:
         if self._data is not None:
             return count_lines(self._data)
-        with open(self.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
-            return count_lines(m)
+        return count_file_lines(self.path)
 
     def contains(self, needle: bytes) -> bool:
         if self._data is not None:
             return needle in self._data
-        with open(self.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
-            return m.find(needle) >= 0
+        return file_contains(self.path, needle)
 
     def lines(self) -> list[str]:
         """All physical lines, decoded (slow path only: examples and one-row-per-line)."""

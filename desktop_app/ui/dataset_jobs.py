@@ -43,12 +43,18 @@ class PreparedDataset:
     split_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # class -> split -> n
     unsplit: int = 0
     split_note: str = ""  # why the data is not split, if it is not
+    charts: list[Any] = field(default_factory=list)  # chart_images.ChartImage: class, length
 
 
 def load(
-    path: str, options: dict[str, Any], split: SplitSettings, ctx: JobContext
+    path: str,
+    options: dict[str, Any],
+    split: SplitSettings,
+    ctx: JobContext,
+    charts: tuple[Any, Any] | None = None,
 ) -> PreparedDataset:
-    """Load ``path`` with ``options`` (``LoadOptions`` fields), split it, prepare the view.
+    """Load ``path`` with ``options`` (``LoadOptions`` fields), split it, prepare the view
+    (with ``charts``, two ``chart_images.ChartStyle``: draw the charts too).
 
     The core module (and pandas with it) is imported here, on the loader thread: importing
     it on the GUI thread would freeze the window for most of a second.
@@ -57,7 +63,7 @@ def load(
 
     dataset = load_dataset(path, LoadOptions(**options), ctx=ctx)
     ctx.check_cancelled()
-    return _split_and_prepare(dataset, split, ctx, strict=False)
+    return _split_and_prepare(dataset, split, ctx, strict=False, charts=charts)
 
 
 def recolumn(
@@ -67,12 +73,13 @@ def recolumn(
     label_names: dict[str, str] | None,
     split: SplitSettings,
     ctx: JobContext,
+    charts: tuple[Any, Any] | None = None,
 ) -> PreparedDataset:
     """Pick other text/label columns or label names from the table as read."""
     ctx.progress(0, 3, "Reading the columns…")
     dataset = dataset.with_columns(text_column, label_column, label_names)
     ctx.check_cancelled()
-    return _split_and_prepare(dataset, split, ctx, strict=False)
+    return _split_and_prepare(dataset, split, ctx, strict=False, charts=charts)
 
 
 def import_data_libraries(ctx: JobContext) -> str:
@@ -90,8 +97,8 @@ def import_split_library(ctx: JobContext) -> str:
 
 
 def import_plot_library(ctx: JobContext) -> str:
-    """Warm-up: matplotlib and its Qt canvas."""
-    from desktop_app.ui.widgets.plot_canvas import preload_matplotlib
+    """Warm-up: matplotlib (the charts are drawn on this thread)."""
+    from desktop_app.ui.chart_images import preload_matplotlib
 
     preload_matplotlib()
     return "plots"
@@ -111,13 +118,19 @@ def find_corpora(ctx: JobContext) -> list[str]:
 WARM_UPS = (import_data_libraries, import_split_library, import_plot_library, find_corpora)
 
 
-def resplit(dataset: Any, split: SplitSettings, ctx: JobContext) -> PreparedDataset:
+def resplit(
+    dataset: Any, split: SplitSettings, ctx: JobContext, charts: tuple[Any, Any] | None = None
+) -> PreparedDataset:
     """Split again with other fractions or seed; a split that cannot be made is an error."""
-    return _split_and_prepare(dataset, split, ctx, strict=True)
+    return _split_and_prepare(dataset, split, ctx, strict=True, charts=charts)
 
 
 def _split_and_prepare(
-    dataset: Any, split: SplitSettings, ctx: JobContext, strict: bool
+    dataset: Any,
+    split: SplitSettings,
+    ctx: JobContext,
+    strict: bool,
+    charts: tuple[Any, Any] | None = None,
 ) -> PreparedDataset:
     from desktop_app.core.errors import DatasetError
 
@@ -135,10 +148,14 @@ def _split_and_prepare(
     prepared = prepare(dataset)
     prepared.split_note = split_note
     ctx.check_cancelled()
-    # The charts need matplotlib; importing it here keeps that half second off the GUI thread.
-    from desktop_app.ui.widgets.plot_canvas import preload_matplotlib
+    if charts is not None:
+        # Drawing a figure takes 15-20 ms of CPU time: here the GUI thread keeps running
+        # meanwhile (this thread gives the GIL up every few ms); there it would freeze.
+        from desktop_app.ui.chart_images import render_charts
 
-    preload_matplotlib()
+        ctx.progress(2, 3, "Drawing charts…")
+        prepared.charts = render_charts(prepared.stats, charts)
+        ctx.check_cancelled()
     ctx.progress(3, 3, "Done")
     return prepared
 

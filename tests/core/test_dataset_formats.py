@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from desktop_app.core import readers
 from desktop_app.core.dataset import LoadOptions, load_dataset
 from desktop_app.core.errors import DatasetError
 from desktop_app.core.readers import count_lines, split_lines
@@ -128,6 +129,19 @@ def test_count_and_split_lines_only_on_lf_crlf_cr():
     assert split_lines(text) == ["a\u0085b\u2028c", "d", "e", "f"]
     assert count_lines(text.encode("utf-8")) == 4
     assert count_lines(b"x\n") == 1 and count_lines(b"") == 0 and count_lines(b"\n\n") == 2
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 4, 7, 1 << 22])
+def test_files_are_counted_and_searched_in_blocks(tmp_path, monkeypatch, block):
+    # Tiny blocks put a \r\n and the needle across block boundaries.
+    monkeypatch.setattr(readers, "BLOCK_BYTES", block)
+    for content in (b"a\r\nb\rc\nd", b"\r\n\r\n", b"\r\r\n\n", b"x", b"", b'ab"cd', b"abc\r"):
+        path = tmp_path / "f.bin"
+        path.write_bytes(content)
+        assert readers.count_file_lines(path) == count_lines(content), content
+        assert readers.count_lines(content) == len(split_lines(content.decode())), content
+        for needle in (b'"', b"\r\n", b"cd"):
+            assert readers.file_contains(path, needle) == (needle in content), (content, needle)
 
 
 # -- TSV and TXT ---------------------------------------------------------------------------

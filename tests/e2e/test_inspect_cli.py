@@ -57,6 +57,23 @@ def test_column_options_and_human_report(tmp_path):
     assert "Rows kept:   2" in text and "Label column: c" in text
 
 
+def test_header_overrides(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("review,label\ngreat film,pos\nawful,neg\n", encoding="utf-8")
+    detected = json.loads(inspect(str(path), "--json").stdout)
+    assert (detected["has_header"], detected["rows"]) == (True, 2)
+    out = inspect(str(path), "--no-header", "--json")
+    assert out.returncode == 0, out.stderr.decode()
+    doc = json.loads(out.stdout)
+    assert (doc["has_header"], doc["rows"]) == (False, 3)
+    assert doc["columns"] == ["column 1", "column 2"]
+    assert doc["examples"][0] == "review"
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,b\nc,d\n", encoding="utf-8")
+    doc = json.loads(inspect(str(plain), "--header", "--json").stdout)
+    assert (doc["has_header"], doc["rows"], doc["columns"]) == (True, 1, ["a", "b"])
+
+
 def test_bad_file_exits_non_zero_with_one_line(tmp_path):
     path = tmp_path / "image.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))

@@ -66,6 +66,19 @@ def _bar_count(chart) -> int:
     return len(figure.axes[0].patches) if figure is not None and figure.axes else 0
 
 
+def _colours(widget) -> int:
+    """Distinct colours on a grid of the widget's painted pixels (1 for a blank widget)."""
+    image = widget.grab().toImage()
+    step = 7
+    return len(
+        {
+            image.pixel(x, y)
+            for x in range(0, image.width(), step)
+            for y in range(0, image.height(), step)
+        }
+    )
+
+
 def _error_box() -> QMessageBox:
     """The error dialog on screen now (exactly one)."""
     boxes = [
@@ -121,6 +134,9 @@ def test_open_csv_shows_rows_classes_and_charts(qtbot, main_window, small_csv):
     assert sorted(ticks) == ["negative", "neutral", "positive"]
     # The histogram is drawn a moment later (one figure per event-loop turn).
     qtbot.waitUntil(lambda: _bar_count(tab.charts.length_chart) > 1, timeout=5000)
+    # Both charts are on screen (drawn on the loader thread, painted here).
+    for chart in (tab.charts.class_chart, tab.charts.length_chart):
+        assert _colours(chart) > 3, chart.objectName()
 
     # Every labelled row is in a split; the Total column adds up per class.
     assert tab.split_panel.count("Total", "total") == 12

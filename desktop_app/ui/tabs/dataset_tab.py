@@ -70,6 +70,7 @@ class DatasetTab(QWidget):
         self._warm_up_tasks: dict[int, str] = {}  # task id -> warm-up function name
         # NLTK corpora for File > Open sample; None until the warm-up has looked for them.
         self.sample_corpora: list[str] | None = None
+        self._content_laid_out = False  # see _chart_styles
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_empty_page())
@@ -264,7 +265,10 @@ class DatasetTab(QWidget):
     def _start_load(self, path: str, options: dict[str, Any], message: str) -> None:
         self._loading_options = options
         split = self._split_settings()
-        self._start(functools.partial(dataset_jobs.load, path, options, split), message)
+        self._start(
+            functools.partial(dataset_jobs.load, path, options, split, charts=self._chart_styles()),
+            message,
+        )
 
     def _start(self, fn: Any, message: str) -> None:
         if self._task is not None:
@@ -275,6 +279,18 @@ class DatasetTab(QWidget):
         self.progress_label.setText(message)
         self._set_busy(True)
         self.state.message(message, 0)
+
+    def _chart_styles(self) -> tuple[Any, Any]:
+        """Sizes and colours for the loader thread to draw the charts with."""
+        if not self._content_laid_out and self.isVisible():
+            # Widgets of a page never shown have no size yet. Showing the page for an instant
+            # (nothing is painted in between) lays it out, so the charts are drawn at the size
+            # they will be shown at, not drawn again on the GUI thread.
+            current = self.stack.currentIndex()
+            self.stack.setCurrentIndex(1)
+            self.stack.setCurrentIndex(current)
+            self._content_laid_out = True
+        return self.charts.chart_styles()
 
     def _split_settings(self) -> SplitSettings:
         train, validation, test = self.split_panel.fractions()
@@ -300,6 +316,7 @@ class DatasetTab(QWidget):
             label,
             None,
             self._split_settings(),
+            charts=self._chart_styles(),
         )
         self._start(fn, f"Using column {text!r} for the texts…")
 
@@ -315,6 +332,7 @@ class DatasetTab(QWidget):
             report.label_column,
             dict(names),
             self._split_settings(),
+            charts=self._chart_styles(),
         )
         self._start(fn, "Renaming labels…")
 
@@ -326,6 +344,7 @@ class DatasetTab(QWidget):
             dataset_jobs.resplit,
             self.prepared.dataset,
             SplitSettings(train, validation, test, seed),
+            charts=self._chart_styles(),
         )
         self._start(fn, "Splitting…")
 
@@ -375,11 +394,7 @@ class DatasetTab(QWidget):
     def _on_result(self, task_id: int, prepared: object) -> None:
         if task_id in self._warm_up_tasks:
             del self._warm_up_tasks[task_id]
-            if prepared == "plots" and self.prepared is None:
-                # matplotlib is imported now: build the empty figures while the user is
-                # still choosing a file, so the first data set does not pay for them.
-                self.charts.prepare()
-            elif isinstance(prepared, list):
+            if isinstance(prepared, list):
                 self.sample_corpora = [str(name) for name in prepared]
             return
         if task_id != self._task or not isinstance(prepared, PreparedDataset):
@@ -428,7 +443,7 @@ class DatasetTab(QWidget):
 
     # -- showing ------------------------------------------------------------------------
     def show_prepared(self, prepared: PreparedDataset) -> None:
-        """Swap in a prepared dataset: O(1) table model, small charts, the summary."""
+        """Swap in a prepared dataset: O(1) table model, the charts' pixels, the summary."""
         self.prepared = prepared
         dataset, stats = prepared.dataset, prepared.stats
         old = self.table.model()
@@ -455,13 +470,16 @@ class DatasetTab(QWidget):
         self.summary.setHtml(summary_html(dataset, stats))
         self.label_editor.set_values(prepared.label_values, prepared.label_note)
         self.split_panel.show_counts(prepared.split_counts, prepared.unsplit, prepared.split_note)
-        self.charts.show_data(
-            dict(stats.labels),
-            int(stats.unlabelled),
-            stats.length_counts,
-            stats.length_edges,
-            _median(stats),
-        )
+        if prepared.charts:
+            self.charts.show_charts(prepared.charts)  # drawn on the loader thread
+        else:
+            self.charts.show_data(
+                dict(stats.labels),
+                int(stats.unlabelled),
+                stats.length_counts,
+                stats.length_edges,
+                _median(stats),
+            )
         self.file_label.setText(_short(self.path or dataset.report.path))
         self.file_label.setToolTip(self.path or dataset.report.path)
         self._sync_controls()

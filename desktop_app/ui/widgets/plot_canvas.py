@@ -1,86 +1,95 @@
-"""A matplotlib figure embedded in Qt, created lazily so start-up never imports matplotlib.
+"""A widget that shows a matplotlib chart drawn elsewhere, usually off the GUI thread.
 
-``PlotCanvas`` is a plain ``QWidget`` until :meth:`PlotCanvas.axes` is first called; then it
-builds a ``Figure`` and a ``FigureCanvasQTAgg`` inside itself. Callers draw with the usual
-matplotlib API and finish with :meth:`PlotCanvas.redraw` (``draw_idle``: Qt paints when the
-event loop is free).
+``PlotCanvas`` paints the pixels of a :class:`~desktop_app.ui.chart_images.ChartImage`; its
+``figure`` is the matplotlib figure they came from (to inspect, or to draw again). The
+loader thread draws the charts at the size :meth:`PlotCanvas.chart_style` reports, so the
+GUI thread only copies pixels; when the widget's size changes the figure is drawn again here,
+after the resizing has paused.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop_app.ui.chart_images import ChartImage, ChartStyle, render
 
-def preload_matplotlib() -> None:
-    """Import matplotlib's Qt backend (about half a second), e.g. on a background thread."""
-    import matplotlib.backends.backend_qtagg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
+RESIZE_REDRAW_MS = 120  # redraw once the size has stopped changing for this long
 
 
 class PlotCanvas(QWidget):
-    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str = "",
+        parent: QWidget | None = None,
+        redraw_delay_ms: int = RESIZE_REDRAW_MS,
+    ) -> None:
         super().__init__(parent)
         self.title = title
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(220, 160)
         self.figure: Any = None
-        self.canvas: Any = None
-        self._axes: Any = None
-        self._fresh = False  # axes created and styled, nothing drawn on them yet (no redraw)
+        self._chart: ChartImage | None = None
+        self._image: QImage | None = None
+        self._resize_timer = QTimer(self)
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.setInterval(redraw_delay_ms)
+        self._resize_timer.timeout.connect(self._redraw_at_size)
 
-    def axes(self, clear: bool = True) -> Any:
-        """The figure's single ``Axes``, cleared for a new drawing unless ``clear`` is False.
-
-        Updating existing artists (``clear=False``) is several times cheaper than clearing:
-        a cleared axes rebuilds its ticks, which is most of a redraw's time.
-        """
-        if self.canvas is None:
-            from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-            from matplotlib.figure import Figure
-
-            self.figure = Figure(figsize=(4, 3))
-            self.figure.subplots_adjust(left=0.16, right=0.97, top=0.88, bottom=0.16)
-            self.canvas = FigureCanvasQTAgg(self.figure)
-            self.canvas.setObjectName(f"{self.objectName() or 'plot'}Canvas")
-            self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            self._layout.addWidget(self.canvas)
-            self._axes = self.figure.add_subplot()
-            self._style_palette()
-            self._style_axes()
-            self._fresh = True
-            return self._axes
-        if not clear or self._fresh:
-            return self._axes  # fresh: nothing drawn yet, and clearing would rebuild the ticks
-        self._axes.clear()
-        self._style_axes()
-        return self._axes
-
-    def _style_axes(self) -> None:
-        self._axes.tick_params(colors=self.foreground, labelsize=8)
-        for spine in self._axes.spines.values():
-            spine.set_color(self.foreground)
-        if self.title:
-            self._axes.set_title(self.title, fontsize=10, color=self.foreground)
-
-    def redraw(self) -> None:
-        """Schedule a repaint (matplotlib draws when the event loop is free)."""
-        if self.canvas is not None:
-            self._fresh = False
-            self.canvas.draw_idle()
-
-    def _style_palette(self) -> None:
-        # Match the window background so a plot does not sit in a white box on dark themes;
-        # callers colour text with ``foreground`` (rcParams are global, so they stay alone).
+    def chart_style(self) -> ChartStyle:
+        """Size and palette colours for drawing this widget's chart (on any thread)."""
         window = self.palette().window().color()
-        self.figure.set_facecolor((window.redF(), window.greenF(), window.blueF()))
         text = self.palette().windowText().color()
-        self._fg = (text.redF(), text.greenF(), text.blueF())
+        return ChartStyle(
+            width=max(self.width(), self.minimumWidth()),
+            height=max(self.height(), self.minimumHeight()),
+            ratio=float(self.devicePixelRatioF()),
+            face=(window.redF(), window.greenF(), window.blueF()),
+            foreground=(text.redF(), text.greenF(), text.blueF()),
+            title=self.title,
+        )
 
     @property
     def foreground(self) -> tuple[float, float, float]:
         """The palette's text colour as an RGB tuple for matplotlib."""
-        return getattr(self, "_fg", (0.0, 0.0, 0.0))
+        return self.chart_style().foreground
+
+    def show_chart(self, chart: ChartImage) -> None:
+        """Show a drawn chart (cheap: wraps its pixels); redraw later if the size is off."""
+        self._chart = chart
+        self.figure = chart.figure
+        image = QImage(chart.rgba, chart.width, chart.height, QImage.Format.Format_RGBA8888)
+        image.setDevicePixelRatio(chart.style.ratio)
+        self._image = image  # wraps chart.rgba, which self._chart keeps alive
+        self.update()
+        if not self._fits(chart.style):
+            self._resize_timer.start()
+
+    def _fits(self, style: ChartStyle) -> bool:
+        current = self.chart_style()
+        return (style.width, style.height, style.ratio) == (
+            current.width,
+            current.height,
+            current.ratio,
+        )
+
+    @Slot()
+    def _redraw_at_size(self) -> None:
+        if self._chart is None or self._fits(self._chart.style):
+            return
+        self.show_chart(render(self._chart.figure, self.chart_style()))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._chart is not None:
+            self._resize_timer.start()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if self._image is None:
+            return
+        painter = QPainter(self)
+        painter.drawImage(0, 0, self._image)
+        painter.end()

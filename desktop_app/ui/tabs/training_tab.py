@@ -384,8 +384,9 @@ class TrainingTab(QWidget):
         vertical.setObjectName("trainingRunSplitter")
         vertical.addWidget(live)
         vertical.addWidget(self.metrics_view)
-        vertical.setStretchFactor(0, 1)
-        vertical.setStretchFactor(1, 1)
+        vertical.setStretchFactor(0, 3)
+        vertical.setStretchFactor(1, 2)
+        vertical.setSizes([440, 330])  # proportions: the live plot gets the larger share
         vertical.setChildrenCollapsible(False)
         layout.addWidget(vertical, 1)
         return panel

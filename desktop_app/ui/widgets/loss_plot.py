@@ -256,7 +256,7 @@ class LossPlot(QWidget):
         ax.grid(True, alpha=0.25)
         style = {"animated": True}
         (raw,) = ax.plot(
-            [], [], color=RAW_COLOUR, alpha=0.3, linewidth=0.8, label="step loss", **style
+            [], [], color=RAW_COLOUR, alpha=0.35, linewidth=1.0, label="step loss", **style
         )
         (smooth,) = ax.plot([], [], color=RAW_COLOUR, linewidth=2.0, label="smoothed loss", **style)
         (val,) = ax.plot(

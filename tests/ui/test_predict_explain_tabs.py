@@ -32,6 +32,13 @@ def _predict(qtbot, window, text):
     return tab
 
 
+def _job_result(qtbot, window, name):
+    """Wait for the result of the next ``name`` job (not, say, the start-up probe's)."""
+    return qtbot.waitSignal(
+        window.service.result, timeout=LONG_WAIT, check_params_cb=lambda j, n, p: n == name
+    )
+
+
 def _wait_written(qtbot, tab):
     qtbot.waitUntil(lambda: tab.batch_status.text().startswith("Wrote "), timeout=LONG_WAIT)
     qtbot.waitUntil(tab.export_button.isEnabled, timeout=LONG_WAIT)
@@ -51,7 +58,7 @@ def test_predict_shows_label_bars_and_history(qtbot, main_window):
     # A second prediction, then clicking the first history entry restores it.
     tab.text_edit.clear()
     qtbot.keyClicks(tab.text_edit, "This is an awful, boring waste of time.")
-    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+    with _job_result(qtbot, main_window, "predict"):
         qtbot.mouseClick(tab.predict_button, Qt.MouseButton.LeftButton)
     assert tab.prediction() == "negative"
     assert tab.history.count() == 2
@@ -131,7 +138,7 @@ def test_explain_marks_unstable_words(qtbot, main_window):
     explain.features_spin.setValue(0)  # all words
     explain.runs_spin.setValue(3)
     qtbot.keyClicks(explain.text_edit, "the film was okay I guess, not bad and not good really")
-    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+    with _job_result(qtbot, main_window, "explain"):
         qtbot.keyClick(explain.text_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     result = explain.result
     unstable = [w["word"] for w in result["words"] if w["unstable"]]
@@ -243,7 +250,7 @@ def test_batch_without_labels_exports_xlsx(qtbot, main_window, tmp_path):
     tab.load_file(str(data))
     qtbot.waitUntil(tab.batch_button.isEnabled, timeout=LONG_WAIT)
     assert tab.label_combo.currentData() == ""
-    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+    with _job_result(qtbot, main_window, "predict_batch"):
         tab.predict_file()
     model = tab.table.model()
     assert model.rowCount() == 2
@@ -292,7 +299,7 @@ def test_long_text_shows_the_level_note(qtbot, main_window):
     explain.runs_spin.setValue(1)
     sentence = "The first half is slow and dull. The second half is great fun and moving. "
     explain.text_edit.setPlainText(sentence * 20)  # 280 words, over the 200-word limit
-    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+    with _job_result(qtbot, main_window, "explain"):
         qtbot.mouseClick(explain.explain_button, Qt.MouseButton.LeftButton)
     assert explain.result["level"] in ("sentence", "chunk")
     assert explain.notes_label.isVisibleTo(explain)
@@ -317,7 +324,7 @@ def test_unknown_labels_warn_and_dataset_tab_names_fix_them(qtbot, main_window, 
     assert not tab.use_dataset_button.isEnabled()
     tab.load_file(str(data))
     qtbot.waitUntil(tab.batch_button.isEnabled, timeout=LONG_WAIT)
-    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+    with _job_result(qtbot, main_window, "predict_batch"):
         qtbot.mouseClick(tab.batch_button, Qt.MouseButton.LeftButton)
     assert "labels the model does not know" in tab.summary_label.text()
     assert "Accuracy" not in tab.summary_label.text()
@@ -328,7 +335,7 @@ def test_unknown_labels_warn_and_dataset_tab_names_fix_them(qtbot, main_window, 
     qtbot.mouseClick(tab.use_dataset_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "the Dataset tab: 3 texts" in tab.file_label.text(), timeout=LONG_WAIT)
     qtbot.waitUntil(tab.batch_button.isEnabled, timeout=LONG_WAIT)
-    with qtbot.waitSignal(main_window.service.result, timeout=LONG_WAIT):
+    with _job_result(qtbot, main_window, "predict_batch"):
         qtbot.mouseClick(tab.batch_button, Qt.MouseButton.LeftButton)
     assert "Accuracy 100.0%" in tab.summary_label.text()
 

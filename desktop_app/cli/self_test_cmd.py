@@ -111,7 +111,7 @@ class SelfTest:
             message = str(exc) if isinstance(exc, SelfTestError) else f"{type(exc).__name__}: {exc}"
             self.steps.append({"step": name, "ok": False, "seconds": seconds, "error": message})
             self._out(f"FAIL  {name:<34} {seconds:7.2f} s  {message}")
-            if not isinstance(exc, SelfTestError):
+            if not isinstance(exc, SelfTestError) and sys.stderr is not None:
                 import traceback
 
                 traceback.print_exc(file=sys.stderr)
@@ -151,7 +151,7 @@ class SelfTest:
         total = time.perf_counter() - start
         if failure:
             self._out(f"self-test FAILED after {total:.1f} s: {failure}")
-            if self.quiet:
+            if self.quiet and sys.stderr is not None:
                 print(f"error: self-test failed: {failure}", file=sys.stderr, flush=True)
         else:
             self._out(f"self-test passed in {total:.1f} s")

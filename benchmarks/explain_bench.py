@@ -216,8 +216,9 @@ def bench_throughput(model, data: Path, repeat: int, limit: int | None) -> str:
     from desktop_app.core.predict import predict_batch
 
     texts = load_dataset(str(data)).frame["text"].astype(str).tolist()
-    if limit:
-        texts = texts[:limit]
+    if limit and limit < len(texts):  # a seeded random sample keeps the length distribution
+        picks = np.random.default_rng(0).choice(len(texts), size=limit, replace=False)
+        texts = [texts[i] for i in sorted(picks)]
     pipe = pipeline("text-classification", model=model.module, tokenizer=model.tokenizer, device=-1)
 
     def run_pipeline(part=texts):
@@ -260,6 +261,14 @@ def main(argv: list[str] | None = None) -> int:
         help="torch threads (default 1: on a shared 2-core machine 2 threads ran 3x slower)",
     )
     parser.add_argument("--quick", action="store_true", help="1,000 samples, 500 texts")
+    parser.add_argument(
+        "--throughput-sample", type=int, default=None, help="texts sampled for throughput"
+    )
+    parser.add_argument(
+        "--only-throughput",
+        action="store_true",
+        help="measure throughput only; keep the LIME tables already in docs/benchmarks.md",
+    )
     parser.add_argument("--no-write", action="store_true", help="print, do not write the doc")
     args = parser.parse_args(argv)
 
@@ -282,23 +291,52 @@ def main(argv: list[str] | None = None) -> int:
             write_section("explain", markdown)
         return markdown
 
-    parts["lime"] = bench_lime(model, args.repeat, samples)
-    publish()
-    parts["runs"] = bench_runs(model, args.repeat, 1000)
-    publish()
+    if args.only_throughput:
+        parts.update(_existing_parts())
+    else:
+        parts["lime"] = bench_lime(model, args.repeat, samples)
+        publish()
+        parts["runs"] = bench_runs(model, args.repeat, 1000)
+        publish()
     if data.is_file():
-        limit = 500 if args.quick else None
+        limit = 500 if args.quick else args.throughput_sample
         parts["throughput"] = bench_throughput(model, data, args.throughput_repeat, limit)
     print(publish())
     return 0
 
 
+def _existing_parts() -> dict[str, str]:
+    """The LIME and k-runs tables of the current "explain" section (for --only-throughput)."""
+    import re
+
+    from benchmarks.report import DOC
+
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    found = {}
+    for key, title, after in (
+        ("lime", "### Fast LIME vs plain LIME", "### k = 3 runs"),
+        ("runs", "### k = 3 runs", "### Batch prediction throughput"),
+    ):
+        match = re.search(
+            re.escape(title) + r".*?\n\n.*?\n\n(.*?)\n\n" + re.escape(after), text, re.S
+        )
+        if not match or "_pending_" in match.group(1):
+            raise SystemExit(f"no measured '{title}' table in {DOC}; run without --only-throughput")
+        found[key] = match.group(1)
+    return found
+
+
 def _markdown(which, torch_version, args, parts, data, started) -> str:
     sentences = "\n".join(f"- {n} words: “{s}”" for n, s in SENTENCES.items())
+    sample = (
+        f", on a seeded random sample of {args.throughput_sample:,} texts"
+        if args.throughput_sample
+        else ""
+    )
     return f"""## Explain (LIME) and batch prediction
 
 Model: {which}; CPU, torch {torch_version}, {args.threads} torch thread(s); medians of
-{args.repeat} runs ({args.throughput_repeat} for throughput). The machine is shared (2 cores, other
+{args.repeat} runs ({args.throughput_repeat} for throughput{sample}). The machine is shared (2 cores, other
 jobs running; load average about 10 during these runs), so wall times are inflated and noisy;
 with one torch thread the process CPU time measures the work itself, and the ratios in **bold**
 use it. Sentences:

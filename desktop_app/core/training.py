@@ -717,6 +717,42 @@ def _param_groups(
     ]
 
 
+def init_head_by_probing(
+    model: Any, train_ids: Sequence[Sequence[int]], y: Sequence[int], batch_size: int, seed: int
+) -> bool:
+    """Linear probing before fine-tuning (LP-FT, Kumar et al. 2022): fit a logistic
+    regression on the frozen features the classifier sees and start from it, instead of
+    from random weights. Only for a plain ``nn.Linear`` classifier (BERT-like models)."""
+    import torch
+    from sklearn.linear_model import LogisticRegression
+
+    classifier = getattr(model.module, "classifier", None)
+    if not isinstance(classifier, torch.nn.Linear):
+        return False
+    features: list[np.ndarray] = []
+
+    def grab(_module: Any, inputs: tuple, _output: Any) -> None:
+        features.append(inputs[0].detach().float().cpu().numpy())
+
+    order = sorted(range(len(train_ids)), key=lambda i: len(train_ids[i]))
+    handle = classifier.register_forward_hook(grab)
+    try:
+        model.proba_from_ids([train_ids[i] for i in order], batch_size=batch_size)
+    finally:
+        handle.remove()
+    x = np.concatenate(features)
+    target = np.asarray(y)[order]
+    clf = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x, target)
+    coef, intercept = clf.coef_, clf.intercept_
+    if coef.shape[0] == 1:  # binary: softmax over [-s/2, s/2] equals the sigmoid of s
+        coef = np.vstack([-coef / 2, coef / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    with torch.no_grad():
+        classifier.weight.copy_(torch.as_tensor(coef, dtype=classifier.weight.dtype))
+        classifier.bias.copy_(torch.as_tensor(intercept, dtype=classifier.bias.dtype))
+    return True
+
+
 def _autocast_factory(device: str, enabled: bool) -> tuple[Callable | None, Any]:
     """(autocast context factory or None, GradScaler or None) for mixed precision on CUDA."""
     import torch
@@ -769,6 +805,12 @@ def _train_neural(
 
     module = model.module
     module.to(device)
+    if config.kind in ("minilm", "transformer") and len(set(train_y.tolist())) == len(data.labels):
+        if ctx is not None:
+            ctx.log("Fitting the new classification head on the frozen features first…")
+        init_head_by_probing(
+            model, train_ids, train_y.tolist(), int(config.batch_size) * 2, config.seed
+        )
     head_multiplier = HEAD_LR_MULTIPLIER if config.kind in ("minilm", "transformer") else 1.0
     optimizer = torch.optim.AdamW(
         _param_groups(module, config.lr, config.weight_decay, head_multiplier), lr=config.lr

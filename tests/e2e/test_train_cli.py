@@ -89,4 +89,3 @@ def test_train_then_evaluate_json(tmp_path):
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.strip().splitlines()[-1].startswith("error: ") and "neutral" in run.stderr
     assert "Traceback" not in run.stderr
-

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.device import default_threads
 from desktop_app.core.errors import UserError
+from desktop_app.core.jobs import format_eta
 from desktop_app.core.training import TrainConfig, TrainData, check_data, model_kind
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
@@ -900,8 +901,6 @@ class TrainingTab(QWidget):
             text = f"{done:,}/{total:,}"
             if "left" not in message and 0 < done < total:
                 elapsed = time.monotonic() - self._run_started
-                from desktop_app.core.jobs import format_eta
-
                 text += f" · {format_eta(elapsed * (total - done) / done)}"
             self.progress_label.setText(f"{text} · {message}" if message else text)
         elif message:

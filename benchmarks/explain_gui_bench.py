@@ -362,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
         "(Linux schedstat); the rest of the gap it waited for the GIL. The tab freezes "
         "the heap (`gc.freeze()`) before each explanation: before that, full garbage "
         "collections over the ~560,000 objects of torch, transformers and scikit-learn, "
-        "triggered by LIME's garbage on the worker thread, held the GIL for 0.1-1.5 s.",
+        "triggered by LIME's garbage on the worker thread, held the GIL for 0.1-1.5 s "
+        "(whether one falls inside a given explanation depends on the collector's thresholds, "
+        "so the unfrozen row shows them only in some runs).",
         "",
         f"Idle GUI thread (no explanation): longest gap {results['idle']:.1f} ms. The first "
         "import of LIME (scikit-learn, SciPy) holds the GIL for up to half a second; the tab "

@@ -33,6 +33,44 @@ PROBE_MS = 5
 IDLE_SECONDS = 10.0
 
 
+class GuiWork:
+    """Wall time of the tab's slots and of figure draws on the GUI thread (the work the GUI
+    itself does), so a long gap can be told apart from time the thread spent waiting."""
+
+    SLOTS = ("start", "_on_progress", "_on_partial", "_on_log", "_on_result", "_on_finished")
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self.what = ""
+
+    def install(self) -> None:
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+        from desktop_app.ui.tabs.training_tab import TrainingTab
+
+        for name in self.SLOTS:
+            self._wrap(TrainingTab, name)
+        self._wrap(FigureCanvasQTAgg, "draw")
+
+    def reset(self) -> None:
+        self.longest, self.what = 0.0, ""
+
+    def _wrap(self, cls: type, name: str) -> None:
+        original = getattr(cls, name)
+        recorder = self
+
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                took = (time.perf_counter() - start) * 1000.0
+                if took > recorder.longest:
+                    recorder.longest, recorder.what = took, f"{cls.__name__}.{name}"
+
+        setattr(cls, name, timed)
+
+
 def sample_csv(rows: int, folder: Path) -> Path:
     """A seeded, stratified sample (the file is sorted: all positives first)."""
     import pandas as pd
@@ -96,7 +134,7 @@ def idle_baseline(app, probe: StallProbe, seconds: float) -> dict:
     return {"max_gap_ms": gaps[-1], "p99_gap_ms": gaps[int(0.99 * (len(gaps) - 1))]}
 
 
-def run_once(app, window, tab, probe: StallProbe, epochs: int) -> dict:
+def run_once(app, window, tab, probe: StallProbe, epochs: int, work: GuiWork) -> dict:
     from PySide6.QtCore import QEventLoop, QTimer
 
     service = window.service
@@ -117,6 +155,7 @@ def run_once(app, window, tab, probe: StallProbe, epochs: int) -> dict:
     tab.threads_spin.setValue(0)  # the default: all cores but one
 
     redraws_before = tab.loss_plot.redraws
+    work.reset()
     blits_before = tab.loss_plot.blits
     probe.start()
     start = time.perf_counter()
@@ -144,6 +183,8 @@ def run_once(app, window, tab, probe: StallProbe, epochs: int) -> dict:
         "steps": tab.loss_plot.point_count(),
         "redraws": tab.loss_plot.redraws - redraws_before,
         "blits": tab.loss_plot.blits - blits_before,
+        "gui_work_ms": work.longest,
+        "gui_work_what": work.what,
         "accuracy": tab.metrics_view.table.item(0, 1).text(),
     }
 
@@ -168,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_app.core.dataset import load_dataset
         from desktop_app.ui.main_window import MainWindow
 
+        work = GuiWork()
+        work.install()  # before the window connects the tab's slots
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(settings=settings)
         window.resize(1280, 800)
@@ -190,13 +233,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         runs = []
         for index in range(args.runs + 1):
-            result = run_once(app, window, tab, probe, args.epochs)
+            result = run_once(app, window, tab, probe, args.epochs, work)
             runs.append(result)
             print(
                 f"run {index}{' (cold)' if index == 0 else ''}: {result['seconds']:.1f} s, "
                 f"largest stall {result['max_gap_ms']:.1f} ms, p99 {result['p99_gap_ms']:.1f} ms, "
                 f"{result['steps']} step points, {result['redraws']} full redraws, "
-                f"{result['blits']} blits, accuracy {result['accuracy']}",
+                f"{result['blits']} blits, longest GUI work {result['gui_work_ms']:.1f} ms "
+                f"({result['gui_work_what']}), accuracy {result['accuracy']}",
                 flush=True,
             )
         window.state.set_model_info({**window.state.model_info, "saved": True})
@@ -208,10 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "meets" if worst <= TARGET_MS else "misses"
     rows = "\n".join(
         f"| {'1 (cold)' if i == 0 else i + 1} | {r['seconds']:.1f} | {r['max_gap_ms']:.1f} | "
-        f"{r['p99_gap_ms']:.1f} | {r['steps']} | {r['redraws']} | {r['blits']} | "
-        f"{r['accuracy']} |"
+        f"{r['p99_gap_ms']:.1f} | {r['gui_work_ms']:.1f} (`{r['gui_work_what']}`) | "
+        f"{r['steps']} | {r['redraws']} | {r['blits']} | {r['accuracy']} |"
         for i, r in enumerate(runs)
     )
+    work_ms = statistics.median(r["gui_work_ms"] for r in warm)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     markdown = (
         "## Training tab: largest GUI-thread stall during training\n\n"
@@ -229,12 +274,21 @@ def main(argv: list[str] | None = None) -> int:
         f"Cold run: {cold['max_gap_ms']:.1f} ms. Idle baseline: largest gap "
         f"{idle['max_gap_ms']:.1f} ms, p99 {idle['p99_gap_ms']:.1f} ms "
         f"(load average {load:.1f} on {os.cpu_count()} cores while measuring).\n\n"
-        "The live plot draws the whole figure once when a run starts (before the worker is "
-        "busy) and otherwise blits only its four lines onto a cached background "
-        "(`desktop_app/ui/widgets/loss_plot.py`): before that change a full redraw per update "
-        "stalled the GUI thread for 200-700 ms at a time during training on this machine.\n\n"
-        "| run | seconds | largest gap (ms) | p99 gap (ms) | step points | full redraws | "
-        "blits | test accuracy |\n|---|---|---|---|---|---|---|---|\n" + rows
+        "The live plot draws the whole figure when a run starts (before the worker is busy) "
+        "and when a point leaves the view, and otherwise blits only its four lines onto a "
+        "cached background (`desktop_app/ui/widgets/loss_plot.py`); the results panel keeps "
+        "its size so the confusion matrix is drawn once per result. Before that, a full "
+        "redraw per update stalled the GUI thread for 200-700 ms at a time during training "
+        "on this machine.\n\n"
+        f"Why the target is still missed here: the longest piece of work the GUI thread itself "
+        f"did (a tab slot or a figure draw, wall time) was {work_ms:.1f} ms (median of the warm "
+        "runs); the longer gaps fall while none of the tab's code runs: the worker thread "
+        "holds the GIL (loading the model, the training loop's Python between torch calls), "
+        "or the 2 cores, which other processes keep busy (see the load average), are given to "
+        "something else. Compare the idle baseline.\n\n"
+        "| run | seconds | largest gap (ms) | p99 gap (ms) | longest GUI work (ms) | "
+        "step points | full redraws | blits | test accuracy |\n"
+        "|---|---|---|---|---|---|---|---|---|\n" + rows
     )
     print(markdown)
     if not args.no_write:

@@ -358,9 +358,10 @@ class LossPlot(QWidget):
         y_values = [v for v in (data.y0, data.y1) if has_data and math.isfinite(v)]
         y_low = min(0.0, min(y_values, default=0.0))
         y_high = max(y_values + [self._expected_loss or 0.0], default=0.0)
-        # Noisy step losses rise above the first ones: a quarter to spare saves redraws.
+        # Single batches' losses jump well above the first ones; half again to spare saves
+        # full redraws, each of which costs 100-250 ms while the worker competes for the GIL.
         self._ax.set_xlim(0.0, max(x_high, last, 1.0))
-        self._ax.set_ylim(y_low, y_high * 1.25 if y_high > 0 else 1.0)
+        self._ax.set_ylim(y_low, y_high * 1.5 if y_high > 0 else 1.0)
         self._auto_view = self._view()
 
     def _full_redraw(self) -> None:

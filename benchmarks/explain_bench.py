@@ -355,7 +355,8 @@ words, ≥ 2× for 20 words; weight difference ≤ 1e-6.
 
 ### k = 3 runs vs 3 single runs (1,000 samples)
 
-The k runs of one text share one perturbation cache, so later runs mostly hit it.
+The k runs of one text share one perturbation cache; how much the later runs reuse depends on
+how often the same perturbed strings recur across seeds (often for 10 words, rarely for 20).
 
 {parts["runs"]}
 

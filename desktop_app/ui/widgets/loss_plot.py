@@ -125,8 +125,15 @@ class LossPlot(QWidget):
             return
         self.toolbar.update()  # forget the previous run's zoom history
         self._set_lines()
+        before = self._view()
         self._rescale()
-        if self.canvas.isVisible():
+        if self.canvas.isVisible() and self._background is not None and self._view() == before:
+            # Same view as the last run ended with: wiping the lines is a blit.
+            self.canvas.restore_region(self._background)
+            self._draw_lines()
+            self.canvas.blit(self.figure.bbox)
+            self.blits += 1
+        elif self.canvas.isVisible():
             self._background = None
             self.canvas.draw()  # now, while the worker is still idle
             self.canvas.update()

@@ -89,6 +89,7 @@ class ConfusionMatrixView(QWidget):
         ax.set_title("Test confusion matrix", fontsize=9, color=fg)
         ax.tick_params(colors=fg, labelsize=8)
         self._selected = None
+        self._fit_margins()
         self.canvas.draw_idle()
 
     def cell_center(self, true_index: int, pred_index: int) -> tuple[float, float]:
@@ -122,7 +123,9 @@ class ConfusionMatrixView(QWidget):
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
         from matplotlib.figure import Figure
 
-        self.figure = Figure(figsize=(3.5, 3), layout="constrained")
+        # Margins in pixels from the label lengths (set on resize and per result) rather
+        # than a layout engine, which re-measures every text and doubles the draw's cost.
+        self.figure = Figure(figsize=(3.5, 3))
         window = self.palette().window().color()
         text = self.palette().windowText().color()
         self._fg = (text.redF(), text.greenF(), text.blueF())
@@ -134,6 +137,22 @@ class ConfusionMatrixView(QWidget):
         self._layout.addWidget(self.canvas)
         self.ax = self.figure.add_subplot()
         self.canvas.mpl_connect("button_press_event", self._on_press)
+        self.canvas.mpl_connect("resize_event", self._fit_margins)
+
+    def _fit_margins(self, _event: Any = None) -> None:
+        width, height = self.figure.get_size_inches() * self.figure.dpi
+        if width < 20 or height < 20:
+            return
+        longest = max((len(label) for label in self.labels), default=8)
+        rotated = len(self.labels) > 3
+        left = 34 + 6.5 * min(longest, 24)
+        bottom = 40 + (4.5 * min(longest, 24) if rotated else 0)
+        self.figure.subplots_adjust(
+            left=min(0.45, left / width),
+            right=max(0.55, 1 - 10 / width),
+            bottom=min(0.45, bottom / height),
+            top=max(0.55, 1 - 22 / height),
+        )
 
     def _on_press(self, event: Any) -> None:
         if event.inaxes is not self.ax or event.xdata is None or event.ydata is None:

@@ -718,7 +718,12 @@ def _param_groups(
 
 
 def init_head_by_probing(
-    model: Any, train_ids: Sequence[Sequence[int]], y: Sequence[int], batch_size: int, seed: int
+    model: Any,
+    train_ids: Sequence[Sequence[int]],
+    y: Sequence[int],
+    batch_size: int,
+    seed: int,
+    should_stop: Callable[[], bool] | None = None,
 ) -> bool:
     """Linear probing before fine-tuning (LP-FT, Kumar et al. 2022): fit a logistic
     regression on the frozen features the classifier sees and start from it, instead of
@@ -737,7 +742,9 @@ def init_head_by_probing(
     order = sorted(range(len(train_ids)), key=lambda i: len(train_ids[i]))
     handle = classifier.register_forward_hook(grab)
     try:
-        model.proba_from_ids([train_ids[i] for i in order], batch_size=batch_size)
+        model.proba_from_ids(
+            [train_ids[i] for i in order], batch_size=batch_size, should_stop=should_stop
+        )
     finally:
         handle.remove()
     x = np.concatenate(features)
@@ -808,9 +815,17 @@ def _train_neural(
     if config.kind in ("minilm", "transformer") and len(set(train_y.tolist())) == len(data.labels):
         if ctx is not None:
             ctx.log("Fitting the new classification head on the frozen features first…")
-        init_head_by_probing(
-            model, train_ids, train_y.tolist(), int(config.batch_size) * 2, config.seed
-        )
+        try:
+            init_head_by_probing(
+                model,
+                train_ids,
+                train_y.tolist(),
+                int(config.batch_size) * 2,
+                config.seed,
+                should_stop=ctx.should_stop if ctx is not None else None,
+            )
+        except Cancelled:
+            pass  # the loop below sees the cancel at its first step and reports it
     head_multiplier = HEAD_LR_MULTIPLIER if config.kind in ("minilm", "transformer") else 1.0
     groups = _param_groups(module, config.lr, config.weight_decay, head_multiplier)
     try:  # the fused kernel (CPU and CUDA, torch >= 2.4) saves a Python loop per step

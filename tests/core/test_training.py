@@ -296,3 +296,11 @@ def test_metrics_match_scikit_learn_on_a_hand_made_case():
     sub = classification_metrics(["a", "a", "b"], ["a", "c", "b"], ["a", "b", "c"])
     assert sub["macro_f1"] == pytest.approx((2 / 3 + 1.0) / 2)
     assert sub["per_class"]["c"]["support"] == 0
+
+
+def test_cancel_before_the_first_step_returns_at_once(bert_folder):
+    rec = Recorder()
+    rec.ctx.cancel()  # e.g. pressed while the head was being fitted
+    result = train_model(bert_config(bert_folder), train_data(), rec.ctx)
+    assert result.cancelled and result.history["steps"] == []
+    assert "after step 0/" in result.stopped_at

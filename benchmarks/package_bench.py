@@ -168,12 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         "warm page cache; frozen and source runs alternate). torch loads afterwards, on the",
         "worker thread (the self-test's device probe step).",
         f"Load average (1 min) on the {os.cpu_count()} cores: {load_before:.1f} before the runs,",
-        f"{load_after:.1f} after"
-        + (
-            " (other work shared the cores: expect lower times on an idle machine)."
-            if max(load_before, load_after) > 1.0
-            else "."
-        ),
+        f"{load_after:.1f} after (the machine is shared: compare runs by their load).",
         "",
         "Self-test per step (medians, seconds):",
         "",

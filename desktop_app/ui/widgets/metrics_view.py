@@ -339,7 +339,8 @@ def summary_text(result: dict) -> str:
         )
     seconds = result.get("train_seconds")
     if isinstance(seconds, (int, float)):
-        parts.append(f"trained in {seconds:.1f} s")
+        vader = (result.get("model_info") or {}).get("kind") == "vader"
+        parts.append(f"{'evaluated' if vader else 'trained'} in {seconds:.1f} s")
     truncated = result.get("truncated")
     if isinstance(truncated, int):
         max_length = (result.get("model_info") or {}).get("max_length")

@@ -13,4 +13,9 @@ def probe(state: Any, params: dict, ctx: JobContext) -> dict:
     ctx.log("Loading the compute engine (torch)…")
     info = probe_device(params.get("threads"))
     state.device = info.to_dict()
-    return state.device
+    # The current model (VADER until something is trained or loaded), so the status bar
+    # and the Predict/Explain tabs can name it from the start.
+    from desktop_app.jobs.common import current_model
+
+    current_model(state)
+    return {**state.device, "model_info": dict(state.model_info)}

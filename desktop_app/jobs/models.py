@@ -27,7 +27,8 @@ def train(state: Any, params: dict, ctx: JobContext) -> dict:
     data = TrainData.from_dict(params["data"])
     result = train_model(config, data, ctx)
     state.model = result.model
-    state.model_info = model_info(result.model, saved=False)
+    # VADER has nothing to save (it is built in), so it never counts as unsaved work.
+    state.model_info = model_info(result.model, saved=result.model.kind == "vader")
     payload = result.to_dict()
     payload["model_info"] = dict(state.model_info)
     return payload

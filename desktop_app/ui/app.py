@@ -90,6 +90,9 @@ def create_application(argv: list[str] | None = None):  # -> QApplication
 
 
 def run_gui(path: str | None = None) -> int:
+    # The tokenizers library's own thread pool would compete with the GUI thread for the
+    # cores the model worker leaves free; batches are already large enough without it.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     setup_logging()
     log.info("starting %s %s", APP_NAME, __version__)
     app = create_application()

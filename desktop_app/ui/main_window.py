@@ -236,6 +236,8 @@ class MainWindow(QMainWindow):
             self.device_label.setToolTip(
                 f"Compute device: {device}; torch uses {payload.get('torch_threads')} CPU threads"
             )
+            if payload.get("model_info") and not self.state.model_info:
+                self.state.set_model_info(payload["model_info"])
 
     @Slot(int, str, str)
     def _on_failed(self, job_id: int, message: str, details: str) -> None:

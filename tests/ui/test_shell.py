@@ -14,6 +14,9 @@ def test_worker_probe_reports_device_and_closes_cleanly(qtbot, main_window):
     )
     qtbot.waitUntil(lambda: not service.is_busy(), timeout=5000)
     assert "Worker: idle" == main_window.worker_label.text()
+    # Before anything is trained the current model is VADER, and the status bar names it.
+    assert main_window.model_label.text().startswith("Model: VADER")
+    assert "(not saved)" not in main_window.model_label.text()
     assert "torch" in main_window.about_text()
     main_window.close()
     assert not service.thread.isRunning()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import html
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -36,11 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.jobs import format_eta
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.widgets.highlighted_text import HighlightedTextView, legend_html
+from desktop_app.ui.widgets.job_progress import JobProgress
 from desktop_app.ui.widgets.probability_bars import ProbabilityBars
 from desktop_app.ui.widgets.submit_text_edit import SubmitTextEdit
 from desktop_app.ui.widgets.word_chart import WordWeightChart
@@ -78,7 +76,6 @@ class ExplainTab(QWidget):
         self.service = state.service
         self.result: dict[str, Any] | None = None
         self._job: int | None = None
-        self._job_started = 0.0
         self._tasks = TaskRunner("explainTabTasks", self)
         self._export_task: int | None = None
         self._warm_task: int | None = None
@@ -158,15 +155,12 @@ class ExplainTab(QWidget):
         controls.addWidget(self.cancel_button)
         layout.addLayout(controls)
 
-        progress_row = QHBoxLayout()
-        self.progress = QProgressBar()
-        self.progress.setObjectName("explainProgress")
-        self.progress.setVisible(False)
-        self.status_label = QLabel()
-        self.status_label.setObjectName("explainStatus")
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.status_label, 2)
-        layout.addLayout(progress_row)
+        self.job_progress = JobProgress(
+            _describe_progress, bar_name="explainProgress", label_name="explainStatus"
+        )
+        self.progress = self.job_progress.bar
+        self.status_label = self.job_progress.label
+        layout.addWidget(self.job_progress)
 
         self.notes_label = QLabel()
         self.notes_label.setObjectName("explainNotes")
@@ -315,16 +309,13 @@ class ExplainTab(QWidget):
         # heap as it is now (O(1)) exempts them from collection; new garbage is still collected.
         gc.freeze()
         self._job = self.service.submit("explain", params)
-        self._job_started = time.monotonic()
         self.explain_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(True)
         running = self.service.running_job()
         if running is not None and running[0] != self._job:
-            self.status_label.setText(f"Waiting for the worker (busy with {running[1]})…")
+            self.job_progress.start(f"Waiting for the worker (busy with {running[1]})…")
         else:
-            self.status_label.setText("Starting…")
+            self.job_progress.start("Starting…")
 
     @Slot()
     def cancel(self) -> None:
@@ -377,22 +368,12 @@ class ExplainTab(QWidget):
     @Slot(int, str)
     def _on_started(self, job_id: int, name: str) -> None:
         if job_id == self._job:
-            self._job_started = time.monotonic()
-            self.status_label.setText("Explaining…")
+            self.job_progress.job_started("Explaining…")
 
     @Slot(int, int, int, str)
     def _on_progress(self, job_id: int, done: int, total: int, message: str) -> None:
-        if job_id != self._job:
-            return
-        if total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(min(done, total))
-        elapsed = time.monotonic() - self._job_started
-        eta = format_eta(elapsed * (total - done) / done) if done > 0 and total > done else ""
-        text = message or "Explaining…"
-        if eta and "left" not in text:
-            text = f"{text} · {eta}"
-        self.status_label.setText(text)
+        if job_id == self._job:
+            self.job_progress.on_progress(done, total, message)
 
     @Slot(int, str, object)
     def _on_result(self, job_id: int, name: str, payload: object) -> None:
@@ -427,8 +408,7 @@ class ExplainTab(QWidget):
     def _idle(self) -> None:
         self.explain_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.progress.setVisible(False)
-        self.progress.setRange(0, 1)
+        self.job_progress.finish()
 
     # -- showing a result -------------------------------------------------------------
     def show_result(self, result: dict[str, Any]) -> None:
@@ -609,6 +589,14 @@ class ExplainTab(QWidget):
         elif task_id == self._warm_task:
             self._warm_task = None
             gc.freeze()  # the libraries just imported: see start_explain
+
+
+def _describe_progress(done: int, total: int, message: str, eta: str) -> str:
+    """The status line while explaining: the job's message and the time left."""
+    text = message or "Explaining…"
+    if eta and "left" not in text:
+        text = f"{text} · {eta}"
+    return text
 
 
 def _warm_up_task(ctx: Any) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import html
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -37,10 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.jobs import JobContext, format_eta
+from desktop_app.core.jobs import JobContext
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.dialogs import show_error
+from desktop_app.ui.widgets.job_progress import JobProgress
 from desktop_app.ui.widgets.prediction_table import PredictionTableModel
 from desktop_app.ui.widgets.probability_bars import ProbabilityBars
 from desktop_app.ui.widgets.submit_text_edit import SubmitTextEdit
@@ -114,6 +113,13 @@ def export_results(
     return write_table(rows, path, protect_formulas=protect, format=fmt)
 
 
+def _describe_batch_progress(done: int, total: int, message: str, eta: str) -> str:
+    """The status line while a file is predicted: the job's message, or a count and time left."""
+    if message:
+        return message
+    return f"Predicted {done:,} of {total:,} texts" + (f" ({eta})" if eta else "")
+
+
 class PredictTab(QWidget):
     TITLE = "Predict"
 
@@ -124,7 +130,6 @@ class PredictTab(QWidget):
         self.service = state.service
         self._predict_job: int | None = None
         self._batch_job: int | None = None
-        self._batch_started = 0.0
         self._batch_texts: list[str] = []
         self._batch_labels: list | None = None
         self.batch_data: BatchData | None = None
@@ -251,18 +256,16 @@ class PredictTab(QWidget):
         top.addWidget(self.batch_cancel_button)
         layout.addLayout(top)
 
-        progress_row = QHBoxLayout()
-        self.batch_progress = QProgressBar()
-        self.batch_progress.setObjectName("batchProgress")
-        self.batch_progress.setVisible(False)
-        self.batch_status = QLabel(
-            "Open a file (CSV, TSV, XLSX, JSON lines, Parquet, text) to predict every row."
+        self.batch_job_progress = JobProgress(
+            _describe_batch_progress,
+            bar_name="batchProgress",
+            label_name="batchStatus",
+            text="Open a file (CSV, TSV, XLSX, JSON lines, Parquet, text) to predict every row.",
         )
-        self.batch_status.setObjectName("batchStatus")
+        self.batch_progress = self.batch_job_progress.bar
+        self.batch_status = self.batch_job_progress.label
         self.batch_status.setWordWrap(True)
-        progress_row.addWidget(self.batch_progress, 1)
-        progress_row.addWidget(self.batch_status, 2)
-        layout.addLayout(progress_row)
+        layout.addWidget(self.batch_job_progress)
 
         self.table = QTableView()
         self.table.setObjectName("batchTable")
@@ -442,6 +445,7 @@ class PredictTab(QWidget):
         if self._load_task is not None:
             self._tasks.cancel(self._load_task)
         self._load_task = self._tasks.start(fn, "batch load")
+        # Not batch_job_progress.start: a batch job may still be running and keeps its clock.
         self.batch_status.setText(message)
         self.batch_progress.setRange(0, 0)
         self.batch_progress.setVisible(True)
@@ -491,16 +495,13 @@ class PredictTab(QWidget):
         if self._batch_labels is not None:
             params["true_labels"] = self._batch_labels
         self._batch_job = self.service.submit("predict_batch", params)
-        self._batch_started = time.monotonic()
         self.batch_button.setEnabled(False)
         self.batch_cancel_button.setEnabled(True)
         self.export_button.setEnabled(False)
-        self.batch_progress.setRange(0, len(self._batch_texts))
-        self.batch_progress.setValue(0)
-        self.batch_progress.setVisible(True)
         running = self.service.running_job()
-        self.batch_status.setText(
-            f"Waiting for the worker (busy with {running[1]})…" if running else "Starting…"
+        self.batch_job_progress.start(
+            f"Waiting for the worker (busy with {running[1]})…" if running else "Starting…",
+            total=len(self._batch_texts),
         )
 
     @Slot()
@@ -635,21 +636,12 @@ class PredictTab(QWidget):
     @Slot(int, str)
     def _on_started(self, job_id: int, name: str) -> None:
         if job_id == self._batch_job:
-            self._batch_started = time.monotonic()
-            self.batch_status.setText("Predicting…")
+            self.batch_job_progress.job_started("Predicting…")
 
     @Slot(int, int, int, str)
     def _on_progress(self, job_id: int, done: int, total: int, message: str) -> None:
-        if job_id != self._batch_job:
-            return
-        if total > 0:
-            self.batch_progress.setRange(0, total)
-            self.batch_progress.setValue(min(done, total))
-        if not message:
-            elapsed = time.monotonic() - self._batch_started
-            eta = format_eta(elapsed * (total - done) / done) if 0 < done < total else ""
-            message = f"Predicted {done:,} of {total:,} texts" + (f" ({eta})" if eta else "")
-        self.batch_status.setText(message)
+        if job_id == self._batch_job:
+            self.batch_job_progress.on_progress(done, total, message)
 
     @Slot(int, str, object)
     def _on_result(self, job_id: int, name: str, payload: object) -> None:
@@ -692,7 +684,7 @@ class PredictTab(QWidget):
             self.batch_status.setText("Cancelled: the table shows the previous results.")
 
     def _batch_idle(self) -> None:
-        self.batch_progress.setVisible(False)
+        self.batch_job_progress.finish()
         self.batch_cancel_button.setEnabled(False)
         self.batch_button.setEnabled(self.batch_data is not None and bool(self.batch_data.texts))
         self.export_button.setEnabled(self.batch_result is not None)
@@ -701,9 +693,7 @@ class PredictTab(QWidget):
     @Slot(int, int, int, str)
     def _on_task_progress(self, task_id: int, done: int, total: int, message: str) -> None:
         if task_id == self._load_task:
-            if total > 0:
-                self.batch_progress.setRange(0, total)
-                self.batch_progress.setValue(min(done, total))
+            self.batch_job_progress.set_count(done, total)
             if message:
                 self.batch_status.setText(message)
 

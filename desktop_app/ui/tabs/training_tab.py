@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -42,10 +41,10 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.device import default_threads
 from desktop_app.core.errors import UserError
-from desktop_app.core.jobs import format_eta
 from desktop_app.core.training import TrainConfig, TrainData, check_data, model_kind
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
+from desktop_app.ui.widgets.job_progress import JobProgress
 from desktop_app.ui.widgets.loss_plot import LossPlot
 from desktop_app.ui.widgets.metrics_view import MetricsView
 
@@ -169,7 +168,6 @@ class TrainingTab(QWidget):
         self.settings = state.settings
         self._train_job: int | None = None
         self._model_jobs: dict[int, str] = {}  # job id -> "save_model" / "load_model"
-        self._run_started = 0.0
         self._epochs_planned: int | None = None
         self._outcome = ""  # "Finished" / "Cancelled" / "Failed", shown when the run ends
         self._current_kind = "minilm"
@@ -353,18 +351,19 @@ class TrainingTab(QWidget):
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(6, 0, 0, 0)
 
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("trainingProgress")
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0)
+        self.job_progress = JobProgress(
+            _describe_progress,
+            bar_name="trainingProgress",
+            label_name="progressLabel",
+            text="Idle",
+            hide_when_idle=False,
+            label_stretch=0,
+        )
+        self.progress_bar = self.job_progress.bar
         self.progress_bar.setFormat("%p%")
-        self.progress_label = QLabel("Idle")
-        self.progress_label.setObjectName("progressLabel")
+        self.progress_label = self.job_progress.label
         self.progress_label.setMinimumWidth(260)
-        progress_row = QHBoxLayout()
-        progress_row.addWidget(self.progress_bar, 1)
-        progress_row.addWidget(self.progress_label)
-        layout.addLayout(progress_row)
+        layout.addWidget(self.job_progress)
 
         self.loss_plot = LossPlot()
         self.log_view = QPlainTextEdit()
@@ -716,9 +715,9 @@ class TrainingTab(QWidget):
             f"validation and {sizes['test']:,} test texts."
         )
         self._train_job = self.state.service.submit("train", {"config": config, "data": data})
-        self._run_started = time.monotonic()
         self._set_running(True)
-        self.progress_label.setText("Waiting for the worker…")
+        # Timed from here too, for a run cancelled before the worker begins it.
+        self.job_progress.job_started("Waiting for the worker…")
         self.state.message("Training started")
 
     @Slot()
@@ -886,25 +885,12 @@ class TrainingTab(QWidget):
     @Slot(int, str)
     def _on_started(self, job_id: int, name: str) -> None:
         if job_id == self._train_job:
-            self._run_started = time.monotonic()
-            self.progress_bar.setRange(0, 0)  # busy until the first progress report
-            self.progress_label.setText("Preparing…")
+            self.job_progress.start("Preparing…")  # busy until the first progress report
 
     @Slot(int, int, int, str)
     def _on_progress(self, job_id: int, done: int, total: int, message: str) -> None:
-        if job_id != self._train_job:
-            return
-        if total > 0:
-            if self.progress_bar.maximum() != total:
-                self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(min(done, total))
-            text = f"{done:,}/{total:,}"
-            if "left" not in message and 0 < done < total:
-                elapsed = time.monotonic() - self._run_started
-                text += f" · {format_eta(elapsed * (total - done) / done)}"
-            self.progress_label.setText(f"{text} · {message}" if message else text)
-        elif message:
-            self.progress_label.setText(message)
+        if job_id == self._train_job:
+            self.job_progress.on_progress(done, total, message)
 
     @Slot(int, str)
     def _on_log(self, job_id: int, line: str) -> None:
@@ -991,14 +977,22 @@ class TrainingTab(QWidget):
         if job_id == self._train_job:
             self._train_job = None
             self.loss_plot.finish()
-            self.progress_bar.setRange(0, 1)
-            self.progress_bar.setValue(1)
-            elapsed = time.monotonic() - self._run_started
-            self.progress_label.setText(f"{self._outcome or 'Stopped'} after {elapsed:.0f} s")
+            elapsed = self.job_progress.elapsed()
+            self.job_progress.finish(f"{self._outcome or 'Stopped'} after {elapsed:.0f} s")
             self._set_running(False)
         elif job_id in self._model_jobs:
             del self._model_jobs[job_id]
             self._set_running(self._train_job is not None)
+
+
+def _describe_progress(done: int, total: int, message: str, eta: str) -> str | None:
+    """The status line while training: steps done, the time left, the job's message."""
+    if total > 0:
+        text = f"{done:,}/{total:,}"
+        if eta and "left" not in message:
+            text += f" · {eta}"
+        return f"{text} · {message}" if message else text
+    return message or None
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, ORG_NAME, __version__
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
+from desktop_app.ui.widgets.recent_menu import RecentFilesMenu
 from desktop_app.worker import ModelService
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,16 @@ class MainWindow(QMainWindow):
         self.sample_menu.aboutToShow.connect(self._fill_sample_menu)
         file_menu.addMenu(self.sample_menu)
 
-        self.recent_menu = QMenu("&Recent files", self)
+        self.recent_menu = RecentFilesMenu(
+            "&Recent files",
+            self.settings,
+            "recent_files",
+            empty_text="No recent files",
+            max_count=MAX_RECENT,
+            parent=self,
+        )
         self.recent_menu.setObjectName("recentMenu")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.recent_menu.opened.connect(self.open_path)
         file_menu.addMenu(self.recent_menu)
 
         file_menu.addSeparator()
@@ -155,40 +163,10 @@ class MainWindow(QMainWindow):
     def add_recent(self, path: str) -> None:
         if not path.startswith("nltk:"):
             path = str(Path(path).resolve())
-        recent = [p for p in self.recent_files() if p != path]
-        recent.insert(0, path)
-        self.settings.setValue("recent_files", recent[:MAX_RECENT])
+        self.recent_menu.add(path)
 
     def recent_files(self) -> list[str]:
-        value = self.settings.value("recent_files", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
-
-    @Slot()
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.recent_files()
-        if not recent:
-            action = self.recent_menu.addAction("No recent files")
-            action.setEnabled(False)
-            return
-        for index, path in enumerate(recent, start=1):
-            action = self.recent_menu.addAction(f"&{index % 10} {path}")
-            action.setData(path)
-            action.triggered.connect(self._open_recent)
-        self.recent_menu.addSeparator()
-        self.recent_menu.addAction("Clear list").triggered.connect(self._clear_recent)
-
-    @Slot()
-    def _open_recent(self) -> None:
-        action = self.sender()
-        if isinstance(action, QAction):
-            self.open_path(str(action.data()))
-
-    @Slot()
-    def _clear_recent(self) -> None:
-        self.settings.setValue("recent_files", [])
+        return self.recent_menu.paths()
 
     @Slot()
     def _fill_sample_menu(self) -> None:
@@ -207,7 +185,13 @@ class MainWindow(QMainWindow):
         for name in corpora:
             action = self.sample_menu.addAction(name)
             action.setData(f"nltk:{name}")
-            action.triggered.connect(self._open_recent)
+            action.triggered.connect(self._open_sample)
+
+    @Slot()
+    def _open_sample(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.open_path(str(action.data()))
 
     # -- drag and drop ----------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API

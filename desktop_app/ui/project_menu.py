@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from desktop_app import APP_NAME
 from desktop_app.ui.dialogs import show_error
+from desktop_app.ui.widgets.recent_menu import RecentFilesMenu
 
 RECENT_KEY = "recent_projects"
 MAX_RECENT = 10
@@ -48,9 +49,16 @@ class ProjectMenu(QObject):
         self.close_action = QAction("&Close project", window)
         self.close_action.setObjectName("closeProjectAction")
         self.close_action.triggered.connect(self.close_project)
-        self.recent_menu = QMenu("Recent pro&jects", window)
+        self.recent_menu = RecentFilesMenu(
+            "Recent pro&jects",
+            self.settings,
+            RECENT_KEY,
+            empty_text="No recent projects",
+            max_count=MAX_RECENT,
+            parent=window,
+        )
         self.recent_menu.setObjectName("recentProjectsMenu")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_menu.opened.connect(self.open_project)
 
         for action in (self.new_action, self.open_action, self.save_as_action):
             menu.insertAction(first, action)
@@ -120,36 +128,7 @@ class ProjectMenu(QObject):
             self.window.setWindowTitle(APP_NAME)
 
     def recent(self) -> list[str]:
-        value = self.settings.value(RECENT_KEY, [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
+        return self.recent_menu.paths()
 
     def add_recent(self, path: str) -> None:
-        resolved = str(Path(path).resolve())
-        items = [p for p in self.recent() if p != resolved]
-        self.settings.setValue(RECENT_KEY, [resolved, *items][:MAX_RECENT])
-
-    @Slot()
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        items = self.recent()
-        if not items:
-            self.recent_menu.addAction("No recent projects").setEnabled(False)
-            return
-        for index, path in enumerate(items, start=1):
-            action = self.recent_menu.addAction(f"&{index % 10} {path}")
-            action.setData(path)
-            action.triggered.connect(self._open_recent)
-        self.recent_menu.addSeparator()
-        self.recent_menu.addAction("Clear list").triggered.connect(self._clear_recent)
-
-    @Slot()
-    def _open_recent(self) -> None:
-        action = self.sender()
-        if isinstance(action, QAction):
-            self.open_project(str(action.data()))
-
-    @Slot()
-    def _clear_recent(self) -> None:
-        self.settings.setValue(RECENT_KEY, [])
+        self.recent_menu.add(str(Path(path).resolve()))

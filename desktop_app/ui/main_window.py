@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, ORG_NAME, __version__
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
+from desktop_app.ui.gc_guard import GuiThreadGarbageCollector
 from desktop_app.ui.widgets.recent_menu import RecentFilesMenu
 from desktop_app.worker import ModelService
 
@@ -50,6 +52,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         self.settings = settings or QSettings(ORG_NAME, APP_NAME)
+        # Before any background thread starts: garbage cycles holding Qt objects must be freed
+        # on this thread (see gc_guard).
+        self.gc_guard = GuiThreadGarbageCollector(self)
         self.service = ModelService(self)
         self.state = AppState(self.service, self.settings, self)
 
@@ -213,6 +218,9 @@ class MainWindow(QMainWindow):
     @Slot(int, str, object)
     def _on_result(self, job_id: int, name: str, payload: object) -> None:
         if name == "probe" and isinstance(payload, dict):
+            # torch and transformers are imported now: keep their objects out of later full
+            # collections, which run on this thread (gc_guard) and would otherwise stall it.
+            gc.freeze()
             self.state.device_info = payload
             device = payload.get("device", "cpu")
             label = payload.get("name", device)
@@ -305,5 +313,6 @@ class MainWindow(QMainWindow):
             if shutdown is not None:
                 shutdown()
         self.service.shutdown()
+        self.gc_guard.stop()
         event.accept()
         super().closeEvent(event)

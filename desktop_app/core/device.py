@@ -28,16 +28,27 @@ def default_threads() -> int:
 
 
 def library_versions() -> dict[str, str]:
+    """Versions of the libraries the app runs on, read from their installed metadata.
+
+    Reading metadata imports nothing, so the start-up probe does not pay for importing
+    transformers, scikit-learn, lime, pandas and nltk just to name their versions.
+    """
+    from importlib import metadata
+
     versions = {"python": platform.python_version()}
-    for name in ("torch", "transformers", "lime", "sklearn", "pandas", "nltk"):
+    for name, distribution in (
+        ("torch", "torch"),
+        ("transformers", "transformers"),
+        ("lime", "lime"),
+        ("sklearn", "scikit-learn"),
+        ("pandas", "pandas"),
+        ("nltk", "nltk"),
+    ):
         module = sys.modules.get(name)
-        if module is None:
-            try:
-                module = __import__(name)
-            except Exception:  # noqa: BLE001 - a missing optional library is reported as such
-                versions[name] = "not installed"
-                continue
-        versions[name] = getattr(module, "__version__", "?")
+        try:
+            versions[name] = getattr(module, "__version__", None) or metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
     return versions
 
 

@@ -20,8 +20,10 @@ from typing import Any
 from desktop_app.core.errors import DatasetError
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.readers import (
+    LABEL_NAMES,
     OTHER_FORMATS,
     TABLE_FORMATS,
+    TEXT_NAMES,
     RawTable,
     clip,
     read_delimited,
@@ -36,30 +38,6 @@ from desktop_app.core.stats import DatasetStats, compute_stats
 
 SPLITS = ("train", "validation", "test")
 SPLIT_CATEGORIES = ("", *SPLITS)
-TEXT_NAMES = {
-    "text",
-    "texts",
-    "sentence",
-    "review",
-    "tweet",
-    "content",
-    "comment",
-    "body",
-    "message",
-    "document",
-    "review_text",
-}
-LABEL_NAMES = {
-    "label",
-    "labels",
-    "sentiment",
-    "class",
-    "polarity",
-    "target",
-    "category",
-    "y",
-    "emotion",
-}
 DEFAULT_NUMERIC_NAMES: dict[frozenset[int], dict[str, str]] = {
     frozenset({0, 1}): {"0": "negative", "1": "positive"},
     frozenset({0, 1, 2}): {"0": "negative", "1": "neutral", "2": "positive"},

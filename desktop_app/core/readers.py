@@ -53,19 +53,22 @@ OTHER_FORMATS = {
     ".pq": "parquet",
 }
 CSV_DELIMITERS = (",", ";", "\t", "|")
-HEADER_WORDS = {
+# Column names that say what a column holds; column guessing (dataset.py) and header
+# detection share them.
+TEXT_NAMES = {
     "text",
     "texts",
     "sentence",
-    "sentences",
     "review",
-    "reviews",
     "tweet",
     "content",
     "comment",
     "body",
     "message",
     "document",
+    "review_text",
+}
+LABEL_NAMES = {
     "label",
     "labels",
     "sentiment",
@@ -73,8 +76,10 @@ HEADER_WORDS = {
     "polarity",
     "target",
     "category",
-    "id",
+    "y",
 }
+# A first row holding one of these is a header. "y" alone is too common a data value.
+HEADER_WORDS = (TEXT_NAMES | LABEL_NAMES | {"sentences", "reviews", "id"}) - {"y"}
 
 
 @dataclass

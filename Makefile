@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # pull a multi-GB CUDA build from PyPI.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: venv run test test-slow lint format bench package test-package clean
+.PHONY: venv run test test-slow test-soak lint format bench package test-package clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: lint
 
 test-slow: venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow
+
+# Long GUI sessions (10,000 labels with undos in the Label tab); CI runs them after make test.
+test-soak: venv
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m soak
 
 bench: venv
 	$(PY) -m pip install --quiet -e ".[dev,bench]"

@@ -133,6 +133,7 @@ class SelfTest:
         try:
             self.step("start GUI (offscreen main window)", self.start_gui)
             self.step("device probe on the worker", self.wait_probe)
+            self.step("Qt binding keeps references", self.binding_references)
             self.step("VADER predict", self.vader_predict)
             self.step("VADER explain (LIME)", self.vader_explain)
             self.step("load self-test sentences", self.load_sentences)
@@ -190,6 +191,18 @@ class SelfTest:
             raise SelfTestError(f"status bar still says {text!r} after the probe")
         versions = info.get("versions", {})
         return f"{info.get('name')}; torch {versions.get('torch')}, {text!r}"
+
+    def binding_references(self) -> str:
+        from desktop_app.ui.binding_check import reference_drift, sound
+
+        drift = reference_drift(20000)
+        if not sound(drift):
+            raise SelfTestError(
+                f"the Qt binding loses references ({drift['true']:+d} to True over "
+                f"{drift['calls']} signal emits, {drift['none']:+d} to None over "
+                f"{drift['calls']} setText calls): long sessions would crash"
+            )
+        return f"True {drift['true']:+d}, None {drift['none']:+d} over {drift['calls']} calls each"
 
     def vader_predict(self) -> str:
         self.jobs.run("use_vader", {})

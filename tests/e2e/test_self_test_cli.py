@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STEPS = [
     "start GUI (offscreen main window)",
     "device probe on the worker",
+    "Qt binding keeps references",
     "VADER predict",
     "VADER explain (LIME)",
     "load self-test sentences",
@@ -51,7 +52,7 @@ def test_self_test_passes_every_step(tmp_path):
     assert doc["frozen"] is False
     assert [s["step"] for s in doc["steps"]] == STEPS
     assert all(s["ok"] and s["seconds"] >= 0 for s in doc["steps"])
-    assert "6/6" in doc["steps"][6]["detail"] or "5/6" in doc["steps"][6]["detail"]
+    assert "6/6" in doc["steps"][7]["detail"] or "5/6" in doc["steps"][7]["detail"]
     assert json.loads(report_file.read_text(encoding="utf-8")) == doc
     # The self-test keeps its settings in a temporary folder, not the user's.
     assert not (tmp_path / ".config" / "SentimentStudio").exists()

@@ -1,11 +1,17 @@
 """One thread owns the model: ``ModelWorker`` (on its own QThread) and ``ModelService``.
 
-The Qt documentation's worker-object pattern. ``ModelService`` lives on the GUI
-thread; ``submit(name, params)`` sends a queued signal to ``ModelWorker.run_job``
-on the worker thread, which runs the handler from :mod:`desktop_app.jobs` one job at
-a time. Results come back as signals carrying plain data and the job id; the GUI
-drops signals of jobs it no longer waits for. Cancellation is a
-``threading.Event`` per job, set directly from the GUI thread.
+The Qt documentation's worker-object pattern. ``ModelService`` lives on the GUI thread;
+``submit(name, params)`` sends a queued signal to ``ModelWorker.run_job`` on the worker
+thread, which runs the handler from :mod:`desktop_app.jobs` one job at a time, and returns a
+:class:`~desktop_app.job_handle.JobHandle` on which the tab binds what to do with the
+progress, partial results, result, failure or cancellation. Reports come back as signals
+carrying plain data and the job id; the service routes them to the job's handle (the only
+place that looks at job ids). Cancellation is a ``threading.Event`` per job, set directly
+from the GUI thread.
+
+The worker owns the current model. After every job that changed it (trained, loaded,
+retrained, reset to VADER, saved) it announces the new ``model_info`` -- one signal with plain
+data, ``ModelService.model_changed`` -- and nothing else writes model identity.
 """
 
 from __future__ import annotations
@@ -13,28 +19,27 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop_app.core.errors import Cancelled, UserError
-from desktop_app.core.jobs import JobContext
+from desktop_app.core.jobs import JobContext, JobOutcome, Progress, run_job
+from desktop_app.job_handle import JobHandle, JobRouter
 
 log = logging.getLogger(__name__)
+
+MEMORY_HINT = "Try a smaller batch size or a shorter max length."
 
 
 class ModelWorker(QObject):
     """Runs jobs on the worker thread. Create it, then ``moveToThread`` once."""
 
     started = Signal(int, str)  # job_id, job name
-    progress = Signal(int, int, int, str)  # job_id, done, total, message
+    progress = Signal(int, object)  # job_id, Progress
     log = Signal(int, str)  # job_id, line
     partial = Signal(int, str, object)  # job_id, kind, payload
-    result = Signal(int, str, object)  # job_id, job name, payload
-    failed = Signal(int, str, str)  # job_id, message, details ("" for expected errors)
-    cancelled = Signal(int, str)  # job_id, job name
-    finished = Signal(int)  # job_id (after result/failed/cancelled)
+    done = Signal(int, str, object)  # job_id, job name, JobOutcome
+    model_changed = Signal(dict)  # the new model_info (plain data)
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,89 +52,89 @@ class ModelWorker(QObject):
         ctx = JobContext(
             job_id=job_id,
             cancel_event=cancel_event,
-            on_progress=lambda done, total, msg: self.progress.emit(job_id, done, total, msg),
+            on_progress=lambda report: self.progress.emit(job_id, report),
             on_log=lambda line: self.log.emit(job_id, line),
             on_partial=lambda kind, payload: self.partial.emit(job_id, kind, payload),
         )
-        try:
-            if cancel_event.is_set():
-                raise Cancelled()
-            self.started.emit(job_id, name)
+        model_before = dict(self.state.model_info)
+
+        def job(ctx: JobContext) -> Any:
             from desktop_app.jobs import resolve
 
             handler = resolve(name)
-            payload = handler(self.state, dict(params or {}), ctx)
-            ctx.flush()
-            self.result.emit(job_id, name, payload)
-        except Cancelled:
-            ctx.flush()
-            self.cancelled.emit(job_id, name)
-        except UserError as exc:
-            log.info("job %s (%s) failed: %s", job_id, name, exc)
-            self.failed.emit(job_id, str(exc), "")
-        except MemoryError:
-            self.failed.emit(
-                job_id,
-                "The computer ran out of memory. Try a smaller batch size or a shorter max length.",
-                traceback.format_exc(),
-            )
-        except Exception as exc:  # noqa: BLE001 - nothing dies silently on the worker thread
-            log.exception("job %s (%s) crashed", job_id, name)
-            self.failed.emit(job_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-        finally:
-            self.finished.emit(job_id)
+            self.started.emit(job_id, name)
+            return handler(self.state, dict(params or {}), ctx)
+
+        outcome = run_job(job, ctx, name=f"job {name}", memory_hint=MEMORY_HINT)
+        if self.state.model_info != model_before:
+            self.model_changed.emit(dict(self.state.model_info))
+        self.done.emit(job_id, name, outcome)
 
 
-class ModelService(QObject):
-    """GUI-side facade of the worker. Lives on (and is only used from) the GUI thread."""
+class ModelService(QObject, JobRouter):
+    """GUI-side facade of the worker. Lives on (and is only used from) the GUI thread.
+
+    Tabs use :meth:`submit` and the returned handle. The broadcast signals below are for
+    observers that follow every job (the status bar, tests, benchmarks), not for tabs.
+    """
 
     _request = Signal(int, str, object, object)
 
-    started = Signal(int, str)
-    progress = Signal(int, int, int, str)
-    log = Signal(int, str)
-    partial = Signal(int, str, object)
-    result = Signal(int, str, object)
-    failed = Signal(int, str, str)
-    cancelled = Signal(int, str)
-    finished = Signal(int)
-    state_changed = Signal(str)  # "idle", "running <job>", "error"
+    started = Signal(int, str)  # job_id, name
+    progress = Signal(int, object)  # job_id, Progress
+    result = Signal(int, str, object)  # job_id, name, payload
+    failed = Signal(int, str, str)  # job_id, message, details
+    cancelled = Signal(int, str)  # job_id, name
+    finished = Signal(int)  # job_id (after result/failed/cancelled)
+    state_changed = Signal(str)  # "idle", "running <job>", "queued <job>", "error"
+    model_changed = Signal(dict)  # the worker's new current model (model_info)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._init_router()
         self._ids = itertools.count(1)
         self._events: dict[int, threading.Event] = {}
         self._names: dict[int, str] = {}
         self._running: int | None = None
+        self._model_info: dict[str, Any] = {}
         self._thread = QThread()
         self._thread.setObjectName("ModelWorkerThread")
         self._worker = ModelWorker()
         self._worker.moveToThread(self._thread)
         self._request.connect(self._worker.run_job)
-        # Signal-to-signal connections: re-emitted on the GUI thread (queued).
-        for name in ("progress", "log", "partial", "result", "failed", "cancelled"):
-            getattr(self._worker, name).connect(getattr(self, name))
+        # Queued to this (GUI) thread: every report is routed by job id in one place.
         self._worker.started.connect(self._on_started)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.failed.connect(self._on_failed)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.log.connect(self._route_log)
+        self._worker.partial.connect(self._route_partial)
+        self._worker.done.connect(self._on_done)
+        self._worker.model_changed.connect(self._on_model_changed)
         self._thread.start()
         self._shut_down = False
 
     # -- public API ---------------------------------------------------------------
-    def submit(self, name: str, params: dict | None = None) -> int:
-        """Queue a job on the worker; returns its id. Jobs run one at a time, in order."""
+    def submit(self, name: str, params: dict | None = None) -> JobHandle:
+        """Queue a job on the worker; jobs run one at a time, in order."""
         if self._shut_down:
             raise RuntimeError("the model service has been shut down")
         job_id = next(self._ids)
         event = threading.Event()
         self._events[job_id] = event
         self._names[job_id] = name
+        handle = self._new_handle(job_id, name, event)
         self._request.emit(job_id, name, dict(params or {}), event)
-        return job_id
+        return handle
 
-    def cancel(self, job_id: int | None = None) -> None:
+    @property
+    def model_info(self) -> dict[str, Any]:
+        """The worker's current model as last announced (``{}`` before the first probe)."""
+        return dict(self._model_info)
+
+    def cancel(self, job: JobHandle | int | None = None) -> None:
         """Cancel one job (default: the running one). Takes effect at the next check."""
-        target = self._running if job_id is None else job_id
+        target = getattr(job, "id", job)
+        if target is None:
+            target = self._running
         event = self._events.get(target) if target is not None else None
         if event is not None:
             event.set()
@@ -165,28 +170,41 @@ class ModelService(QObject):
     def thread(self) -> QThread:
         return self._thread
 
-    # -- internal -----------------------------------------------------------------
+    # -- routing (GUI thread) ---------------------------------------------------------
     @Slot(int, str)
     def _on_started(self, job_id: int, name: str) -> None:
         self._running = job_id
+        self._route_started(job_id)
         self.started.emit(job_id, name)
         self.state_changed.emit(f"running {name}")
 
-    @Slot(int, str, str)
-    def _on_failed(self, job_id: int, message: str, details: str) -> None:
-        self._last_failed = job_id
+    @Slot(int, object)
+    def _on_progress(self, job_id: int, report: Progress) -> None:
+        self._route_progress(job_id, report)
+        self.progress.emit(job_id, report)
 
-    @Slot(int)
-    def _on_finished(self, job_id: int) -> None:
-        failed = getattr(self, "_last_failed", None) == job_id
+    @Slot(dict)
+    def _on_model_changed(self, info: dict) -> None:
+        self._model_info = dict(info)
+        self.model_changed.emit(dict(info))
+
+    @Slot(int, str, object)
+    def _on_done(self, job_id: int, name: str, outcome: JobOutcome) -> None:
         self._events.pop(job_id, None)
         self._names.pop(job_id, None)
         if self._running == job_id:
             self._running = None
+        self._route_outcome(job_id, outcome)
+        if outcome.status == "succeeded":
+            self.result.emit(job_id, name, outcome.value)
+        elif outcome.status == "failed":
+            self.failed.emit(job_id, outcome.message, outcome.details)
+        else:
+            self.cancelled.emit(job_id, name)
         self.finished.emit(job_id)
         if self._running is None:
             pending = list(self._names.values())
             if pending:
                 self.state_changed.emit(f"queued {pending[0]}")
             else:
-                self.state_changed.emit("error" if failed else "idle")
+                self.state_changed.emit("error" if outcome.status == "failed" else "idle")

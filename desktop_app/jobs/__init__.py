@@ -35,12 +35,32 @@ JOBS: dict[str, str] = {
 
 @dataclass
 class WorkerState:
-    """Everything the worker thread owns. Only job handlers touch it."""
+    """Everything the worker thread owns. Only job handlers touch it.
+
+    The current model changes only through :meth:`set_model` (a new model: a new ``id``) and
+    :meth:`mark_saved`; the worker announces every change of :attr:`model_info` after the job
+    that made it (``ModelService.model_changed``). Nothing else writes model identity.
+    """
 
     model: Any = None  # the current model (see desktop_app.core.models)
     model_info: dict[str, Any] = field(default_factory=dict)
     device: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    _serial: int = 0
+
+    def set_model(self, model: Any, saved: bool, **extra: Any) -> dict[str, Any]:
+        """Make ``model`` the current one; returns its new :attr:`model_info`."""
+        from desktop_app.jobs.common import model_info
+
+        self._serial += 1
+        self.model = model
+        self.model_info = model_info(model, saved=saved, model_id=f"m{self._serial}", **extra)
+        return dict(self.model_info)
+
+    def mark_saved(self, folder: str) -> dict[str, Any]:
+        """The current model now lives in ``folder`` (same model, same id)."""
+        self.model_info = {**self.model_info, "saved": True, "folder": folder}
+        return dict(self.model_info)
 
 
 Handler = Callable[[WorkerState, dict, JobContext], Any]

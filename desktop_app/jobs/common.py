@@ -10,18 +10,23 @@ def current_model(state: Any) -> Any:
     if state.model is None:
         from desktop_app.core.models import create_vader
 
-        state.model = create_vader()
-        state.model_info = model_info(state.model, saved=True)
+        state.set_model(create_vader(), saved=True)
     return state.model
 
 
-def model_info(model: Any, saved: bool) -> dict:
-    """Plain-data description of a model for the GUI (never the model itself)."""
+def model_info(model: Any, saved: bool, model_id: str = "", **extra: Any) -> dict:
+    """Plain-data description of a model for the GUI (never the model itself).
+
+    ``id`` changes with every new model the worker holds (trained, loaded, reset to VADER);
+    results remember it so a view can tell that they came from an earlier model.
+    """
     return {
+        "id": model_id,
         "name": getattr(model, "name", type(model).__name__),
         "kind": getattr(model, "kind", "?"),
         "labels": list(getattr(model, "labels", [])),
         "folder": getattr(model, "folder", None),
         "max_length": getattr(model, "max_length", None),
         "saved": saved,
+        **extra,
     }

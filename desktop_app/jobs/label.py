@@ -13,7 +13,7 @@ import numpy as np
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.jobs import JobContext
-from desktop_app.jobs.common import current_model, model_info
+from desktop_app.jobs.common import current_model
 
 SCORE_BATCH = 64
 REVIEW_THRESHOLD = 0.8
@@ -49,7 +49,7 @@ def score_pool(state: Any, params: dict, ctx: JobContext) -> dict:
     batch = max(1, int(params.get("batch_size") or SCORE_BATCH))
     model = current_model(state)
     labels = list(model.labels)
-    info = state.model_info or model_info(model, saved=True)
+    info = dict(state.model_info)
     result: dict[str, Any] = {
         "row_ids": [],
         "margins": [],

@@ -10,7 +10,6 @@ from typing import Any
 
 from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import JobContext
-from desktop_app.jobs.common import model_info
 
 
 def _device_choice(state: Any, params: dict) -> str:
@@ -26,11 +25,10 @@ def train(state: Any, params: dict, ctx: JobContext) -> dict:
     config = TrainConfig.from_dict(params.get("config"))
     data = TrainData.from_dict(params["data"])
     result = train_model(config, data, ctx)
-    state.model = result.model
     # VADER has nothing to save (it is built in), so it never counts as unsaved work.
-    state.model_info = model_info(result.model, saved=result.model.kind == "vader")
+    info = state.set_model(result.model, saved=result.model.kind == "vader")
     payload = result.to_dict()
-    payload["model_info"] = dict(state.model_info)
+    payload["model_info"] = info
     return payload
 
 
@@ -43,8 +41,7 @@ def save_model(state: Any, params: dict, ctx: JobContext) -> dict:
         raise ModelError("There is no trained or loaded model to save yet: train one first.")
     ctx.log(f"Saving {state.model.name} to {folder}…")
     state.model.save(folder)
-    state.model_info = model_info(state.model, saved=True)
-    return dict(state.model_info)
+    return state.mark_saved(str(getattr(state.model, "folder", None) or folder))
 
 
 def load_model(state: Any, params: dict, ctx: JobContext) -> dict:
@@ -56,15 +53,11 @@ def load_model(state: Any, params: dict, ctx: JobContext) -> dict:
         raise ModelError("Choose a model folder to load.")
     ctx.log(f"Loading the model in {folder}…")
     model = core_load_model(str(folder), device=_device_choice(state, params))
-    state.model = model
-    state.model_info = model_info(model, saved=True)
-    return dict(state.model_info)
+    return state.set_model(model, saved=True)
 
 
 def use_vader(state: Any, params: dict, ctx: JobContext) -> dict:
     """``{"labels"?}`` -> model_info of VADER mapped to those labels."""
     from desktop_app.core.models import create_vader
 
-    state.model = create_vader(params.get("labels") or None)
-    state.model_info = model_info(state.model, saved=True)
-    return dict(state.model_info)
+    return state.set_model(create_vader(params.get("labels") or None), saved=True)

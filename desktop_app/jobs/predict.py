@@ -12,7 +12,7 @@ from typing import Any
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.jobs import JobContext
-from desktop_app.jobs.common import current_model, model_info
+from desktop_app.jobs.common import current_model
 
 EXPLAIN_CACHE_TEXTS = 4  # perturbation caches kept (one per recent text)
 
@@ -34,7 +34,7 @@ def predict(state: Any, params: dict, ctx: JobContext) -> dict:
 
     model = current_model(state)
     result = predict_texts(model, _texts(params), ctx)
-    result["model"] = state.model_info or model_info(model, saved=True)
+    result["model"] = dict(state.model_info)
     return result
 
 
@@ -53,7 +53,7 @@ def predict_batch(state: Any, params: dict, ctx: JobContext) -> dict:
         ctx=ctx,
         batch_size=int(params.get("batch_size") or BATCH_SIZE),
     )
-    result["model"] = state.model_info or model_info(model, saved=True)
+    result["model"] = dict(state.model_info)
     return result
 
 
@@ -109,5 +109,5 @@ def explain(state: Any, params: dict, ctx: JobContext) -> dict:
         cache=_explain_cache(state, model, text),
         ctx=ctx,
     )
-    result["model"] = state.model_info or model_info(model, saved=True)
+    result["model"] = dict(state.model_info)
     return result

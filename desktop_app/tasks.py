@@ -3,9 +3,10 @@
 HOUSE_STYLE: "Data loading of large files runs off the GUI thread too (a QThreadPool job is
 fine: it does not touch the model)". A :class:`TaskRunner` owns a private one-thread
 ``QThreadPool``; :meth:`TaskRunner.start` runs ``fn(ctx)`` there with a core
-:class:`~desktop_app.core.jobs.JobContext` whose ``threading.Event`` the GUI sets to cancel.
-Results come back as queued signals carrying the task id and plain data, so the receiver can
-drop signals of tasks it no longer waits for. Connect them to bound methods only.
+:class:`~desktop_app.core.jobs.JobContext` whose ``threading.Event`` the GUI sets to cancel,
+and returns the same :class:`~desktop_app.job_handle.JobHandle` as the model service: the tab
+binds what to do with the result on it. Errors become messages in
+:func:`desktop_app.core.jobs.run_job`, as on the model worker.
 """
 
 from __future__ import annotations
@@ -13,42 +14,49 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from desktop_app.core.errors import Cancelled, UserError
-from desktop_app.core.jobs import JobContext
+from desktop_app.core.jobs import JobContext, JobOutcome, Progress, run_job
+from desktop_app.job_handle import JobHandle, JobRouter
 
 log = logging.getLogger(__name__)
 
 TaskFn = Callable[[JobContext], Any]
+MEMORY_HINT = "Try a smaller file."
 
 
-class TaskRunner(QObject):
+class _Signals(QObject):
+    """Queued from the pool thread to the GUI thread, where the runner routes them."""
+
+    started = Signal(int)
+    progress = Signal(int, object)  # task_id, Progress
+    done = Signal(int, object)  # task_id, JobOutcome
+
+
+class TaskRunner(QObject, JobRouter):
     """Runs one background task at a time off the GUI thread; lives on the GUI thread."""
-
-    progress = Signal(int, int, int, str)  # task_id, done, total, message
-    result = Signal(int, object)  # task_id, payload
-    failed = Signal(int, str, str)  # task_id, message, details ("" for expected errors)
-    cancelled = Signal(int)  # task_id
-    finished = Signal(int)  # task_id (after result/failed/cancelled)
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
+        self._init_router()
         self._ids = itertools.count(1)
         self._events: dict[int, threading.Event] = {}
+        self._signals = _Signals(self)
+        self._signals.started.connect(self._route_started)
+        self._signals.progress.connect(self._on_progress)
+        self._signals.done.connect(self._on_done)
         self._pool = QThreadPool(self)
         # One at a time: a new task waits until a cancelled one has noticed and stopped,
         # so two big loads never compete for memory and cores.
         self._pool.setMaxThreadCount(1)
         self._shut_down = False
 
-    def start(self, fn: TaskFn, name: str = "task", priority: int = 0) -> int:
-        """Run ``fn(ctx)`` on the pool; returns the task id. Cancels nothing by itself.
+    def start(self, fn: TaskFn, name: str = "task", priority: int = 0) -> JobHandle:
+        """Run ``fn(ctx)`` on the pool; cancels nothing by itself.
 
         Queued tasks with a higher ``priority`` start first (a file the user opens goes
         before background warm-ups that have not started yet).
@@ -58,13 +66,15 @@ class TaskRunner(QObject):
         task_id = next(self._ids)
         event = threading.Event()
         self._events[task_id] = event
-        self._pool.start(_Task(self, task_id, name, fn, event), priority)
-        return task_id
+        handle = self._new_handle(task_id, name, event)
+        self._pool.start(_Task(self._signals, task_id, name, fn, event), priority)
+        return handle
 
-    def cancel(self, task_id: int | None = None) -> None:
+    def cancel(self, task: JobHandle | int | None = None) -> None:
         """Ask a task (default: all of them) to stop at its next check."""
+        target = getattr(task, "id", task)
         for tid, event in list(self._events.items()):
-            if task_id is None or tid == task_id:
+            if target is None or tid == target:
                 event.set()
 
     def is_busy(self) -> bool:
@@ -78,56 +88,48 @@ class TaskRunner(QObject):
         ok = self._pool.waitForDone(timeout_ms)
         if ok:
             self._events.clear()  # the cleared tasks never ran, so never said they were done
-        if not ok:
+        else:
             log.warning(
                 "%s: background task did not stop within %d ms", self.objectName(), timeout_ms
             )
         return bool(ok)
 
-    def _done(self, task_id: int) -> None:
-        # Called on the pool thread just before ``finished`` is emitted.
+    @Slot(int, object)
+    def _on_progress(self, task_id: int, report: Progress) -> None:
+        self._route_progress(task_id, report)
+
+    @Slot(int, object)
+    def _on_done(self, task_id: int, outcome: JobOutcome) -> None:
         self._events.pop(task_id, None)
+        self._route_outcome(task_id, outcome)
 
 
 class _Task(QRunnable):
     def __init__(
-        self, runner: TaskRunner, task_id: int, name: str, fn: TaskFn, event: threading.Event
+        self, signals: _Signals, task_id: int, name: str, fn: TaskFn, event: threading.Event
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._runner = runner
+        self._signals = signals
         self._id = task_id
         self._name = name
         self._fn = fn
         self._event = event
 
     def run(self) -> None:
-        runner, task_id = self._runner, self._id
+        signals, task_id = self._signals, self._id
         # These callbacks only emit signals (queued to the GUI thread); they touch no widget.
         ctx = JobContext(
             job_id=task_id,
             cancel_event=self._event,
-            on_progress=lambda done, total, msg: runner.progress.emit(task_id, done, total, msg),
+            on_progress=lambda report: signals.progress.emit(task_id, report),
         )
-        try:
-            ctx.check_cancelled()
-            payload = self._fn(ctx)
-            ctx.check_cancelled()
-            runner.result.emit(task_id, payload)
-        except Cancelled:
-            runner.cancelled.emit(task_id)
-        except UserError as exc:
-            log.info("%s task %s failed: %s", self._name, task_id, exc)
-            runner.failed.emit(task_id, str(exc), "")
-        except MemoryError:
-            runner.failed.emit(
-                task_id,
-                "The computer ran out of memory while loading. Try a smaller file.",
-                traceback.format_exc(),
-            )
-        except Exception as exc:  # noqa: BLE001 - nothing dies silently off the GUI thread
-            log.exception("%s task %s crashed", self._name, task_id)
-            runner.failed.emit(task_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-        finally:
-            runner._done(task_id)
-            runner.finished.emit(task_id)
+
+        def task(ctx: JobContext) -> Any:
+            signals.started.emit(task_id)
+            value = self._fn(ctx)
+            ctx.check_cancelled()  # a result that arrives after Cancel is not shown
+            return value
+
+        outcome = run_job(task, ctx, name=f"{self._name} task", memory_hint=MEMORY_HINT)
+        signals.done.emit(task_id, outcome)

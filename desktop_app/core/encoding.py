@@ -34,11 +34,10 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
 MAX_LINE_NUMBERS = 5  # line numbers named in a warning
 
-_SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 # Windows-1252 signs from the 0x80-0x9F range that Western text hardly uses but that
 # Shift-JIS lead bytes become (0x82 -> "‚" before every hiragana, 0x83 -> "ƒ" katakana).
-_RARE_1252 = frozenset("‚ƒˆ‰Š‹ŒŽ˜š›œžŸ")
+_RARE_1252 = re.compile("[‚ƒˆ‰Š‹ŒŽ˜š›œžŸ]")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f\s]{3,}")
 PLAUSIBILITY_CHARS = 1 << 20  # judge the first million characters
 
@@ -117,7 +116,7 @@ def implausible_1252(text: str) -> str | None:
     non_ascii = len(_NON_ASCII.findall(text))
     if non_ascii < 8:
         return None
-    rare = sum(1 for c in text if c in _RARE_1252)
+    rare = len(_RARE_1252.findall(text))
     if rare > 0.2 * non_ascii:
         return f"{rare} of its {non_ascii} non-ASCII characters are rare signs such as ‚ ƒ ˆ"
     in_runs = sum(len(run) for run in _NON_ASCII_RUN.findall(text))
@@ -199,8 +198,8 @@ def decode_text(data: bytes, encoding: str | None = None, path: str = "") -> Dec
             try:
                 text = data.decode("utf-8")
                 encoding = "utf-8"
-            except UnicodeDecodeError:
-                text, encoding, warning = _decode_not_utf8(data, path)
+            except UnicodeDecodeError as exc:
+                text, encoding, warning = _decode_not_utf8(data, path, exc.start)
                 if warning:
                     warnings.append(warning)
     if text.startswith("\ufeff"):
@@ -211,69 +210,64 @@ def decode_text(data: bytes, encoding: str | None = None, path: str = "") -> Dec
     return Decoded(text, encoding, warnings)
 
 
-def _decode_not_utf8(data: bytes, path: str) -> tuple[str, str, str | None]:
-    """Bytes that are not all UTF-8: a legacy file, or UTF-8 with a few lines that are not."""
-    text = data.decode("utf-8", "surrogateescape")
-    spans = _lines_with(text, _SURROGATE)
-    if not _has_non_ascii_outside(text, spans):
-        # No line needs UTF-8 (they are ASCII): the whole file is in a legacy encoding.
+def _decode_not_utf8(data: bytes, path: str, first_bad: int) -> tuple[str, str, str | None]:
+    """Bytes that are not all UTF-8 (the first bad byte at ``first_bad``): a legacy file, or
+    UTF-8 with a few lines that are not.
+
+    The lines are cut at line terminators, which are ASCII and so never inside a UTF-8
+    character: each stretch between bad lines decodes as UTF-8 on its own.
+    """
+    view = memoryview(data)
+    pieces: list[str] = []  # the UTF-8 stretches around the bad lines
+    spans: list[tuple[int, int]] = []  # the bad lines, as byte offsets
+    terminators = [t for t in (b"\n", b"\r") if t in data]
+    pos, at = 0, first_bad
+    while True:
+        start = max((data.rfind(t, pos, at) for t in terminators), default=-1) + 1
+        ends = [i for i in (data.find(t, at) for t in terminators) if i >= 0]
+        end = min(ends, default=len(data))
+        pieces.append(codecs.utf_8_decode(view[pos:start], "strict", True)[0])
+        spans.append((start, end))
+        pos = end
+        try:
+            pieces.append(codecs.utf_8_decode(view[pos:], "strict", True)[0])
+            break
+        except UnicodeDecodeError as exc:
+            at = pos + exc.start
+    if all(piece.isascii() for piece in pieces):
+        # No line needs UTF-8: the whole file is in a legacy encoding.
         encoding, warning = _legacy_encoding(data)
         return decode(data, encoding, path), encoding, warning
-    raw_lines = [text[a:b].encode("utf-8", "surrogateescape") for a, b in spans]
-    fallback, _ = _legacy_encoding(b"\n".join(raw_lines))
-    parts, last = [], 0
-    for (a, b), raw in zip(spans, raw_lines, strict=True):
-        parts.append(text[last:a])
-        parts.append(raw.decode(fallback, errors="replace"))
-        last = b
-    parts.append(text[last:])
-    numbers = line_numbers(text, [a for a, _ in spans[:MAX_LINE_NUMBERS]])
-    shown = ", ".join(map(str, numbers)) + (", …" if len(spans) > len(numbers) else "")
+    fallback, _ = _legacy_encoding(b"\n".join(data[a:b] for a, b in spans))
+    parts = [pieces[0]]
+    for (a, b), piece in zip(spans, pieces[1:], strict=True):
+        parts.append(data[a:b].decode(fallback, errors="replace"))
+        parts.append(piece)
+    numbers = line_numbers(data, [a for a, _ in spans[:MAX_LINE_NUMBERS]])
     many = len(spans) != 1
     warning = (
         f"{len(spans)} line{'s' if many else ''} {'are' if many else 'is'} not valid UTF-8 and "
-        f"{'were' if many else 'was'} decoded as {fallback} (line{'s' if many else ''} {shown}); "
-        "the rest of the file was read as UTF-8. Check the text of "
-        f"{'those lines' if many else 'that line'}."
+        f"{'were' if many else 'was'} decoded as {fallback} (line{'s' if many else ''} "
+        f"{_shown(numbers, len(spans))}); the rest of the file was read as UTF-8. Check the "
+        f"text of {'those lines' if many else 'that line'}."
     )
     return "".join(parts), "utf-8", warning
 
 
-def _lines_with(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """(start, end) of every line holding a match of ``pattern``, without its terminator."""
-    # Only search for terminators the text has: a search for a missing one would scan to
-    # the end (or the start) of the text for every match.
-    terminators = [t for t in ("\n", "\r") if t in text]
-    spans: list[tuple[int, int]] = []
-    end = -1
-    for match in pattern.finditer(text):
-        at = match.start()
-        if at < end:
-            continue  # still on the line found last
-        start = max((text.rfind(t, 0, at) for t in terminators), default=-1) + 1
-        ends = [i for i in (text.find(t, at) for t in terminators) if i >= 0]
-        end = min(ends, default=len(text))
-        spans.append((start, end))
-    return spans
+def _shown(numbers: list[int], total: int) -> str:
+    return ", ".join(map(str, numbers)) + (", …" if total > len(numbers) else "")
 
 
-def _has_non_ascii_outside(text: str, spans: list[tuple[int, int]]) -> bool:
-    last = 0
-    for start, end in [*spans, (len(text), len(text))]:
-        if _NON_ASCII.search(text, last, start):
-            return True
-        last = end
-    return False
-
-
-def line_numbers(text: str, positions: list[int]) -> list[int]:
-    """1-based line numbers of sorted character ``positions`` (terminators \\n, \\r\\n, \\r)."""
+def line_numbers(text: str | bytes, positions: list[int]) -> list[int]:
+    """1-based line numbers of sorted line-start ``positions`` (terminators \\n, \\r\\n, \\r)
+    in a text or its bytes."""
+    lf, cr, crlf = ("\n", "\r", "\r\n") if isinstance(text, str) else (b"\n", b"\r", b"\r\n")
+    has_cr = cr in text
     numbers, line, last = [], 1, 0
     for pos in positions:
-        chunk = text[last:pos]
-        line += chunk.count("\n") + chunk.count("\r") - chunk.count("\r\n")
-        if chunk.endswith("\r") and text.startswith("\n", pos):
-            line -= 1  # a \r\n that pos splits is one terminator, counted at pos
+        line += text.count(lf, last, pos)
+        if has_cr:
+            line += text.count(cr, last, pos) - text.count(crlf, last, pos)
         numbers.append(line)
         last = pos
     return numbers
@@ -281,14 +275,21 @@ def line_numbers(text: str, positions: list[int]) -> list[int]:
 
 def remove_nul(text: str) -> tuple[str, str]:
     """``text`` without NUL characters, and a warning that names their lines."""
-    spans = _lines_with(text, re.compile("\x00"))
+    terminators = [t for t in ("\n", "\r") if t in text]
+    starts: list[int] = []  # of the lines holding a NUL
+    lines = 0
+    at = text.find("\x00")
+    while at >= 0:
+        lines += 1
+        if len(starts) < MAX_LINE_NUMBERS:
+            starts.append(max((text.rfind(t, 0, at) for t in terminators), default=-1) + 1)
+        ends = [i for i in (text.find(t, at) for t in terminators) if i >= 0]
+        at = text.find("\x00", min(ends)) if ends else -1
     count = text.count("\x00")
-    numbers = line_numbers(text, [a for a, _ in spans[:MAX_LINE_NUMBERS]])
-    shown = ", ".join(map(str, numbers)) + (", …" if len(spans) > len(numbers) else "")
-    many = len(spans) != 1
+    shown = _shown(line_numbers(text, starts), lines)
     warning = (
         f"{count} NUL byte{'s' if count != 1 else ''} (not text) "
-        f"{'were' if count != 1 else 'was'} removed from line{'s' if many else ''} {shown}. "
+        f"{'were' if count != 1 else 'was'} removed from line{'s' if lines != 1 else ''} {shown}. "
         "A file with more than 1% control bytes in its first 64 KB is refused as binary."
     )
     return text.replace("\x00", ""), warning

@@ -12,6 +12,7 @@ from desktop_app.core.errors import DatasetError
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.read_base import (
     MAX_EXAMPLES,
+    MAX_LISTED,
     SAMPLE_BYTES,
     RawTable,
     check_not_empty_or_binary,
@@ -277,8 +278,12 @@ def read_folder(path: Path, options: Any, ctx: JobContext | None = None) -> RawT
         kind = "files or folders" if any(n.endswith("/") for n, _ in skipped) else "files"
         if len(skipped) == 1:
             kind = "folder" if skipped[0][0].endswith("/") else "file"
+        by_reason = ""
+        if len(skipped) > MAX_LISTED:
+            reasons = Counter(why for _, why in skipped)
+            by_reason = ", ".join(f"{n} {why}" for why, n in reasons.most_common()) + ": "
         warnings.append(
-            f"Not read: {len(skipped)} {kind} ("
+            f"Not read: {len(skipped)} {kind} ({by_reason}"
             + listed([f"{name}: {why}" for name, why in skipped], sep="; ")
             + "). Only .txt files in class sub-folders (and the folders below them) are read."
         )

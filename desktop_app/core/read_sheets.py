@@ -68,13 +68,19 @@ def _choose_sheet(book: Any, sheets: list[str]) -> tuple[str, str]:
     first sheet. Returns the sheet and why, in words."""
     import pandas as pd
 
+    if len(sheets) == 1:
+        return sheets[0], "the only sheet"
     best: tuple[Any, ...] | None = None
     for i, name in enumerate(sheets):
-        head = pd.read_excel(book, sheet_name=name, header=None, nrows=HEAD_ROWS, dtype=object)
+        try:
+            head = pd.read_excel(book, sheet_name=name, header=None, nrows=HEAD_ROWS, dtype=object)
+        except Exception:  # noqa: BLE001 - a chart sheet, say: not a candidate
+            continue
         named, texts, width = _text_column_kind(_cells(_trim(head)[0]))
         key = (named, texts and width >= 2, texts, -i)
         best = key if best is None or key > best else best
-    assert best is not None
+    if best is None:
+        return sheets[0], "no sheet could be read ahead"
     index = -best[-1]
     why = (
         "its header names a text column"

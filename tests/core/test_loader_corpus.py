@@ -235,6 +235,20 @@ def test_folder_reads_txt_in_any_case_and_sub_folders_and_lists_what_it_skipped(
     assert any("sub-folders included (1 files came from sub-folders)" in n for n in r.notes)
 
 
+def test_many_skipped_files_are_counted_by_reason(tmp_path):
+    root = tmp_path / "reviews"
+    write(root / "pos" / "a.txt", "good")
+    write(root / "neg" / "b.txt", "bad")
+    for i in range(24):
+        write(root / "neg" / f"note{i:02d}.md", "notes")
+    write(root / "pos" / ".hidden.txt", "secret")
+    ds = load_dataset(root)
+    assert ds.report.rows == 2
+    warning = one_warning(ds, "Not read: 25 files")
+    assert "(24 not a .txt file, 1 hidden: neg/note00.md: not a .txt file;" in warning
+    assert "and 5 more)" in warning
+
+
 # -- Excel ----------------------------------------------------------------------------------
 def _workbook(path: Path, merged: bool = False, cover: bool = True) -> Path:
     import openpyxl

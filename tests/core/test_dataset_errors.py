@@ -159,10 +159,10 @@ def test_progress_is_reported_and_cancel_stops_the_load(tmp_path):
 
 
 def test_chunked_read_reports_rows_and_cancels(tmp_path, monkeypatch):
-    from desktop_app.core import readers
+    from desktop_app.core import read_delimited
 
-    monkeypatch.setattr(readers, "CHUNKED_BYTES", 100)
-    monkeypatch.setattr(readers, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(read_delimited, "CHUNKED_BYTES", 100)
+    monkeypatch.setattr(read_delimited, "CHUNK_ROWS", 10)
     path = write(tmp_path, "x.csv", b"text,label\n" + b"some text,pos\n" * 95)
     seen: list[tuple[int, int, str]] = []
     ctx = JobContext(on_progress=lambda d, t, m: seen.append((d, t, m)), min_interval=0)

@@ -809,17 +809,22 @@ def import_data(
     from desktop_app.core.dataset import LoadOptions, load_dataset
 
     options = LoadOptions(text_column=text_column, label_column=label_column)
-    dataset = load_dataset(data_path, options, ctx=ctx)
     target = Path(project_path)
     if target.exists():
+        # Open first: a project open in the app, or read-only here, is refused before the
+        # data is read.
         store = ProjectStore.open(target)
-        if store.read_only:
-            reason = store.read_only_reason
+        try:
+            if store.read_only:
+                raise ProjectReadOnly(f"Cannot add rows to {target.name}: {store.read_only_reason}")
+            dataset = load_dataset(data_path, options, ctx=ctx)
+            added = store.add_rows(dataset, ctx=ctx)
+            known = store._get_meta("labels", [])
+            store.set_labels([*known, *[n for n in dataset.labels if n not in known]])
+        except BaseException:
             store.close()
-            raise ProjectReadOnly(f"Cannot add rows to {target.name}: {reason}")
-        added = store.add_rows(dataset, ctx=ctx)
-        known = store._get_meta("labels", [])
-        store.set_labels([*known, *[n for n in dataset.labels if n not in known]])
+            raise
         return store, added, False
+    dataset = load_dataset(data_path, options, ctx=ctx)
     store = ProjectStore.create(target, dataset, source=str(data_path), ctx=ctx)
     return store, store.row_count(), True

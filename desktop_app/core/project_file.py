@@ -40,6 +40,7 @@ from desktop_app.core.project_holder import (
     delete_holder,
     drop_claim,
     in_use_message,
+    locked_by,
     read_holder,
     write_holder,
 )
@@ -269,14 +270,9 @@ class ProjectFile:
         if kind != "busy":
             return write_error(exc, self.path.name)
         found = read_holder(self._conn)
-        if found is not None and found.is_live_other():
-            who = found.describe()
-        else:
+        if found is not None and not found.is_live_other():
             found = None
-            who = (
-                "another program (an SQLite browser, a backup or sync tool, or a command "
-                "still running)"
-            )
+        who = locked_by(found)
         return ProjectLocked(
             f"The project {self.path.name} is locked by {who}: nothing could be saved for "
             f"{timeout:g} s. Try again when it is free.",

@@ -162,6 +162,13 @@ def drop_claim(key: str) -> bool:
     return False
 
 
+def locked_by(holder: Holder | None) -> str:
+    """Who holds a write lock, in words: the live holder, or "another program"."""
+    if holder is not None and holder.is_live_other():
+        return holder.describe()
+    return "another program (an SQLite browser, a backup or sync tool, or a command still running)"
+
+
 def in_use_message(name: str, holder: Holder) -> str:
     return (
         f"The project {name} is open in Sentiment Studio by {holder.describe()}. Open it "

@@ -1,6 +1,6 @@
 """Two instances on one project: the second sees who has it, opens read-only or takes over.
 
-The other instance is a real second process (``HOLDER`` below) that opens the project
+The other instance is a real second process (``tests/core/other_instance.py``) that opens the project
 with the core store and obeys one command per line on its standard input.
 """
 
@@ -10,7 +10,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -26,70 +25,9 @@ from desktop_app.core.project_holder import (
     read_holder,
     write_holder,
 )
+from tests.core.other_instance import Other
 
-ROOT = Path(__file__).resolve().parents[2]
 LABELS = ["negative", "neutral", "positive"]
-
-HOLDER = textwrap.dedent(
-    """
-    import sys
-    from desktop_app.core.errors import ProjectError
-    from desktop_app.core.project import ProjectStore
-
-    store = ProjectStore.open(sys.argv[1])
-    print("ready", flush=True)
-    for line in sys.stdin:
-        command = line.strip()
-        try:
-            if command == "label":
-                store.label(1, "positive", "other")
-            elif command == "lock":
-                store._conn.execute("BEGIN IMMEDIATE")
-            elif command == "unlock":
-                store._conn.execute("COMMIT")
-            elif command == "beat":
-                store.heartbeat()
-            elif command == "quit":
-                break
-            print("ok", flush=True)
-        except ProjectError as exc:
-            print(f"{type(exc).__name__}: {exc}", flush=True)
-    store.close()
-    """
-)
-
-
-class Other:
-    """Another app instance (a process) with the project open."""
-
-    def __init__(self, path: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(path)],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.read() == "ready", self.proc.stderr.read()
-
-    def read(self) -> str:
-        return self.proc.stdout.readline().strip()
-
-    def send(self, command: str) -> str:
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return self.read()
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 @pytest.fixture
@@ -144,14 +82,8 @@ def test_heartbeat_notices_a_take_over(path, other):
     time.sleep(0.01)
     mine.heartbeat()
     assert mine.holder().heartbeat > before
-    thief = Other.__new__(Other)
-    thief.proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER.replace("open(sys.argv[1])", "open(sys.argv[1], 'take_over')"),
-         str(path)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    thief = Other(path, mode="take_over")
     try:
-        assert thief.read() == "ready"
         with pytest.raises(ProjectReadOnly, match="took the project over"):
             mine.heartbeat()
         assert mine.read_only

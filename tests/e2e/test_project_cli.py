@@ -124,7 +124,7 @@ def test_errors_are_one_line(tmp_path):
 
 def test_project_open_in_the_app_is_read_but_not_written(tmp_path):
     from desktop_app.core.project import ProjectStore
-    from tests.core.test_project_holder import Other
+    from tests.core.other_instance import Other
 
     project = tmp_path / "held.sstudio"
     ProjectStore.create(project, [("good", "positive"), ("bad", "negative"), "meh"]).close()

@@ -135,6 +135,7 @@ class LabelWriter(QObject):
         row_id, label, _who, _note = self.pending
         if self._write_pending(0.05):
             self.banner.set_pending(None)
+            self.banner.refuse(None)
             self.committed.emit(row_id, label)
 
     def _write_pending(self, timeout: float) -> bool:
@@ -202,6 +203,7 @@ class LabelWriter(QObject):
         row_id, label, _who, _note = self.pending
         if self._write_pending(CLOSE_WAIT_S):
             self.banner.set_pending(None)
+            self.banner.refuse(None)
             self.committed.emit(row_id, label)
             return True
         if self.pending is None:

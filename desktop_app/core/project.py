@@ -488,8 +488,11 @@ class ProjectStore(ProjectFile):
             self._conn.execute(
                 "UPDATE rows SET label = ?, split = ? WHERE id = ?", (value, split, int(row_id))
             )
-        if value not in self._get_meta("labels", []):
-            self.set_labels([*self._get_meta("labels", []), value])
+            known = list(self._get_meta("labels", []))
+            if value not in known:  # a new class: declared in the same transaction
+                self._write_meta("labels", [*known, value])
+        if value not in known:
+            self._meta_cache["labels"] = [*known, value]
         return int(cursor.lastrowid or 0)
 
     def add_note(self, row_id: int, note: str, annotator: str = "") -> int:

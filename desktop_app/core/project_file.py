@@ -294,12 +294,16 @@ class ProjectFile:
 
     def _set_meta(self, key: str, value: Any) -> None:
         with self._transaction():
-            self._conn.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(value)),
-            )
+            self._write_meta(key, value)
         self._meta_cache[key] = value
+
+    def _write_meta(self, key: str, value: Any) -> None:
+        """Inside a write transaction (the cache is the caller's to update after it commits)."""
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value)),
+        )
 
     def get_state(self, key: str, default: Any = None) -> Any:
         """A value the app stored for this project (JSON data; ``default`` if damaged)."""

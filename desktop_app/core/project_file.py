@@ -135,6 +135,8 @@ class ProjectFile:
         self._release()
         try:
             if not self.read_only:
+                # A courtesy (the WAL is complete without it): never wait long for it.
+                self._conn.execute("PRAGMA busy_timeout = 200")
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error:
             pass
@@ -238,7 +240,7 @@ class ProjectFile:
         if not drop_claim(self._claim_key()):
             return  # another store of this process still has it open
         try:
-            with _Transaction(self, 1.0, check_holder=False):
+            with _Transaction(self, 0.2, check_holder=False):
                 found = read_holder(self._conn)
                 if found is not None and found.is_this_process():
                     delete_holder(self._conn)

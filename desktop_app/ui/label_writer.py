@@ -32,6 +32,7 @@ from desktop_app.ui.widgets.project_banner import ProjectBanner
 log = logging.getLogger(__name__)
 
 FIRST_TRY_S = 0.5  # how long a key press may wait for the lock before the label is pending
+LOCK_WAIT_S = 1.0  # other writes (undo, a note, view state): then the banner says why not
 RETRY_S = (0.25, 5.0)  # first and longest pause between retries of a pending label
 CLOSE_WAIT_S = 2.0  # one last wait for the lock when the project closes with a label pending
 
@@ -44,7 +45,8 @@ class LabelWriter(QObject):
         super().__init__(parent)
         self.banner = banner
         self.store: Any = None
-        self.pending: tuple[int, str, str, str | None] | None = None  # row, label, who, note
+        # row id, label, annotator, note of the label waiting for the lock
+        self.pending: tuple[int, str, str, str | None] | None = None
         self._delay = RETRY_S[0]
         self._last_error = ""
         self._read_only_shown = False
@@ -58,6 +60,7 @@ class LabelWriter(QObject):
     # -- the open project ------------------------------------------------------------------
     def attach(self, store: Any) -> None:
         self.store = store
+        store.lock_timeout = LOCK_WAIT_S  # the GUI thread never waits the core's 5 s
         self.pending = None
         self._retry.stop()
         self.banner.clear()
@@ -84,13 +87,10 @@ class LabelWriter(QObject):
                     f"The label “{label}” for row {row_id} could not be saved before the "
                     f"project closed: {self._last_error}",
                 )
+        self._retry.stop()
         self.pending = None
         self.store = None
         self.banner.clear()
-
-    @property
-    def read_only(self) -> bool:
-        return self.store is None or self.store.read_only
 
     # -- labels ----------------------------------------------------------------------------
     def write(self, row_id: int, label: str, annotator: str, note: str | None = None) -> bool:
@@ -194,7 +194,8 @@ class LabelWriter(QObject):
         except ProjectLocked:
             pass  # busy now: the next beat (or label) refreshes it
         except ProjectError as exc:
-            self._failed(exc)
+            if not self._became_read_only(exc):
+                log.warning("heartbeat of %s failed: %s", self.store.path, exc)
 
     def confirm_close(self, parent: QWidget | None) -> bool:
         """False when the user would rather wait for a pending label than lose it."""
@@ -223,4 +224,8 @@ class LabelWriter(QObject):
         wait.setObjectName("keepWaitingButton")
         box.setDefaultButton(wait)
         box.exec()
-        return box.clickedButton() is quit_button
+        if box.clickedButton() is not quit_button:
+            return False
+        self._retry.stop()
+        self.pending = None  # given up on purpose: closing does not try (or warn) again
+        return True

@@ -1,7 +1,7 @@
 """Two instances on one project: the second sees who has it, opens read-only or takes over.
 
-The other instance is a real second process (``tests/core/other_instance.py``) that opens the project
-with the core store and obeys one command per line on its standard input.
+The other instance is a real second process (``tests/core/other_instance.py``) that opens
+the project with the core store and obeys one command per line on its standard input.
 """
 
 from __future__ import annotations

@@ -195,3 +195,23 @@ def test_damaged_meta_is_a_note_and_labelling_works(qtbot, main_window, project_
     with qtbot.waitSignal(tab.labelled, timeout=5000):
         qtbot.keyClick(tab.card, Qt.Key.Key_1)
     assert _labelled(project_path)[row] == "negative"
+
+
+def test_closing_with_a_label_still_locked_out_says_it_was_not_saved(
+    qtbot, main_window, project_path
+):
+    tab = _open(qtbot, main_window, project_path)
+    row = tab.current_row()
+    other = sqlite3.connect(project_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        qtbot.keyClick(tab.card, Qt.Key.Key_3)
+        assert "Not saved yet: “positive”" in tab.banner.text()
+        tab.close_project()  # one last try, then it says so: nothing is lost silently
+        boxes = _open_boxes()
+        assert len(boxes) == 1 and boxes[0].startswith(f"The label “positive” for row {row} could")
+        assert "locked by another program" in boxes[0]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert row not in _labelled(project_path)

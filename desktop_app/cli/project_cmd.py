@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from desktop_app.cli.common import eprint, print_json, stderr_context
-from desktop_app.core.errors import ProjectError, ProjectInUse, ProjectReadOnly
+from desktop_app.core.errors import ProjectError, ProjectInUse
 
 HELP = "create a labelling project from data, export its labels, or show its statistics"
 
@@ -79,14 +79,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _open_for_reading(path: Path):  # noqa: ANN202 - a ProjectStore (imported lazily)
-    """Open without claiming it, so a project open in the app can be exported meanwhile."""
+    """Open it as usual; while the app has it open, read-only (export and stats only read)."""
     from desktop_app.core.project import ProjectStore
 
     try:
-        return ProjectStore.open(path, mode="read_only")
-    except ProjectReadOnly:
-        # An older project format: upgrading it needs write access.
         return ProjectStore.open(path)
+    except ProjectInUse:
+        return ProjectStore.open(path, mode="read_only")
 
 
 def _import(args: argparse.Namespace, path: Path) -> int:

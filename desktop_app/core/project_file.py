@@ -113,7 +113,7 @@ class ProjectFile:
             holder = read_holder(conn)
             if mode == "read_only" and holder is not None and holder.is_live_other():
                 store.read_only_reason = (
-                    f"You opened it read-only: {holder.describe()} has it open for labelling."
+                    f"You opened it read-only; it is open for labelling by {holder.describe()}."
                 )
         else:
             try:
@@ -222,8 +222,8 @@ class ProjectFile:
         found = read_holder(self._conn)
         if found is not None and found.is_live_other():
             self._become_read_only(
-                f"{found.describe()} took the project over, so this window can no longer "
-                f"save to it."
+                f"{found.who()} took the project over at {found.since()}, so this window can "
+                f"no longer save to it."
             )
             raise ProjectReadOnly(self._read_only_message())
         now = time.time()

@@ -96,16 +96,22 @@ class Holder:
         """Another instance that is still there: one that blocks writing."""
         return not self.is_this_process() and not self.is_stale()
 
-    def describe(self, now: float | None = None) -> str:
-        """``"ana on lab-pc (process 4242), open since 14:02, last seen 5 s ago"``."""
-        now = time.time() if now is None else now
+    def who(self) -> str:
+        """``"ana on lab-pc (process 4242)"``."""
         who = f"{self.user} on {self.host}" if self.user else self.host
-        since = time.strftime(
-            "%H:%M" if now - self.started < 86400 else "%Y-%m-%d %H:%M",
-            time.localtime(self.started),
-        )
+        return f"{who} (process {self.pid})"
+
+    def since(self, now: float | None = None) -> str:
+        """When it opened the project: ``"14:02"`` today, else with the date."""
+        now = time.time() if now is None else now
+        recent = now - self.started < 86400
+        return time.strftime("%H:%M" if recent else "%Y-%m-%d %H:%M", time.localtime(self.started))
+
+    def describe(self, now: float | None = None) -> str:
+        """``"ana on lab-pc (process 4242), since 14:02, last seen 5 s ago"``."""
+        now = time.time() if now is None else now
         seen = max(0, round(now - self.heartbeat))
-        return f"{who} (process {self.pid}), open since {since}, last seen {seen} s ago"
+        return f"{self.who()}, since {self.since(now)}, last seen {seen} s ago"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

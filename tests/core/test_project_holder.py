@@ -99,7 +99,7 @@ def test_take_over_while_the_other_is_writing_names_it(path, other, monkeypatch)
     with pytest.raises(ProjectLocked) as info:
         ProjectStore.open(path, mode="take_over")
     assert info.value.holder.pid == other.proc.pid
-    assert "is locked by " in str(info.value) and "open since" in str(info.value)
+    assert "is locked by " in str(info.value) and ", since " in str(info.value)
     assert f"process {other.proc.pid}" in str(info.value)
     assert other.send("unlock") == "ok"
     with ProjectStore.open(path, mode="take_over") as mine:
@@ -116,7 +116,7 @@ def test_crashed_holder_does_not_block(path):
     assert dead.is_stale()  # on this machine, and its process has gone
     alive = Holder("elsewhere", 4242, "ana", now - 60, now - 5, "z")
     assert not alive.is_stale()
-    assert "ana on elsewhere (process 4242)" in alive.describe(now)
+    assert alive.describe(now).startswith("ana on elsewhere (process 4242), since ")
     assert "last seen 5 s ago" in alive.describe(now)
 
     conn = sqlite3.connect(path, isolation_level=None)

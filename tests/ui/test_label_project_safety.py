@@ -102,7 +102,7 @@ def test_second_instance_is_asked_read_only_or_take_over(qtbot, main_window, pro
         tab = _open(qtbot, main_window, project_path)
         assert f"(process {other.proc.pid})" in seen[0]
         assert tab.store.read_only
-        assert "has it open for labelling" in tab.banner.text()
+        assert "it is open for labelling by" in tab.banner.text()
         row = tab.current_row()
         qtbot.keyClick(tab.card, Qt.Key.Key_1)
         assert tab.current_row() == row

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import time
 from collections import Counter, defaultdict
@@ -30,20 +29,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.errors import ProjectError
+from desktop_app.core.errors import ProjectError, ProjectReadOnly
 from desktop_app.core.jobs import JobContext
-from desktop_app.core.project_schema import (
-    APPLICATION_ID,
-    SCHEMA_VERSION,
-    SUFFIX,
-    migrate,
-    schema_version,
+from desktop_app.core.project_access import connect, folder_problem, loads
+from desktop_app.core.project_file import (
+    ProjectFile,
+    is_project_path,  # noqa: F401 - re-exported
+    refuse_if_held,
 )
+from desktop_app.core.project_schema import SCHEMA_VERSION, SUFFIX, migrate
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
-SQLITE_HEADER = b"SQLite format 3\x00"
-_TABLES = {"meta", "rows", "label_events", "training_runs", "app_state"}
 _INSERT_BATCH = 5000
 IDLE_GAP_S = 300.0
 EXPORT_COLUMNS = (
@@ -152,13 +149,13 @@ def _rows_from(data: Any) -> Iterator[tuple[str, str | None, str, int | None]]:
             yield str(text), _clean_label(label), "", index
 
 
-class ProjectStore:
-    """An open project file. Use from one thread at a time; close it (or use ``with``)."""
+class ProjectStore(ProjectFile):
+    """An open project: rows, labels and their history, training runs, app state.
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
-        self.path = path
-        self._conn = conn
-        self._meta_cache: dict[str, Any] = {}
+    Opening, read-only access, the holder record and transactions are
+    :class:`~desktop_app.core.project_file.ProjectFile`'s. Use from one thread at a time;
+    close it (or use ``with``).
+    """
 
     # -- creating and opening ---------------------------------------------------------
     @classmethod
@@ -184,15 +181,20 @@ class ProjectStore:
         if target.exists():
             if not overwrite:
                 raise ProjectError(f"{target} already exists; open it or choose another name.")
+            refuse_if_held(target, "replace")
             for suffix in ("", "-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
+        problem = folder_problem(target)
+        if problem:
+            raise ProjectError(f"Could not create the project {target}: {problem}")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            conn = _connect(target, create=True)
+            conn = connect(target, create=True)
         except (OSError, sqlite3.Error) as exc:
             raise ProjectError(f"Could not create the project {target}: {exc}") from exc
         migrate(conn)
         store = cls(target, conn)
+        store._claim()
         store._set_meta("created_at", time.time())
         store._set_meta("fractions", dict(fractions or DEFAULT_FRACTIONS))
         store._set_meta("split_seed", 0)
@@ -205,157 +207,24 @@ class ProjectStore:
         store.add_rows(data, ctx=ctx)
         return store
 
-    @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> ProjectStore:
-        """Open an existing project, migrating an older schema (a copy of the file is kept)."""
-        target = Path(path)
-        if not target.exists():
-            raise ProjectError(f"The project {target} does not exist.")
-        if target.is_dir():
-            raise ProjectError(f"{target} is a folder, not a project file.")
-        try:
-            with open(target, "rb") as fh:
-                header = fh.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise ProjectError(f"Could not read {target}: {exc}") from exc
-        if header != SQLITE_HEADER:
-            raise ProjectError(
-                f"{target.name} is not a Sentiment Studio project. Open data files "
-                f"with File > Open dataset, or create a project from one with File > New project."
-            )
-        try:
-            conn = _connect(target, create=False)
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(
-                f"The project {target.name} is damaged and cannot be opened ({exc}). If you "
-                f"have a backup copy, open that instead."
-            ) from exc
-        except sqlite3.Error as exc:
-            raise ProjectError(f"Could not open the project {target}: {exc}") from exc
-        try:
-            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-            version = schema_version(conn)
-            if app_id != APPLICATION_ID:
-                raise ProjectError(
-                    f"{target.name} is an SQLite database but not a Sentiment Studio project; "
-                    f"it was not opened."
-                )
-            if version > SCHEMA_VERSION:
-                raise ProjectError(
-                    f"{target.name} was made by a newer version of Sentiment Studio (project "
-                    f"format {version}; this version reads up to {SCHEMA_VERSION}). Update the "
-                    f"app to open it."
-                )
-            check = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
-            if check != ["ok"]:
-                raise sqlite3.DatabaseError("; ".join(str(c) for c in check[:3]))
-            kinds = {
-                r[0]
-                for r in conn.execute(
-                    "SELECT type FROM sqlite_master WHERE type IN ('trigger', 'view')"
-                )
-            }
-            if kinds:
-                raise ProjectError(
-                    f"{target.name} contains {', '.join(sorted(kinds))}s, which Sentiment Studio "
-                    f"projects never have; it was not opened."
-                )
-            if version < SCHEMA_VERSION:
-                conn.close()
-                backup = target.with_name(f"{target.name}.v{version}.bak")
-                shutil.copy2(target, backup)
-                conn = _connect(target, create=False)
-                migrate(conn)
-            tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
-            missing = _TABLES - tables
-            if missing:
-                raise sqlite3.DatabaseError(f"missing tables {sorted(missing)}")
-        except ProjectError:
-            conn.close()
-            raise
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise ProjectError(
-                f"The project {target.name} is damaged and cannot be opened ({exc}). If you "
-                f"have a backup copy, open that instead."
-            ) from exc
-        store = cls(target, conn)
+    def _after_open(self) -> None:
+        # Read the meta data now, so a damaged value is reported on opening.
+        for key, default in (
+            ("labels", []),
+            ("fractions", DEFAULT_FRACTIONS),
+            ("split_seed", 0),
+            ("source", ""),
+        ):
+            self._get_meta(key, default)
         # Files from before labels were kept in the meta data (or edited by hand): list any
         # label present in the rows too.
-        missing = store._present_labels() - set(store.labels)
+        missing = self._present_labels() - set(self.labels)
         if missing:
-            store.set_labels(store.labels + sorted(missing))
-        return store
-
-    def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                pass
-            self._conn.close()
-            self._conn = None  # type: ignore[assignment]
-
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    def __enter__(self) -> ProjectStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def save_as(self, path: str | os.PathLike[str]) -> ProjectStore:
-        """Copy the whole project (consistently, with SQLite's backup) and return the copy, open."""
-        target = Path(path)
-        if target.suffix != SUFFIX:
-            target = target.with_name(target.name + SUFFIX)
-        if target.resolve() == self.path.resolve():
-            return self
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(target) + suffix).unlink(missing_ok=True)
-        try:
-            dest = sqlite3.connect(str(target))
-            with dest:
-                self._conn.backup(dest)
-            dest.close()
-        except (OSError, sqlite3.Error) as exc:
-            raise ProjectError(f"Could not save the project as {target}: {exc}") from exc
-        return ProjectStore.open(target)
-
-    # -- meta and app state -------------------------------------------------------------
-    def _get_meta(self, key: str, default: Any = None) -> Any:
-        if key in self._meta_cache:
-            return self._meta_cache[key]
-        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        value = default if row is None else json.loads(row[0])
-        self._meta_cache[key] = value
-        return value
-
-    def _set_meta(self, key: str, value: Any) -> None:
-        with self._transaction():
-            self._conn.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(value)),
-            )
-        self._meta_cache[key] = value
-
-    def get_state(self, key: str, default: Any = None) -> Any:
-        """A value the app stored for this project (JSON data)."""
-        row = self._conn.execute("SELECT value FROM app_state WHERE key = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row[0])
-
-    def set_state(self, key: str, value: Any) -> None:
-        with self._transaction():
-            self._conn.execute(
-                "INSERT INTO app_state(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(value)),
-            )
+            names = self.labels + sorted(missing)
+            if self.read_only:
+                self._meta_cache["labels"] = names
+            else:
+                self.set_labels(names)
 
     @property
     def fractions(self) -> dict[str, float]:
@@ -583,16 +452,26 @@ class ProjectStore:
         return h.hexdigest()[:16]
 
     # -- labelling ----------------------------------------------------------------------
-    def label(self, row_id: int, label: str, annotator: str = "", note: str | None = None) -> int:
+    def label(
+        self,
+        row_id: int,
+        label: str,
+        annotator: str = "",
+        note: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> int:
         """Set a row's label in its own committed transaction; returns the event id.
 
         A row labelled for the first time gets its split from :func:`split_for_row`.
+        Waits up to ``timeout`` s (default ``lock_timeout``) for another writer, then
+        raises :class:`ProjectLocked`; nothing is written then.
         """
         value = _clean_label(label)
         if value is None:
             raise ProjectError("A label cannot be empty.")
         now = time.time()
-        with self._transaction():
+        with self._transaction(timeout):
             found = self._conn.execute(
                 "SELECT label, split FROM rows WHERE id = ?", (int(row_id),)
             ).fetchone()
@@ -609,8 +488,11 @@ class ProjectStore:
             self._conn.execute(
                 "UPDATE rows SET label = ?, split = ? WHERE id = ?", (value, split, int(row_id))
             )
-        if value not in self._get_meta("labels", []):
-            self.set_labels([*self._get_meta("labels", []), value])
+            known = list(self._get_meta("labels", []))
+            if value not in known:  # a new class: declared in the same transaction
+                self._write_meta("labels", [*known, value])
+        if value not in known:
+            self._meta_cache["labels"] = [*known, value]
         return int(cursor.lastrowid or 0)
 
     def add_note(self, row_id: int, note: str, annotator: str = "") -> int:
@@ -798,6 +680,7 @@ class ProjectStore:
             "conflicting_duplicates": len(self.conflicting_duplicates()),
             "training_runs": len(self.training_runs()),
             "fractions": self.fractions,
+            "warnings": list(self.warnings),
         }
         if len(annotators) >= 2:
             agreement = self.agreement(annotators[0], annotators[1])
@@ -837,8 +720,8 @@ class ProjectStore:
     def training_runs(self) -> list[dict[str, Any]]:
         return [
             {
-                "id": r[0], "created_at": r[1], "kind": r[2], "config": json.loads(r[3]),
-                "metrics": json.loads(r[4]), "history": json.loads(r[5]), "model_folder": r[6],
+                "id": r[0], "created_at": r[1], "kind": r[2], "config": loads(r[3], {}),
+                "metrics": loads(r[4], {}), "history": loads(r[5], {}), "model_folder": r[6],
                 "fingerprint": r[7],
             }
             for r in self._conn.execute(
@@ -907,69 +790,11 @@ class ProjectStore:
             rows = pd.DataFrame(columns=list(EXPORT_COLUMNS))
         return write_table(rows, path, protect_formulas=protect_formulas, sheet_name="labels")
 
-    # -- plumbing ---------------------------------------------------------------------------
-    def _transaction(self) -> _Transaction:
-        if self._conn is None:
-            raise ProjectError("The project is closed.")
-        return _Transaction(self._conn)
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK``); nests by doing nothing inside."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self._outer = False
-
-    def __enter__(self) -> None:
-        if not self._conn.in_transaction:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._outer = True
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if not self._outer:
-            return
-        if exc_type is None:
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as err:
-                self._conn.execute("ROLLBACK")
-                raise ProjectError(f"Could not save to the project: {err}") from err
-        else:
-            self._conn.execute("ROLLBACK")
-
 
 def _iso(timestamp: float | None) -> str:
     if timestamp is None:
         return ""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(timestamp))
-
-
-def _connect(path: Path, create: bool) -> sqlite3.Connection:
-    """An autocommit connection (transactions are explicit) with the project's pragmas."""
-    mode = "rwc" if create else "rw"
-    uri = f"{path.resolve().as_uri()}?mode={mode}"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    # Never run functions with side effects from the file's schema (views, triggers).
-    conn.execute("PRAGMA trusted_schema = OFF")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA journal_mode = WAL")
-    # FULL: a commit is on disk (WAL synced) before label() returns, even if the machine dies.
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA busy_timeout = 5000")
-    return conn
-
-
-def is_project_path(path: str | os.PathLike[str]) -> bool:
-    """True when a path names a project file (by suffix or by the SQLite header)."""
-    p = Path(path)
-    if p.suffix == SUFFIX:
-        return True
-    try:
-        with open(p, "rb") as fh:
-            return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
-    except OSError:
-        return False
 
 
 def import_data(
@@ -987,13 +812,22 @@ def import_data(
     from desktop_app.core.dataset import LoadOptions, load_dataset
 
     options = LoadOptions(text_column=text_column, label_column=label_column)
-    dataset = load_dataset(data_path, options, ctx=ctx)
     target = Path(project_path)
     if target.exists():
+        # Open first: a project open in the app, or read-only here, is refused before the
+        # data is read.
         store = ProjectStore.open(target)
-        added = store.add_rows(dataset, ctx=ctx)
-        known = store._get_meta("labels", [])
-        store.set_labels([*known, *[n for n in dataset.labels if n not in known]])
+        try:
+            if store.read_only:
+                raise ProjectReadOnly(f"Cannot add rows to {target.name}: {store.read_only_reason}")
+            dataset = load_dataset(data_path, options, ctx=ctx)
+            added = store.add_rows(dataset, ctx=ctx)
+            known = store._get_meta("labels", [])
+            store.set_labels([*known, *[n for n in dataset.labels if n not in known]])
+        except BaseException:
+            store.close()
+            raise
         return store, added, False
+    dataset = load_dataset(data_path, options, ctx=ctx)
     store = ProjectStore.create(target, dataset, source=str(data_path), ctx=ctx)
     return store, store.row_count(), True

@@ -44,6 +44,13 @@ def test_create_keeps_file_labels_as_original_and_current(project):
     assert all(r.split == "" for r in rows if r.label is None)
 
 
+def test_a_new_class_joins_the_labels(project):
+    project.label(3, "mixed", "alice")  # declared in the label's own transaction
+    assert project.labels == ["negative", "positive", "mixed"]
+    with ProjectStore.open(project.path, mode="read_only") as reader:
+        assert reader.labels == ["negative", "positive", "mixed"]
+
+
 def test_label_reopen_label_is_there(tmp_path):
     path = tmp_path / "p.sstudio"
     store = ProjectStore.create(path, ROWS)

@@ -120,7 +120,7 @@ def _human(doc: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from desktop_app.cli.common import print_json, stderr_context
-    from desktop_app.core.dataset import LoadOptions, load_dataset
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
 
     options = LoadOptions(
         encoding=args.encoding,

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _open_for_reading(path: Path):  # noqa: ANN202 - a ProjectStore (imported lazily)
     """Open it as usual; while the app has it open, read-only (export and stats only read)."""
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     try:
         return ProjectStore.open(path)
@@ -89,7 +89,7 @@ def _open_for_reading(path: Path):  # noqa: ANN202 - a ProjectStore (imported la
 
 
 def _import(args: argparse.Namespace, path: Path) -> int:
-    from desktop_app.core.project import import_data
+    from desktop_app.core.project.store import import_data
 
     if args.labelled_only:
         raise ProjectError("--labelled-only goes with --export.")

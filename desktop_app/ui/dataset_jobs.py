@@ -32,8 +32,8 @@ class SplitSettings:
 class PreparedDataset:
     """A dataset plus everything the Dataset tab shows, computed off the GUI thread."""
 
-    dataset: Any  # desktop_app.core.dataset.Dataset
-    stats: Any  # desktop_app.core.dataset.DatasetStats
+    dataset: Any  # desktop_app.core.data.dataset.Dataset
+    stats: Any  # desktop_app.core.data.dataset.DatasetStats
     rows: Any  # per-row columns for the table: numpy array / lazy_columns views
     texts: Any
     labels: Any
@@ -59,7 +59,7 @@ def load(
     The core module (and pandas with it) is imported here, on the loader thread: importing
     it on the GUI thread would freeze the window for most of a second.
     """
-    from desktop_app.core.dataset import LoadOptions, load_dataset
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
 
     dataset = load_dataset(path, LoadOptions(**options), ctx=ctx)
     ctx.check_cancelled()
@@ -84,7 +84,7 @@ def recolumn(
 
 def import_data_libraries(ctx: JobContext) -> str:
     """Warm-up: pandas and the readers (see :data:`WARM_UPS`)."""
-    import desktop_app.core.dataset  # noqa: F401
+    import desktop_app.core.data.dataset  # noqa: F401
 
     return "data"
 
@@ -106,7 +106,7 @@ def import_plot_library(ctx: JobContext) -> str:
 
 def find_corpora(ctx: JobContext) -> list[str]:
     """The NLTK sample corpora on the NLTK data path (importing nltk takes seconds)."""
-    from desktop_app.core.samples import available_corpora
+    from desktop_app.core.data.samples import available_corpora
 
     return list(available_corpora())
 
@@ -190,7 +190,7 @@ def label_values(dataset: Any) -> tuple[list[tuple[str, int, str]], str]:
     ``report.label_names`` maps every raw value (as the core writes it: stripped, 1.0 -> "1")
     to its class name; the row counts come from the column as read.
     """
-    from desktop_app.core.dataset import _label_key  # the core's raw-value spelling
+    from desktop_app.core.data.dataset import _label_key  # the core's raw-value spelling
 
     report = dataset.report
     column = report.label_column

@@ -1,7 +1,7 @@
 """Label writes from the GUI thread, with the project's failures shown, never raised.
 
 The Label tab hands each label to :meth:`LabelWriter.write`, which commits it through the
-store (:mod:`desktop_app.core.project`) and answers at once:
+store (:mod:`desktop_app.core.project.store`) and answers at once:
 
 - written: True, the tab moves on;
 - the project is read-only (on purpose, by permissions, or taken over by another
@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop_app.core.errors import ProjectError, ProjectLocked, ProjectReadOnly
-from desktop_app.core.project_holder import HEARTBEAT_S, locked_by
+from desktop_app.core.project.holder import HEARTBEAT_S, locked_by
 from desktop_app.ui.widgets.project_banner import ProjectBanner
 
 log = logging.getLogger(__name__)

@@ -100,7 +100,7 @@ class ProjectMenu(QObject):
     def save_as(self) -> None:
         if self.tab is None or not self.tab.project_path:
             return
-        from desktop_app.core.project_access import folder_problem
+        from desktop_app.core.project.access import folder_problem
 
         current = Path(self.tab.project_path)
         suggested = current.with_name(current.stem + " copy.sstudio")

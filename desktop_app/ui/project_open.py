@@ -14,7 +14,7 @@ from desktop_app.ui.dialogs import show_error
 def open_store(parent: QWidget | None, path: str) -> Any:
     """The open ProjectStore, or None (the user cancelled, or a message says why not)."""
     from desktop_app.core.errors import ProjectError, ProjectInUse
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     try:
         return ProjectStore.open(path)

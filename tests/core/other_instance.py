@@ -17,7 +17,7 @@ HOLDER = textwrap.dedent(
     """
     import sys
     from desktop_app.core.errors import ProjectError
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     store = ProjectStore.open(sys.argv[1], mode=sys.argv[2])
     print("ready", flush=True)

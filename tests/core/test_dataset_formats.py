@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from desktop_app.core import read_base, readers
-from desktop_app.core.dataset import LoadOptions, load_dataset
+from desktop_app.core.data import readers
+from desktop_app.core.data.dataset import LoadOptions, load_dataset
+from desktop_app.core.data.readers import base as read_base
+from desktop_app.core.data.readers import count_lines, split_lines
 from desktop_app.core.errors import DatasetError
-from desktop_app.core.readers import count_lines, split_lines
 
 
 def write(folder: Path, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
@@ -287,7 +288,7 @@ def test_empty_folder_is_an_error(tmp_path):
 def test_nltk_corpus_from_a_zip_on_the_data_path(tmp_path, monkeypatch):
     import nltk
 
-    from desktop_app.core.samples import available_corpora
+    from desktop_app.core.data.samples import available_corpora
 
     corpora = tmp_path / "nltk_data" / "corpora"
     corpora.mkdir(parents=True)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from desktop_app.core.dataset import LoadOptions, load_dataset
-from desktop_app.core.encoding import decode_text, implausible_1252
+from desktop_app.core.data.dataset import LoadOptions, load_dataset
+from desktop_app.core.data.encoding import decode_text, implausible_1252
+from desktop_app.core.data.readers import SAMPLE_BYTES
 from desktop_app.core.errors import DatasetError
-from desktop_app.core.readers import SAMPLE_BYTES
 
 POSITIVE = ["good", "fine", "great", "nice", "superb"]
 NEGATIVE = ["bad", "dull", "awful", "poor", "weak"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.errors import ProjectError
-from desktop_app.core.project import ProjectStore, split_for_row
-from desktop_app.core.project_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from desktop_app.core.project.schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from desktop_app.core.project.store import ProjectStore, split_for_row
 
 ROWS = [
     ("I love this film", "positive"),

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.errors import ProjectError, ProjectLocked, ProjectReadOnly
-from desktop_app.core.project import ProjectStore
-from desktop_app.core.project_schema import MIGRATIONS, migrate
+from desktop_app.core.project.schema import MIGRATIONS, migrate
+from desktop_app.core.project.store import ProjectStore
 
 LABELS = ["negative", "neutral", "positive"]
 ROWS = [("I love it", "positive"), ("Awful", "negative"), ("It rained", None), ("Meh", None)]
@@ -214,7 +214,7 @@ def test_write_lock_held_by_another_program_is_a_clear_message(tmp_path):
 
 
 def test_full_disk_and_io_errors_are_messages():
-    from desktop_app.core.project_access import error_kind, write_error
+    from desktop_app.core.project.access import error_kind, write_error
 
     full = sqlite3.OperationalError("database or disk is full")
     assert error_kind(full) == "full"

@@ -8,8 +8,8 @@ import torch
 
 from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import JobContext
-from desktop_app.core.metrics import classification_metrics, mean_log_loss
-from desktop_app.core.training import (
+from desktop_app.core.training.metrics import classification_metrics, mean_log_loss
+from desktop_app.core.training.train import (
     TrainConfig,
     TrainData,
     check_data,
@@ -237,7 +237,7 @@ def test_checks_before_training():
 
 
 def test_out_of_memory_becomes_advice(monkeypatch):
-    import desktop_app.core.training as training
+    import desktop_app.core.training.train as training
 
     def oom(*args, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory")

@@ -7,7 +7,7 @@ import csv
 import pytest
 import torch
 
-from desktop_app.core.training import TrainConfig, TrainData, train_model
+from desktop_app.core.training.train import TrainConfig, TrainData, train_model
 
 
 @pytest.mark.slow

@@ -56,7 +56,7 @@ def test_import_stats_export(tmp_path):
     assert doc["labels"] == ["negative", "positive"]
 
     # Label one row as another annotator would, then look at the statistics.
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     with ProjectStore.open(project) as store:
         store.label(4, "positive", "alice")
@@ -123,7 +123,7 @@ def test_errors_are_one_line(tmp_path):
 
 
 def test_project_open_in_the_app_is_read_but_not_written(tmp_path):
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
     from tests.core.other_instance import Other
 
     project = tmp_path / "held.sstudio"
@@ -147,7 +147,7 @@ def test_project_open_in_the_app_is_read_but_not_written(tmp_path):
 def test_damaged_meta_is_a_warning(tmp_path):
     import sqlite3
 
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     project = tmp_path / "damaged.sstudio"
     ProjectStore.create(project, [("good", "positive"), ("bad", "negative")]).close()

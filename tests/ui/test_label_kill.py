@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core.project import ProjectStore
+from desktop_app.core.project.store import ProjectStore
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ["negative", "neutral", "positive"]

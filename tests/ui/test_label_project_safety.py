@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 
-from desktop_app.core.project import ProjectStore
+from desktop_app.core.project.store import ProjectStore
 from tests.core.other_instance import Other
 from tests.ui.test_label_tab import LABELS, _open, _rows
 
@@ -57,7 +57,7 @@ def _labelled(path) -> dict[int, str]:
 def test_read_only_project_has_a_banner_and_refuses_labels_quietly(
     qtbot, main_window, project_path, tmp_path, monkeypatch
 ):
-    from desktop_app.core import project_file
+    from desktop_app.core.project import file as project_file
 
     reason = f"The folder {project_path.parent} is read-only (SQLite needs to create files)."
     monkeypatch.setattr(project_file, "write_problem", lambda path: reason)

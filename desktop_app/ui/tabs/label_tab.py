@@ -1,6 +1,6 @@
 """Label tab: keyboard-first labelling with model suggestions, saved the moment it is made.
 
-Label writes go straight to the project store (:mod:`desktop_app.core.project`) on the
+Label writes go straight to the project store (:mod:`desktop_app.core.project.store`) on the
 GUI thread, each in its own small transaction, never through the model worker: labelling
 never waits behind a training job. The worker only scores the pool (``score_pool``:
 a random sample first so the queue starts at once, then the rest), explains the
@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.label_queue import LabelQueue
+from desktop_app.core.labelling.queue import LabelQueue
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.dialogs import show_error
@@ -74,7 +74,7 @@ class LabelTab(QWidget):
         self.state = state
         self.service = state.service
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.store: Any = None  # desktop_app.core.project.ProjectStore
+        self.store: Any = None  # desktop_app.core.project.store.ProjectStore
         self.queue: LabelQueue | None = None
         self._texts: dict[int, str] = {}
         self._labels: dict[int, str | None] = {}
@@ -325,7 +325,7 @@ class LabelTab(QWidget):
 
         Returns True when the creation started; ``project_changed`` follows when it is open.
         """
-        from desktop_app.core.project import ProjectStore
+        from desktop_app.core.project.store import ProjectStore
 
         if self._create_task is not None:
             self.state.message("A project is being created already.", 4000)
@@ -348,7 +348,7 @@ class LabelTab(QWidget):
             return
         self._create_task = None
         from desktop_app.core.errors import ProjectError
-        from desktop_app.core.project import ProjectStore
+        from desktop_app.core.project.store import ProjectStore
 
         try:
             store = ProjectStore.open(str(payload))
@@ -1121,7 +1121,7 @@ class LabelTab(QWidget):
         """
         import json
 
-        from desktop_app.core.training import TrainConfig, model_kind
+        from desktop_app.core.training.train import TrainConfig, model_kind
 
         settings = self.state.settings
 

@@ -14,7 +14,7 @@ import csv
 import re
 from typing import Any
 
-from desktop_app.core.read_base import RawTable, is_number, listed
+from desktop_app.core.data.readers.base import RawTable, is_number, listed
 
 LONG_RECORD_LINES = 20  # a record this long is worth a warning even without row-like lines
 CATEGORY_VALUES = 50  # a column with at most this many distinct values is checked by value

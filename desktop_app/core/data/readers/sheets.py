@@ -12,8 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.errors import DatasetError
-from desktop_app.core.read_base import (
+from desktop_app.core.data.readers.base import (
     TEXT_NAMES,
     RawTable,
     flatten_nested,
@@ -22,6 +21,7 @@ from desktop_app.core.read_base import (
     looks_like_header,
     unique_names,
 )
+from desktop_app.core.errors import DatasetError
 
 HEAD_ROWS = 52  # rows of each sheet looked at to choose one
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')

@@ -3,7 +3,7 @@
 It stores the dataset rows (text, original label, current label, split, row in the
 source file), every label event (row, label, previous label, annotator, time, note:
 a full history, so undo appends an event and nothing is overwritten), training runs
-and app state. The schema is versioned (:mod:`desktop_app.core.project_schema`).
+and app state. The schema is versioned (:mod:`desktop_app.core.project.schema`).
 
 Durability: WAL journal with ``synchronous=FULL``, and every label is committed in
 its own transaction before :meth:`ProjectStore.label` returns, so killing the
@@ -31,13 +31,13 @@ from typing import Any
 
 from desktop_app.core.errors import ProjectError, ProjectReadOnly
 from desktop_app.core.jobs import JobContext
-from desktop_app.core.project_access import connect, folder_problem, loads
-from desktop_app.core.project_file import (
+from desktop_app.core.project.access import connect, folder_problem, loads
+from desktop_app.core.project.file import (
     ProjectFile,
     is_project_path,  # noqa: F401 - re-exported
     refuse_if_held,
 )
-from desktop_app.core.project_schema import SCHEMA_VERSION, SUFFIX, migrate
+from desktop_app.core.project.schema import SCHEMA_VERSION, SUFFIX, migrate
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
@@ -153,7 +153,7 @@ class ProjectStore(ProjectFile):
     """An open project: rows, labels and their history, training runs, app state.
 
     Opening, read-only access, the holder record and transactions are
-    :class:`~desktop_app.core.project_file.ProjectFile`'s. Use from one thread at a time;
+    :class:`~desktop_app.core.project.file.ProjectFile`'s. Use from one thread at a time;
     close it (or use ``with``).
     """
 
@@ -351,11 +351,11 @@ class ProjectStore(ProjectFile):
         return cols
 
     def to_dataset(self) -> Any:
-        """The rows as a :class:`desktop_app.core.dataset.Dataset` (current labels and splits)."""
+        """The rows as a :class:`desktop_app.core.data.dataset.Dataset` (current labels and splits)."""
         import pandas as pd
 
-        from desktop_app.core.dataset import SPLIT_CATEGORIES, Dataset, LoadReport
-        from desktop_app.core.readers import RawTable
+        from desktop_app.core.data.dataset import SPLIT_CATEGORIES, Dataset, LoadReport
+        from desktop_app.core.data.readers import RawTable
 
         cols = self.columns()
         n = len(cols["ids"])
@@ -779,9 +779,9 @@ class ProjectStore(ProjectFile):
         """Write the rows as CSV, JSONL or XLSX (by suffix); returns write_table's report.
 
         ``protect_formulas`` (None = on for CSV/XLSX) neutralises cells a spreadsheet would
-        run as formulas; see :mod:`desktop_app.core.export`.
+        run as formulas; see :mod:`desktop_app.core.data.export`.
         """
-        from desktop_app.core.export import write_table
+        from desktop_app.core.data.export import write_table
 
         rows: Any = self.export_rows(labelled_only)
         if not rows:  # keep the header even when nothing is labelled yet
@@ -809,7 +809,7 @@ def import_data(
     Returns (store, rows added, created). The file's labels become the rows' original and
     current labels.
     """
-    from desktop_app.core.dataset import LoadOptions, load_dataset
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
 
     options = LoadOptions(text_column=text_column, label_column=label_column)
     target = Path(project_path)

@@ -31,8 +31,8 @@ import numpy as np
 
 from desktop_app.core.errors import Cancelled, ModelError
 from desktop_app.core.jobs import JobContext, format_eta
-from desktop_app.core.metrics import evaluate_probs, examples, mean_log_loss
 from desktop_app.core.models.base import SentimentModel
+from desktop_app.core.training.metrics import evaluate_probs, examples, mean_log_loss
 
 BUILTIN_KINDS = ("minilm", "minilm-head", "bilstm", "vader")
 
@@ -300,7 +300,7 @@ class TrainData:
 
     @classmethod
     def from_dataset(cls, dataset: Any) -> TrainData:
-        """From a split :class:`desktop_app.core.dataset.Dataset`."""
+        """From a split :class:`desktop_app.core.data.dataset.Dataset`."""
         train = dataset.split_data("train")
         val = dataset.split_data("validation")
         test = dataset.split_data("test")

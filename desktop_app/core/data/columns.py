@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop_app.core.data.readers.base import LABEL_NAMES, TEXT_NAMES
 from desktop_app.core.errors import DatasetError
-from desktop_app.core.read_base import LABEL_NAMES, TEXT_NAMES
 
 DEFAULT_NUMERIC_NAMES: dict[frozenset[int], dict[str, str]] = {
     frozenset({0, 1}): {"0": "negative", "1": "positive"},

@@ -13,7 +13,7 @@ merged), ``read_files.py`` (plain lines, JSON, JSONL, folders) and ``read_sheets
 
 from __future__ import annotations
 
-from desktop_app.core.read_base import (
+from desktop_app.core.data.readers.base import (
     CSV_DELIMITERS,
     EXAMPLE_CHARS,
     HEADER_WORDS,
@@ -37,15 +37,15 @@ from desktop_app.core.read_base import (
     split_lines,
     unique_names,
 )
-from desktop_app.core.read_delimited import read_delimited, sep_line
-from desktop_app.core.read_files import (
+from desktop_app.core.data.readers.delimited import read_delimited, sep_line
+from desktop_app.core.data.readers.files import (
     folder_files,
     read_folder,
     read_json,
     read_jsonl,
     read_plain_lines,
 )
-from desktop_app.core.read_sheets import read_parquet, read_xlsx
+from desktop_app.core.data.readers.sheets import read_parquet, read_xlsx
 
 __all__ = [
     "CSV_DELIMITERS",

@@ -7,10 +7,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.encoding import looks_binary, normalise_name
-from desktop_app.core.errors import DatasetError
-from desktop_app.core.jobs import JobContext
-from desktop_app.core.read_base import (
+from desktop_app.core.data.encoding import looks_binary, normalise_name
+from desktop_app.core.data.readers.base import (
     MAX_EXAMPLES,
     MAX_LISTED,
     SAMPLE_BYTES,
@@ -23,6 +21,8 @@ from desktop_app.core.read_base import (
     read_bytes,
     split_lines,
 )
+from desktop_app.core.errors import DatasetError
+from desktop_app.core.jobs import JobContext
 
 
 def _user_encoding(options: Any) -> str | None:

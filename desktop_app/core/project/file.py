@@ -1,10 +1,10 @@
 """The open project file: opening it safely, who may write it, and transactions.
 
-:class:`ProjectFile` is the part of :class:`~desktop_app.core.project.ProjectStore` that
+:class:`ProjectFile` is the part of :class:`~desktop_app.core.project.store.ProjectStore` that
 knows about the file rather than the labels: the checks on opening (header, application
 id, schema version, ``quick_check``, no triggers or views), read-only opening (on purpose,
 or because the file or its folder cannot be written), the holder record
-(:mod:`desktop_app.core.project_holder`), write transactions that wait for another
+(:mod:`desktop_app.core.project.holder`), write transactions that wait for another
 writer's lock and then fail with a message naming it, and the ``meta``/``app_state``
 key-value tables, read back without ever raising on a damaged value.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.errors import ProjectError, ProjectInUse, ProjectLocked, ProjectReadOnly
-from desktop_app.core.project_access import (
+from desktop_app.core.project.access import (
     begin_immediate,
     connect,
     error_kind,
@@ -33,7 +33,7 @@ from desktop_app.core.project_access import (
     write_error,
     write_problem,
 )
-from desktop_app.core.project_holder import (
+from desktop_app.core.project.holder import (
     HEARTBEAT_S,
     Holder,
     add_claim,
@@ -44,7 +44,7 @@ from desktop_app.core.project_holder import (
     read_holder,
     write_holder,
 )
-from desktop_app.core.project_schema import (
+from desktop_app.core.project.schema import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     SUFFIX,

@@ -17,10 +17,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.encoding import bom_encoding, is_utf8_prefix, normalise_name
-from desktop_app.core.errors import DatasetError
-from desktop_app.core.jobs import JobContext
-from desktop_app.core.read_base import (
+from desktop_app.core.data.encoding import bom_encoding, is_utf8_prefix, normalise_name
+from desktop_app.core.data.readers.base import (
     CSV_DELIMITERS,
     MAX_EXAMPLES,
     SAMPLE_BYTES,
@@ -39,7 +37,9 @@ from desktop_app.core.read_base import (
     split_lines,
     unique_names,
 )
-from desktop_app.core.read_merges import check_multiline
+from desktop_app.core.data.readers.merges import check_multiline
+from desktop_app.core.errors import DatasetError
+from desktop_app.core.jobs import JobContext
 
 # Above this size the CSV is read in chunks so progress moves and Cancel answers
 # within a chunk; below it one read_csv call is faster and takes well under a second.

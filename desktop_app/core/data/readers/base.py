@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.encoding import decode_text, looks_binary
+from desktop_app.core.data.encoding import decode_text, looks_binary
 from desktop_app.core.errors import DatasetError
 
 SAMPLE_BYTES = 1 << 16

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.columns import (
+from desktop_app.core.data.columns import (
     DEFAULT_NUMERIC_NAMES,
     MISSING_LABELS,
     _as_int,
@@ -26,9 +26,7 @@ from desktop_app.core.columns import (
     guess_text_column,
     label_mapping,
 )
-from desktop_app.core.errors import DatasetError
-from desktop_app.core.jobs import JobContext
-from desktop_app.core.readers import (
+from desktop_app.core.data.readers import (
     OTHER_FORMATS,
     TABLE_FORMATS,
     RawTable,
@@ -41,8 +39,10 @@ from desktop_app.core.readers import (
     read_plain_lines,
     read_xlsx,
 )
-from desktop_app.core.splitting import SPLIT_CATEGORIES, SPLITS, split_dataset
-from desktop_app.core.stats import DatasetStats, compute_stats
+from desktop_app.core.data.splitting import SPLIT_CATEGORIES, SPLITS, split_dataset
+from desktop_app.core.data.stats import DatasetStats, compute_stats
+from desktop_app.core.errors import DatasetError
+from desktop_app.core.jobs import JobContext
 
 __all__ = [
     "DEFAULT_NUMERIC_NAMES",
@@ -193,7 +193,7 @@ def read_table(
     """Read the file into a RawTable (no column choice yet)."""
     text_path = os.fspath(path)
     if isinstance(text_path, str) and text_path.startswith("nltk:"):
-        from desktop_app.core.samples import read_corpus
+        from desktop_app.core.data.samples import read_corpus
 
         return read_corpus(text_path[len("nltk:") :], options, ctx)
     p = Path(text_path)

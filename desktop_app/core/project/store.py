@@ -18,138 +18,38 @@ No Qt here; the GUI calls it on its own thread in small transactions.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sqlite3
 import time
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.errors import ProjectError, ProjectReadOnly
 from desktop_app.core.jobs import JobContext
-from desktop_app.core.project.access import connect, folder_problem, loads
+from desktop_app.core.project.access import connect, folder_problem
+from desktop_app.core.project.events import LabelEvent, LabelEvents  # noqa: F401 - re-exported
+from desktop_app.core.project.export import ProjectExport
 from desktop_app.core.project.file import (
     ProjectFile,
     is_project_path,  # noqa: F401 - re-exported
     refuse_if_held,
 )
-from desktop_app.core.project.schema import SCHEMA_VERSION, SUFFIX, migrate
+from desktop_app.core.project.rows import (  # noqa: F401 - re-exported
+    DEFAULT_FRACTIONS,
+    SPLITS,
+    ProjectRow,
+    clean_label,
+    rows_from,
+    split_for_row,
+)
+from desktop_app.core.project.runs import RunRecords
+from desktop_app.core.project.schema import SUFFIX, migrate
 
-SPLITS = ("train", "validation", "test")
-DEFAULT_FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 _INSERT_BATCH = 5000
-IDLE_GAP_S = 300.0
-EXPORT_COLUMNS = (
-    "row",
-    "text",
-    "label",
-    "original_label",
-    "split",
-    "annotator",
-    "labelled_at",
-    "note",
-)  # a pause longer than this does not count as labelling time
 
 
-@dataclass(frozen=True)
-class ProjectRow:
-    id: int
-    text: str
-    original_label: str | None
-    label: str | None
-    split: str
-    source_row: int | None
-
-
-@dataclass(frozen=True)
-class LabelEvent:
-    id: int
-    row_id: int
-    kind: str  # "label" | "undo" | "note"
-    label: str | None
-    previous_label: str | None
-    annotator: str
-    created_at: float
-    note: str | None
-    undoes: int | None
-    undone: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def split_for_row(row_id: int, fractions: dict[str, float], seed: int | str = 0) -> str:
-    """Deterministic split of a row: a hash of the row id against the project's fractions.
-
-    The same row always lands in the same split, whatever order rows are labelled in,
-    so a row never moves between train and test when the model is retrained.
-    """
-    digest = hashlib.sha256(f"{seed}:{int(row_id)}".encode()).digest()
-    u = int.from_bytes(digest[:8], "big") / 2.0**64
-    total = sum(max(0.0, float(fractions.get(s, 0.0))) for s in SPLITS) or 1.0
-    edge = 0.0
-    for name in SPLITS:
-        edge += max(0.0, float(fractions.get(name, 0.0))) / total
-        if u < edge:
-            return name
-    return SPLITS[-1]
-
-
-def _clean_label(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:  # NaN from pandas
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _rows_from(data: Any) -> Iterator[tuple[str, str | None, str, int | None]]:
-    """(text, label, split, source_row) from a Dataset, a DataFrame or an iterable of rows.
-
-    Rows may be strings (text only), (text, label) tuples or dicts with ``text`` and
-    optionally ``label``, ``split``, ``source_row``.
-    """
-    frame = getattr(data, "frame", None)
-    if frame is None and hasattr(data, "columns") and hasattr(data, "to_dict"):
-        frame = data
-    if frame is not None:
-        columns = set(frame.columns)
-        if "text" not in columns:
-            raise ProjectError("The data has no 'text' column; pick the text column first.")
-        texts = frame["text"].tolist()
-        labels = frame["label"].tolist() if "label" in columns else [None] * len(texts)
-        splits = frame["split"].tolist() if "split" in columns else [""] * len(texts)
-        sources = frame["source_row"].tolist() if "source_row" in columns else range(len(texts))
-        for text, label, split, source in zip(texts, labels, splits, sources, strict=True):
-            yield (
-                "" if text is None else str(text),
-                _clean_label(label),
-                str(split or "") if split == split else "",
-                None if source is None else int(source),
-            )
-        return
-    for index, item in enumerate(data):
-        if isinstance(item, str):
-            yield item, None, "", index
-        elif isinstance(item, dict):
-            source = item.get("source_row", index)
-            yield (
-                str(item["text"]),
-                _clean_label(item.get("label")),
-                str(item.get("split") or ""),
-                None if source is None else int(source),
-            )
-        else:
-            text, label = item[0], item[1] if len(item) > 1 else None
-            yield str(text), _clean_label(label), "", index
-
-
-class ProjectStore(ProjectFile):
+class ProjectStore(ProjectFile, LabelEvents, RunRecords, ProjectExport):
     """An open project: rows, labels and their history, training runs, app state.
 
     Opening, read-only access, the holder record and transactions are
@@ -263,7 +163,7 @@ class ProjectStore(ProjectFile):
         fractions = self.fractions
         seed = self._get_meta("split_seed", 0)
         start = int(self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM rows").fetchone()[0])
-        rows = list(_rows_from(data))
+        rows = list(rows_from(data))
         total = len(rows)
         with self._transaction():
             for offset in range(0, total, _INSERT_BATCH):
@@ -443,358 +343,14 @@ class ProjectStore(ProjectFile):
         return out
 
     def fingerprint(self) -> str:
-        """A hash of the labelled data (texts, labels, splits): changes when a label does."""
-        h = hashlib.sha256()
-        for row_id, label, split in self._conn.execute(
-            "SELECT id, label, split FROM rows WHERE label IS NOT NULL ORDER BY id"
-        ):
-            h.update(f"{row_id}\t{label}\t{split}\n".encode())
-        return h.hexdigest()[:16]
+        """A hash of the labelled data (texts, labels, splits): changes when a label does.
 
-    # -- labelling ----------------------------------------------------------------------
-    def label(
-        self,
-        row_id: int,
-        label: str,
-        annotator: str = "",
-        note: str | None = None,
-        *,
-        timeout: float | None = None,
-    ) -> int:
-        """Set a row's label in its own committed transaction; returns the event id.
-
-        A row labelled for the first time gets its split from :func:`split_for_row`.
-        Waits up to ``timeout`` s (default ``lock_timeout``) for another writer, then
-        raises :class:`ProjectLocked`; nothing is written then.
+        The same as the fingerprint of the training data prepared from the project.
         """
-        value = _clean_label(label)
-        if value is None:
-            raise ProjectError("A label cannot be empty.")
-        now = time.time()
-        with self._transaction(timeout):
-            found = self._conn.execute(
-                "SELECT label, split FROM rows WHERE id = ?", (int(row_id),)
-            ).fetchone()
-            if found is None:
-                raise ProjectError(f"The project has no row {row_id}.")
-            previous, split = found
-            if split not in SPLITS:
-                split = split_for_row(int(row_id), self.fractions, self._get_meta("split_seed", 0))
-            cursor = self._conn.execute(
-                "INSERT INTO label_events(row_id, kind, label, previous_label, annotator, "
-                "created_at, note) VALUES (?, 'label', ?, ?, ?, ?, ?)",
-                (int(row_id), value, previous, annotator or "", now, note),
-            )
-            self._conn.execute(
-                "UPDATE rows SET label = ?, split = ? WHERE id = ?", (value, split, int(row_id))
-            )
-            known = list(self._get_meta("labels", []))
-            if value not in known:  # a new class: declared in the same transaction
-                self._write_meta("labels", [*known, value])
-        if value not in known:
-            self._meta_cache["labels"] = [*known, value]
-        return int(cursor.lastrowid or 0)
+        from desktop_app.core.fingerprint import data_fingerprint
 
-    def add_note(self, row_id: int, note: str, annotator: str = "") -> int:
-        """Attach a note to a row (an event of its own; the label is unchanged)."""
-        with self._transaction():
-            found = self._conn.execute(
-                "SELECT label FROM rows WHERE id = ?", (int(row_id),)
-            ).fetchone()
-            if found is None:
-                raise ProjectError(f"The project has no row {row_id}.")
-            cursor = self._conn.execute(
-                "INSERT INTO label_events(row_id, kind, label, previous_label, annotator, "
-                "created_at, note) VALUES (?, 'note', ?, ?, ?, ?, ?)",
-                (int(row_id), found[0], found[0], annotator or "", time.time(), note),
-            )
-        return int(cursor.lastrowid or 0)
-
-    def undo(self, annotator: str | None = None) -> LabelEvent | None:
-        """Undo the latest label not yet undone (of ``annotator``, if given).
-
-        Appends an ``undo`` event that puts the previous label back; returns the event
-        that was undone (its ``row_id`` tells the caller where to go back to), or None.
-        """
-        query = (
-            "SELECT e.id FROM label_events e WHERE e.kind = 'label' AND NOT EXISTS "
-            "(SELECT 1 FROM label_events u WHERE u.undoes = e.id)"
-        )
-        args: tuple[Any, ...] = ()
-        if annotator is not None:
-            query += " AND e.annotator = ?"
-            args = (annotator,)
-        with self._transaction():
-            found = self._conn.execute(query + " ORDER BY e.id DESC LIMIT 1", args).fetchone()
-            if found is None:
-                return None
-            event = self._event(found[0])
-            current = self._conn.execute(
-                "SELECT label FROM rows WHERE id = ?", (event.row_id,)
-            ).fetchone()[0]
-            self._conn.execute(
-                "INSERT INTO label_events(row_id, kind, label, previous_label, annotator, "
-                "created_at, undoes) VALUES (?, 'undo', ?, ?, ?, ?, ?)",
-                (event.row_id, event.previous_label, current, annotator or event.annotator,
-                 time.time(), event.id),
-            )  # fmt: skip
-            self._conn.execute(
-                "UPDATE rows SET label = ? WHERE id = ?", (event.previous_label, event.row_id)
-            )
-        return event
-
-    def _event(self, event_id: int) -> LabelEvent:
-        r = self._conn.execute(
-            "SELECT id, row_id, kind, label, previous_label, annotator, created_at, note, undoes, "
-            "EXISTS(SELECT 1 FROM label_events u WHERE u.undoes = e.id) "
-            "FROM label_events e WHERE id = ?",
-            (event_id,),
-        ).fetchone()
-        return LabelEvent(*r[:9], undone=bool(r[9]))
-
-    def history(self, row_id: int) -> list[LabelEvent]:
-        """Every event of one row, oldest first (undone labels are marked ``undone``)."""
-        return [
-            LabelEvent(*r[:9], undone=bool(r[9]))
-            for r in self._conn.execute(
-                "SELECT id, row_id, kind, label, previous_label, annotator, created_at, note, "
-                "undoes, EXISTS(SELECT 1 FROM label_events u WHERE u.undoes = e.id) "
-                "FROM label_events e WHERE row_id = ? ORDER BY id",
-                (int(row_id),),
-            )
-        ]
-
-    def event_count(self) -> int:
-        return int(
-            self._conn.execute("SELECT COUNT(*) FROM label_events WHERE kind = 'label'").fetchone()[
-                0
-            ]
-        )
-
-    def _effective_events(self, annotator: str | None = None) -> Iterator[tuple]:
-        """(row_id, label, annotator, created_at, note) of each row's latest label that stands."""
-        query = (
-            "SELECT row_id, label, annotator, created_at, note, MAX(id) FROM label_events e "
-            "WHERE kind = 'label' AND NOT EXISTS (SELECT 1 FROM label_events u WHERE u.undoes = e.id)"
-        )
-        args: tuple[Any, ...] = ()
-        if annotator is not None:
-            query += " AND annotator = ?"
-            args = (annotator,)
-        yield from self._conn.execute(query + " GROUP BY row_id", args)
-
-    # -- analysis -------------------------------------------------------------------------
-    def annotators(self) -> list[str]:
-        return [
-            r[0]
-            for r in self._conn.execute(
-                "SELECT annotator, COUNT(*) AS n FROM label_events WHERE kind = 'label' "
-                "GROUP BY annotator ORDER BY n DESC, annotator"
-            )
-        ]
-
-    def annotator_labels(self, annotator: str) -> dict[int, str]:
-        """Each row's latest standing label by one annotator."""
-        return {r[0]: r[1] for r in self._effective_events(annotator)}
-
-    def agreement(self, first: str, second: str) -> dict[str, Any]:
-        """Cohen's kappa between two annotators on the rows both labelled, and where they differ."""
-        a = self.annotator_labels(first)
-        b = self.annotator_labels(second)
-        common = sorted(set(a) & set(b))
-        result: dict[str, Any] = {
-            "annotators": [first, second],
-            "rows": len(common),
-            "agreement": None,
-            "kappa": None,
-            "disagreements": [],
-        }
-        if not common:
-            return result
-        ya = [a[i] for i in common]
-        yb = [b[i] for i in common]
-        result["agreement"] = sum(x == y for x, y in zip(ya, yb, strict=True)) / len(common)
-        if len(set(ya) | set(yb)) > 1:
-            from sklearn.metrics import cohen_kappa_score
-
-            kappa = float(cohen_kappa_score(ya, yb))
-            result["kappa"] = None if kappa != kappa else kappa
-        elif result["agreement"] == 1.0:
-            result["kappa"] = 1.0
-        differ = [i for i in common if a[i] != b[i]]
-        texts = {r.id: r.text for r in self.rows(differ)}
-        result["disagreements"] = [
-            {"row_id": i, "text": texts.get(i, ""), first: a[i], second: b[i]} for i in differ
-        ]
-        return result
-
-    def conflicting_duplicates(self) -> list[dict[str, Any]]:
-        """Texts that occur more than once with different current labels."""
-        groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for row_id, text, label in self._conn.execute(
-            "SELECT id, text, label FROM rows WHERE label IS NOT NULL ORDER BY id"
-        ):
-            groups[" ".join(text.split()).casefold()].append((row_id, label))
-        out = []
-        for rows in groups.values():
-            if len({label for _, label in rows}) > 1:
-                first = rows[0][0]
-                out.append(
-                    {
-                        "text": self.row(first).text,
-                        "rows": [{"row_id": i, "label": label} for i, label in rows],
-                        "labels": dict(Counter(label for _, label in rows)),
-                    }
-                )
-        return out
-
-    def labels_per_hour(self, since: float | None = None, idle_gap_s: float = IDLE_GAP_S) -> float:
-        """Labelling speed: labels per hour of active time (pauses over ``idle_gap_s`` skipped)."""
-        query = "SELECT created_at FROM label_events WHERE kind = 'label'"
-        args: tuple[Any, ...] = ()
-        if since is not None:
-            query += " AND created_at >= ?"
-            args = (since,)
-        times = [r[0] for r in self._conn.execute(query + " ORDER BY id", args)]
-        if len(times) < 2:
-            return 0.0
-        active = sum(
-            min(max(0.0, b - a), idle_gap_s) for a, b in zip(times, times[1:], strict=False)
-        )
-        # At least a minute, so the first few quick labels do not read as thousands an hour.
-        return (len(times) - 1) / max(active, 60.0) * 3600.0
-
-    def stats(self) -> dict[str, Any]:
-        """What ``project --stats`` prints."""
-        counts = self.counts()
-        annotators = self.annotators()
-        stats: dict[str, Any] = {
-            "project": str(self.path),
-            "schema_version": SCHEMA_VERSION,
-            "source": self.source,
-            "labels": self.labels,
-            **counts,
-            "label_events": self.event_count(),
-            "annotators": {name: len(self.annotator_labels(name)) for name in annotators},
-            "labels_per_hour": round(self.labels_per_hour(), 1),
-            "conflicting_duplicates": len(self.conflicting_duplicates()),
-            "training_runs": len(self.training_runs()),
-            "fractions": self.fractions,
-            "warnings": list(self.warnings),
-        }
-        if len(annotators) >= 2:
-            agreement = self.agreement(annotators[0], annotators[1])
-            stats["agreement"] = {
-                "annotators": agreement["annotators"],
-                "rows": agreement["rows"],
-                "kappa": agreement["kappa"],
-                "disagreements": len(agreement["disagreements"]),
-            }
-        return stats
-
-    # -- training runs ----------------------------------------------------------------------
-    def add_training_run(
-        self,
-        kind: str,
-        config: dict[str, Any] | None = None,
-        metrics: dict[str, Any] | None = None,
-        history: dict[str, Any] | None = None,
-        model_folder: str | None = None,
-        fingerprint: str | None = None,
-    ) -> int:
-        with self._transaction():
-            cursor = self._conn.execute(
-                "INSERT INTO training_runs(created_at, kind, config, metrics, history, "
-                "model_folder, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), kind, json.dumps(config or {}), json.dumps(metrics or {}),
-                 json.dumps(history or {}), model_folder, fingerprint),
-            )  # fmt: skip
-        return int(cursor.lastrowid or 0)
-
-    def set_run_model_folder(self, run_id: int, folder: str) -> None:
-        with self._transaction():
-            self._conn.execute(
-                "UPDATE training_runs SET model_folder = ? WHERE id = ?", (folder, int(run_id))
-            )
-
-    def training_runs(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": r[0], "created_at": r[1], "kind": r[2], "config": loads(r[3], {}),
-                "metrics": loads(r[4], {}), "history": loads(r[5], {}), "model_folder": r[6],
-                "fingerprint": r[7],
-            }
-            for r in self._conn.execute(
-                "SELECT id, created_at, kind, config, metrics, history, model_folder, fingerprint "
-                "FROM training_runs ORDER BY id"
-            )
-        ]  # fmt: skip
-
-    def last_model_folder(self) -> str | None:
-        """The newest training run's saved model folder that still exists."""
-        for r in self._conn.execute(
-            "SELECT model_folder FROM training_runs WHERE model_folder IS NOT NULL ORDER BY id DESC"
-        ):
-            if r[0] and Path(r[0]).is_dir():
-                return str(r[0])
-        return None
-
-    # -- export -----------------------------------------------------------------------------
-    def export_rows(self, labelled_only: bool = False) -> list[dict[str, Any]]:
-        """Every row (or only labelled ones) with its current label, split, annotator and time."""
-        latest = {r[0]: r for r in self._effective_events()}
-        notes = {
-            r[0]: r[1]
-            for r in self._conn.execute(
-                "SELECT row_id, note, MAX(id) FROM label_events WHERE note IS NOT NULL "
-                "AND note != '' GROUP BY row_id"
-            )
-        }
-        out = []
-        for row in self.iter_rows():
-            if labelled_only and row.label is None:
-                continue
-            event = latest.get(row.id)
-            stands = event is not None and event[1] == row.label
-            out.append(
-                {
-                    "row": row.source_row + 1 if row.source_row is not None else row.id,
-                    "text": row.text,
-                    "label": row.label or "",
-                    "original_label": row.original_label or "",
-                    "split": row.split if row.label is not None else "",
-                    "annotator": event[2] if stands else "",
-                    "labelled_at": _iso(event[3]) if stands else "",
-                    "note": notes.get(row.id) or "",
-                }
-            )
-        return out
-
-    def export(
-        self,
-        path: str | os.PathLike[str],
-        labelled_only: bool = False,
-        protect_formulas: bool | None = None,
-    ) -> dict[str, Any]:
-        """Write the rows as CSV, JSONL or XLSX (by suffix); returns write_table's report.
-
-        ``protect_formulas`` (None = on for CSV/XLSX) neutralises cells a spreadsheet would
-        run as formulas; see :mod:`desktop_app.core.data.export`.
-        """
-        from desktop_app.core.data.export import write_table
-
-        rows: Any = self.export_rows(labelled_only)
-        if not rows:  # keep the header even when nothing is labelled yet
-            import pandas as pd
-
-            rows = pd.DataFrame(columns=list(EXPORT_COLUMNS))
-        return write_table(rows, path, protect_formulas=protect_formulas, sheet_name="labels")
-
-
-def _iso(timestamp: float | None) -> str:
-    if timestamp is None:
-        return ""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(timestamp))
+        splits = self.split_data()
+        return data_fingerprint((name, *splits[name]) for name in SPLITS)
 
 
 def import_data(

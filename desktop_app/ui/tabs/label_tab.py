@@ -1121,7 +1121,7 @@ class LabelTab(QWidget):
         """
         import json
 
-        from desktop_app.core.training.train import TrainConfig, model_kind
+        from desktop_app.core.training.config import TrainConfig, model_kind
 
         settings = self.state.settings
 

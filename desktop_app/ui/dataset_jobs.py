@@ -89,13 +89,6 @@ def import_data_libraries(ctx: JobContext) -> str:
     return "data"
 
 
-def import_split_library(ctx: JobContext) -> str:
-    """Warm-up: scikit-learn's splitter."""
-    import sklearn.model_selection  # noqa: F401
-
-    return "split"
-
-
 def import_plot_library(ctx: JobContext) -> str:
     """Warm-up: matplotlib (the charts are drawn on this thread)."""
     from desktop_app.ui.chart_images import preload_matplotlib
@@ -115,7 +108,7 @@ def find_corpora(ctx: JobContext) -> list[str]:
 # after start-up (while torch loads on the model worker), so that neither the first file nor
 # the File > Open sample menu waits for them. Even on this thread an import freezes the GUI in
 # bursts (loading C extensions holds the GIL), so it is better done before the user acts.
-WARM_UPS = (import_data_libraries, import_split_library, import_plot_library, find_corpora)
+WARM_UPS = (import_data_libraries, import_plot_library, find_corpora)
 
 
 def resplit(
@@ -190,7 +183,7 @@ def label_values(dataset: Any) -> tuple[list[tuple[str, int, str]], str]:
     ``report.label_names`` maps every raw value (as the core writes it: stripped, 1.0 -> "1")
     to its class name; the row counts come from the column as read.
     """
-    from desktop_app.core.data.dataset import _label_key  # the core's raw-value spelling
+    from desktop_app.core.data.dataset import label_key  # the core's raw-value spelling
 
     report = dataset.report
     column = report.label_column
@@ -202,7 +195,7 @@ def label_values(dataset: Any) -> tuple[list[tuple[str, int, str]], str]:
             f"The label column {column!r} has {len(names)} or more different values: "
             "that looks like text, not labels. Pick another label column above."
         )
-    counts = chunked_value_counts(dataset.raw[column], _label_key)
+    counts = chunked_value_counts(dataset.raw[column], label_key)
     out = [(raw, counts.get(raw, 0), name) for raw, name in names.items()]
     out.sort(key=lambda item: (-item[1], item[0]))
     return out, ""

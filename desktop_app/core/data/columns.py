@@ -82,7 +82,7 @@ def guess_label_column(raw: Any, text_column: str) -> str | None:
     return best[2] if best is not None else None
 
 
-def _label_key(value: Any) -> str:
+def label_key(value: Any) -> str:
     """The raw label as a string: stripped; 1.0 -> "1"; True -> "1"."""
     if isinstance(value, bool):
         return "1" if value else "0"

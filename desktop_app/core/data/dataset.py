@@ -21,7 +21,7 @@ from desktop_app.core.data.columns import (
     DEFAULT_NUMERIC_NAMES,
     MISSING_LABELS,
     _as_int,
-    _label_key,
+    label_key,
     guess_label_column,
     guess_text_column,
     label_mapping,
@@ -53,7 +53,7 @@ __all__ = [
     "LoadOptions",
     "LoadReport",
     "_as_int",
-    "_label_key",
+    "label_key",
     "guess_label_column",
     "guess_text_column",
     "label_mapping",
@@ -336,7 +336,7 @@ def _assemble(
         label = pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=[])
     else:
         codes, uniques = pd.factorize(raw[label_col], use_na_sentinel=True)
-        keys = [_label_key(u) for u in uniques]
+        keys = [label_key(u) for u in uniques]
         mapping = label_mapping(keys, table.label_names, label_names or {})
         names = [mapping.get(k) or None for k in keys]
         categories = sorted({nm for nm in names if nm})

@@ -227,7 +227,7 @@ def decode_file(
     return decoded.text, decoded.encoding
 
 
-def _decode_all(path: Path | str, data: bytes, encoding: str | None) -> tuple[str, str]:
+def decode_all(path: Path | str, data: bytes, encoding: str | None) -> tuple[str, str]:
     """``decode_file`` without the warnings (kept for the NLTK sample reader)."""
     return decode_file(path, data, encoding)
 

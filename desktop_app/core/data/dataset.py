@@ -21,9 +21,9 @@ from desktop_app.core.data.columns import (
     DEFAULT_NUMERIC_NAMES,
     MISSING_LABELS,
     _as_int,
-    label_key,
     guess_label_column,
     guess_text_column,
+    label_key,
     label_mapping,
 )
 from desktop_app.core.data.readers import (

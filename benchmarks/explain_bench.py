@@ -117,7 +117,7 @@ def timed(fn, repeat: int) -> tuple[float, float, list]:
 
 
 def _bench_one(model, text: str, n_words: int, num_samples: int, repeat: int):
-    from desktop_app.core.explain import explain_text
+    from desktop_app.core.explain.explainer import explain_text
 
     seed = 0
     label = int(np.argmax(model.predict_proba([text])[0]))
@@ -181,7 +181,7 @@ def bench_lime(model, repeat: int, samples: list[int]) -> str:
 
 
 def bench_runs(model, repeat: int, num_samples: int) -> str:
-    from desktop_app.core.explain import explain_text
+    from desktop_app.core.explain.explainer import explain_text
 
     rows = []
     for n_words, text in SENTENCES.items():
@@ -213,8 +213,8 @@ def bench_runs(model, repeat: int, num_samples: int) -> str:
 def bench_throughput(model, data: Path, repeat: int, limit: int | None) -> str:
     from transformers import pipeline
 
-    from desktop_app.core.dataset import load_dataset
-    from desktop_app.core.predict import predict_batch
+    from desktop_app.core.data.dataset import load_dataset
+    from desktop_app.core.predict.batch import predict_batch
 
     texts = load_dataset(str(data)).frame["text"].astype(str).tolist()
     if limit and limit < len(texts):  # a seeded random sample keeps the length distribution

@@ -129,7 +129,7 @@ def run(items: int, minilm: bool) -> dict[str, Any]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     app = QApplication.instance() or QApplication([])
     results: dict[str, Any] = {}

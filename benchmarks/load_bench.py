@@ -43,9 +43,9 @@ def run(rows: int, repeat: int, write: bool) -> dict[str, float]:
     import pandas as pd
 
     from benchmarks.report import median_time, write_section
-    from desktop_app.core.dataset import load_dataset
+    from desktop_app.core.data.dataset import load_dataset
+    from desktop_app.core.data.stats import compute_stats
     from desktop_app.core.jobs import JobContext
-    from desktop_app.core.stats import compute_stats
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.csv"

@@ -28,8 +28,8 @@ TARGETS = {"minilm": 0.84, "minilm-head": 0.75, "bilstm": 0.75}
 
 def load_data():  # noqa: ANN201
     """rt_polarity split 80/10/10, stratified, seed 0 (the app's own loader and split)."""
-    from desktop_app.core.dataset import load_dataset
-    from desktop_app.core.training import TrainData
+    from desktop_app.core.data.dataset import load_dataset
+    from desktop_app.core.training.data import TrainData
 
     dataset = load_dataset(str(DATA)).split(0.8, 0.1, 0.1, seed=0)
     return TrainData.from_dataset(dataset)
@@ -68,7 +68,8 @@ def child(kind: str, threads: int) -> dict:
     data = load_data()
     if kind == "tfidf":
         return tfidf_baseline(data)
-    from desktop_app.core.training import TrainConfig, train_model
+    from desktop_app.core.training.config import TrainConfig
+    from desktop_app.core.training.train import train_model
 
     start = time.perf_counter()
     result = train_model(TrainConfig(model=kind, device="cpu", threads=threads), data)
@@ -129,14 +130,14 @@ def throughput(threads: int, n: int, reps: int, batch_size: int = 32) -> dict:
     import numpy as np
     import torch
 
-    from desktop_app.core.training import (
-        TrainConfig,
-        TrainData,
+    from desktop_app.core.training.config import TrainConfig
+    from desktop_app.core.training.data import TrainData
+    from desktop_app.core.training.loop import (
         length_grouped_batches,
         padding_fraction,
         random_batches,
-        train_model,
     )
+    from desktop_app.core.training.train import train_model
 
     torch.set_num_threads(threads)
     full = load_data()

@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        from desktop_app.core.dataset import load_dataset
+        from desktop_app.core.data.dataset import load_dataset
         from desktop_app.ui.main_window import MainWindow
 
         work = GuiWork()

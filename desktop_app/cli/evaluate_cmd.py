@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def evaluate(model: Any, texts: list[str], labels: list[str], ctx: Any = None) -> dict[str, Any]:
     """Metrics of ``model`` on ``texts``; every label must be one the model knows."""
     from desktop_app.core.errors import ModelError
-    from desktop_app.core.metrics import evaluate_probs
+    from desktop_app.core.training.metrics import evaluate_probs
 
     unknown = sorted(set(labels) - set(model.labels))
     if unknown:
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     from desktop_app.cli.common import eprint, print_json, stderr_context
     from desktop_app.cli.train_cmd import format_metrics
-    from desktop_app.core.dataset import LoadOptions, load_dataset
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
     from desktop_app.core.errors import UserError
     from desktop_app.core.models import create_vader, load_model
 

@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop_app.core.explain import explain_text
+    from desktop_app.core.explain.explainer import explain_text
     from desktop_app.core.models import load_model
 
     model = load_model(args.model)
@@ -52,11 +52,11 @@ def run(args: argparse.Namespace) -> int:
     )
     written = {}
     if args.html:
-        from desktop_app.core.explain_export import write_html
+        from desktop_app.core.explain.export import write_html
 
         written["html"] = write_html(result, args.html)
     if args.csv:
-        from desktop_app.core.explain_export import write_csv
+        from desktop_app.core.explain.export import write_csv
 
         written["csv"] = write_csv(result, args.csv)
     for note in result["notes"]:

@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", help="text encoding (default: detected), e.g. windows-1252")
     parser.add_argument("--delimiter", help="field delimiter (default: detected), e.g. ',' or tab")
     parser.add_argument(
+        "--sheet", help="workbook sheet to read (default: the first sheet with a column of texts)"
+    )
+    parser.add_argument(
         "--header",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -44,6 +47,8 @@ def build_document(dataset: Any) -> dict[str, Any]:
         "encoding": report.encoding,
         "delimiter": report.delimiter,
         "has_header": report.has_header,
+        "sheet": report.sheet,
+        "sheets": report.sheets,
         "columns": report.columns,
         "text_column": report.text_column,
         "label_column": report.label_column,
@@ -70,6 +75,12 @@ def _human(doc: dict[str, Any]) -> str:
         f"File:        {doc['path']} ({doc['format']})",
         f"Encoding:    {doc['encoding'] or 'n/a'}    Delimiter: {delimiter}    "
         f"Header: {'yes' if doc['has_header'] else 'no'}",
+    ]
+    if doc["sheet"] is not None:
+        others = [s for s in doc["sheets"] if s != doc["sheet"]]
+        also = f" (also: {', '.join(others)})" if others else ""
+        lines.append(f"Sheet:       {doc['sheet']}{also}")
+    lines += [
         f"Lines read:  {doc['lines_read']}",
         f"Rows kept:   {doc['rows']}",
     ]
@@ -109,7 +120,7 @@ def _human(doc: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from desktop_app.cli.common import print_json, stderr_context
-    from desktop_app.core.dataset import LoadOptions, load_dataset
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
 
     options = LoadOptions(
         encoding=args.encoding,
@@ -117,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
         has_header=args.header,
         text_column=args.text_column,
         label_column=args.label_column,
+        sheet=args.sheet,
     )
     dataset = load_dataset(args.path, options, ctx=stderr_context())
     doc = build_document(dataset)

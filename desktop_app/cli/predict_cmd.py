@@ -61,7 +61,7 @@ def _info(model) -> dict:  # noqa: ANN001
 
 
 def _predict_texts(args: argparse.Namespace) -> int:
-    from desktop_app.core.predict import predict_texts
+    from desktop_app.core.predict.batch import predict_texts
 
     model = _load(args.model)
     texts = list(args.text)
@@ -87,9 +87,9 @@ def _predict_texts(args: argparse.Namespace) -> int:
 
 
 def _predict_file(args: argparse.Namespace) -> int:
-    from desktop_app.core.dataset import LoadOptions, load_dataset
-    from desktop_app.core.export import write_table
-    from desktop_app.core.predict import predict_batch, results_rows
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
+    from desktop_app.core.data.export import write_table
+    from desktop_app.core.predict.batch import predict_batch, results_rows
 
     ctx = stderr_context()
     options = LoadOptions(text_column=args.text_column, label_column=args.label_column)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from desktop_app.cli.common import print_json, stderr_context
-from desktop_app.core.errors import ProjectError
+from desktop_app.cli.common import eprint, print_json, stderr_context
+from desktop_app.core.errors import ProjectError, ProjectInUse
 
 HELP = "create a labelling project from data, export its labels, or show its statistics"
 
@@ -45,14 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop_app.core.project import ProjectStore
-
     path = Path(args.project)
     if args.import_path is not None:
         return _import(args, path)
     if args.text_column or args.label_column is not None:
         raise ProjectError("--text-column and --label-column go with --import.")
-    store = ProjectStore.open(path)
+    store = _open_for_reading(path)
+    for warning in store.warnings:
+        eprint(f"warning: {warning}")
     try:
         if args.export:
             protect = False if args.no_formula_protection else None
@@ -78,17 +78,35 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_for_reading(path: Path):  # noqa: ANN202 - a ProjectStore (imported lazily)
+    """Open it as usual; while the app has it open, read-only (export and stats only read)."""
+    from desktop_app.core.project.store import ProjectStore
+
+    try:
+        return ProjectStore.open(path)
+    except ProjectInUse:
+        return ProjectStore.open(path, mode="read_only")
+
+
 def _import(args: argparse.Namespace, path: Path) -> int:
-    from desktop_app.core.project import import_data
+    from desktop_app.core.project.store import import_data
 
     if args.labelled_only:
         raise ProjectError("--labelled-only goes with --export.")
     if path.suffix != ".sstudio":
         raise ProjectError(f"Project files end in .sstudio; got {path.name!r}.")
     ctx = stderr_context()
-    store, added, created = import_data(
-        path, args.import_path, args.text_column, args.label_column, ctx=ctx
-    )
+    try:
+        store, added, created = import_data(
+            path, args.import_path, args.text_column, args.label_column, ctx=ctx
+        )
+    except ProjectInUse as exc:
+        raise ProjectInUse(
+            f"Cannot add rows to {path.name}: it is open in Sentiment Studio by "
+            f"{exc.holder.describe()}. Close the project there (or quit that app) and run "
+            f"this again.",
+            exc.holder,
+        ) from exc
     try:
         counts = store.counts()
         labels = store.labels

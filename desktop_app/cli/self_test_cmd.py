@@ -217,8 +217,8 @@ class SelfTest:
         return _check_explanation(result, VADER_SENTENCE)
 
     def load_sentences(self) -> str:
-        from desktop_app.core.dataset import load_dataset
-        from desktop_app.core.training import TrainData
+        from desktop_app.core.data.dataset import load_dataset
+        from desktop_app.core.training.data import TrainData
         from desktop_app.paths import resource
 
         path = resource("selftest_sentences.csv")
@@ -233,7 +233,7 @@ class SelfTest:
         return f"{len(dataset.frame)} rows ({sizes})"
 
     def train(self) -> str:
-        from desktop_app.core.training import TrainConfig
+        from desktop_app.core.training.config import TrainConfig
 
         config = TrainConfig(model="minilm-head", device="cpu", seed=0).to_dict()
         result = self.jobs.run("train", {"config": config, "data": self.data})

@@ -104,9 +104,11 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from desktop_app.cli.common import eprint, print_json
-    from desktop_app.core.dataset import LoadOptions, load_dataset
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
     from desktop_app.core.errors import UserError
-    from desktop_app.core.training import TrainConfig, TrainData, train_model
+    from desktop_app.core.training.config import TrainConfig
+    from desktop_app.core.training.data import TrainData
+    from desktop_app.core.training.train import train_model
 
     ctx = progress_context()
     dataset = load_dataset(

@@ -21,3 +21,28 @@ class ProjectError(UserError):
 
 class Cancelled(Exception):
     """Raised inside a job when the user cancelled it."""
+
+
+class ProjectReadOnly(ProjectError):
+    """The project can be read but not written here (permissions, a read-only folder, opened
+    read-only on purpose, or another app instance took it over)."""
+
+
+class ProjectLocked(ProjectError):
+    """Another program held the project's write lock for longer than the store waits.
+
+    ``holder`` is the app instance that has the project open (a ``Holder``), or None when
+    unknown: then another program (an SQLite browser, a backup tool) holds the lock.
+    """
+
+    def __init__(self, message: str, holder: object = None) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+class ProjectInUse(ProjectError):
+    """Another live app instance has the project open for labelling (``holder`` says which)."""
+
+    def __init__(self, message: str, holder: object) -> None:
+        super().__init__(message)
+        self.holder = holder

@@ -6,12 +6,12 @@ never write to the project: label writes go straight from the GUI to the store.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
 
 from desktop_app.core.errors import UserError
+from desktop_app.core.fingerprint import data_fingerprint
 from desktop_app.core.jobs import JobContext
 from desktop_app.jobs.common import current_model
 
@@ -137,7 +137,7 @@ def review_labels(state: Any, params: dict, ctx: JobContext) -> dict:
 
     ctx.log("Review: embedding the labelled rows with the frozen MiniLM encoder…")
     texts_kept = [texts[i] for i in keep]
-    digest = hashlib.sha256("\x1f".join(texts_kept).encode("utf-8", "replace")).hexdigest()[:16]
+    digest = data_fingerprint([("review", texts_kept, [])])
     encoder = _encoder(state)
     x = encoder.embed_cached(texts_kept, ("label-review", digest), ctx, message="Review: embedding")
     y = np.array([given[i] for i in keep])

@@ -18,7 +18,9 @@ def _device_choice(state: Any, params: dict) -> str:
 
 def train(state: Any, params: dict, ctx: JobContext) -> dict:
     """``{"config": TrainConfig dict, "data": TrainData dict}`` -> training result dict."""
-    from desktop_app.core.training import TrainConfig, TrainData, train_model
+    from desktop_app.core.training.config import TrainConfig
+    from desktop_app.core.training.data import TrainData
+    from desktop_app.core.training.train import train_model
 
     if "data" not in params:
         raise ModelError("No training data was given: open a labelled data file first.")

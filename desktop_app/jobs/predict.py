@@ -1,7 +1,7 @@
 """Worker jobs: ``predict``, ``predict_batch`` and ``explain`` on the current model.
 
 Params and results are documented in ``docs/architecture.md`` (Worker jobs); the
-explanation dict in :mod:`desktop_app.core.explain`.
+explanation dict in :mod:`desktop_app.core.explain.explainer`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _texts(params: dict) -> list[str]:
 
 def predict(state: Any, params: dict, ctx: JobContext) -> dict:
     """``{"texts": [...]}`` -> labels, probabilities, predicted, truncated, model."""
-    from desktop_app.core.predict import predict_texts
+    from desktop_app.core.predict.batch import predict_texts
 
     model = current_model(state)
     result = predict_texts(model, _texts(params), ctx)
@@ -40,8 +40,8 @@ def predict(state: Any, params: dict, ctx: JobContext) -> dict:
 
 def predict_batch(state: Any, params: dict, ctx: JobContext) -> dict:
     """``{"texts", "true_labels"?, "batch_size"?}`` -> predict's result + accuracy etc."""
-    from desktop_app.core.predict import BATCH_SIZE
-    from desktop_app.core.predict import predict_batch as run_batch
+    from desktop_app.core.predict.batch import BATCH_SIZE
+    from desktop_app.core.predict.batch import predict_batch as run_batch
 
     model = current_model(state)
     texts = _texts(params)
@@ -83,8 +83,8 @@ def _explain_cache(state: Any, model: Any, text: str) -> dict:
 
 def explain(state: Any, params: dict, ctx: JobContext) -> dict:
     """``{"text", "num_samples", "num_features", "label"?, "seed", "runs", "word_limit"?}``
-    -> the explanation dict of :func:`desktop_app.core.explain.explain_text`."""
-    from desktop_app.core.explain import (
+    -> the explanation dict of :func:`desktop_app.core.explain.explainer.explain_text`."""
+    from desktop_app.core.explain.explainer import (
         DEFAULT_RUNS,
         DEFAULT_SAMPLES,
         WORD_LIMIT,

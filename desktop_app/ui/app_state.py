@@ -12,7 +12,7 @@ from desktop_app.worker import ModelService
 class AppState(QObject):
     """What the tabs share. Tabs talk to each other through its signals only."""
 
-    dataset_changed = Signal(object)  # desktop_app.core.dataset.Dataset or None
+    dataset_changed = Signal(object)  # desktop_app.core.data.dataset.Dataset or None
     model_changed = Signal(dict)  # {"name", "kind", "labels", "folder", "saved", ...}
     status_message = Signal(str, int)  # text, timeout in ms (0 = until replaced)
     show_tab = Signal(str)  # object name of the tab to bring to front

@@ -32,8 +32,8 @@ class SplitSettings:
 class PreparedDataset:
     """A dataset plus everything the Dataset tab shows, computed off the GUI thread."""
 
-    dataset: Any  # desktop_app.core.dataset.Dataset
-    stats: Any  # desktop_app.core.dataset.DatasetStats
+    dataset: Any  # desktop_app.core.data.dataset.Dataset
+    stats: Any  # desktop_app.core.data.dataset.DatasetStats
     rows: Any  # per-row columns for the table: numpy array / lazy_columns views
     texts: Any
     labels: Any
@@ -59,7 +59,7 @@ def load(
     The core module (and pandas with it) is imported here, on the loader thread: importing
     it on the GUI thread would freeze the window for most of a second.
     """
-    from desktop_app.core.dataset import LoadOptions, load_dataset
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
 
     dataset = load_dataset(path, LoadOptions(**options), ctx=ctx)
     ctx.check_cancelled()
@@ -84,16 +84,9 @@ def recolumn(
 
 def import_data_libraries(ctx: JobContext) -> str:
     """Warm-up: pandas and the readers (see :data:`WARM_UPS`)."""
-    import desktop_app.core.dataset  # noqa: F401
+    import desktop_app.core.data.dataset  # noqa: F401
 
     return "data"
-
-
-def import_split_library(ctx: JobContext) -> str:
-    """Warm-up: scikit-learn's splitter."""
-    import sklearn.model_selection  # noqa: F401
-
-    return "split"
 
 
 def import_plot_library(ctx: JobContext) -> str:
@@ -106,7 +99,7 @@ def import_plot_library(ctx: JobContext) -> str:
 
 def find_corpora(ctx: JobContext) -> list[str]:
     """The NLTK sample corpora on the NLTK data path (importing nltk takes seconds)."""
-    from desktop_app.core.samples import available_corpora
+    from desktop_app.core.data.samples import available_corpora
 
     return list(available_corpora())
 
@@ -115,7 +108,7 @@ def find_corpora(ctx: JobContext) -> list[str]:
 # after start-up (while torch loads on the model worker), so that neither the first file nor
 # the File > Open sample menu waits for them. Even on this thread an import freezes the GUI in
 # bursts (loading C extensions holds the GIL), so it is better done before the user acts.
-WARM_UPS = (import_data_libraries, import_split_library, import_plot_library, find_corpora)
+WARM_UPS = (import_data_libraries, import_plot_library, find_corpora)
 
 
 def resplit(
@@ -190,7 +183,7 @@ def label_values(dataset: Any) -> tuple[list[tuple[str, int, str]], str]:
     ``report.label_names`` maps every raw value (as the core writes it: stripped, 1.0 -> "1")
     to its class name; the row counts come from the column as read.
     """
-    from desktop_app.core.dataset import _label_key  # the core's raw-value spelling
+    from desktop_app.core.data.dataset import label_key  # the core's raw-value spelling
 
     report = dataset.report
     column = report.label_column
@@ -202,7 +195,7 @@ def label_values(dataset: Any) -> tuple[list[tuple[str, int, str]], str]:
             f"The label column {column!r} has {len(names)} or more different values: "
             "that looks like text, not labels. Pick another label column above."
         )
-    counts = chunked_value_counts(dataset.raw[column], _label_key)
+    counts = chunked_value_counts(dataset.raw[column], label_key)
     out = [(raw, counts.get(raw, 0), name) for raw, name in names.items()]
     out.sort(key=lambda item: (-item[1], item[0]))
     return out, ""

@@ -17,10 +17,18 @@ def delimiter_name(delimiter: str | None) -> str:
 
 
 def summary_html(dataset: Any, stats: Any) -> str:
-    """Statistics first (what the user came for), then how the file was read."""
+    """Warnings first (what to act on), statistics (what the user came for), then how the
+    file was read."""
     report = dataset.report
-    parts = [_stats_html(stats, report), _report_html(report)]
+    parts = [_warnings_html(report.warnings), _stats_html(stats, report), _report_html(report)]
     return "".join(parts)
+
+
+def _warnings_html(warnings: list[str]) -> str:
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{escape(str(w))}</li>" for w in warnings)
+    return f"<h3 style='color:#b00020'>Warnings</h3><ul>{items}</ul>"
 
 
 def _full_path(path: str) -> str:
@@ -69,6 +77,7 @@ def _report_html(report: Any) -> str:
     rows = [
         _row("File", _full_path(report.path)),
         _row("Format", report.format),
+        *([_row("Sheet", report.sheet)] if getattr(report, "sheet", None) else []),
         _row("Encoding", report.encoding or "—"),
         _row("Delimiter", delimiter_name(report.delimiter)),
         _row("Header row", header),
@@ -93,10 +102,6 @@ def _report_html(report: Any) -> str:
                     html.append(f"<li><code>{escape(text)}</code></li>")
                 html.append("</ul>")
             html.append("</li>")
-        html.append("</ul>")
-    if report.warnings:
-        html.append("<h4 style='color:#b00020'>Warnings</h4><ul>")
-        html.extend(f"<li>{escape(str(w))}</li>" for w in report.warnings)
         html.append("</ul>")
     if report.notes:
         html.append("<h4>Notes</h4><ul>")

@@ -67,6 +67,7 @@ class ProjectMenu(QObject):
         menu.insertSeparator(first)
         if self.tab is not None:
             self.tab.project_changed.connect(self._on_project_changed)
+            self.tab.banner.save_copy_requested.connect(self.save_as)
         self._on_project_changed("")
 
     # -- actions ---------------------------------------------------------------------------
@@ -99,11 +100,19 @@ class ProjectMenu(QObject):
     def save_as(self) -> None:
         if self.tab is None or not self.tab.project_path:
             return
+        from desktop_app.core.project.access import folder_problem
+
         current = Path(self.tab.project_path)
+        suggested = current.with_name(current.stem + " copy.sstudio")
+        if folder_problem(suggested):  # a read-only folder: suggest one the user can write
+            suggested = (
+                Path(str(self.settings.value("last_dir", str(Path.home())))) / suggested.name
+            )
+            if folder_problem(suggested):
+                suggested = Path.home() / suggested.name
         path, _ = QFileDialog.getSaveFileName(
-            self.window, "Save project as", str(current.with_name(current.stem + " copy")),
-            PROJECT_FILTER,
-        )  # fmt: skip
+            self.window, "Save project as", str(suggested), PROJECT_FILTER
+        )
         if path:
             if not path.endswith(".sstudio"):
                 path += ".sstudio"
@@ -121,7 +130,9 @@ class ProjectMenu(QObject):
         self.save_as_action.setEnabled(has_project)
         self.close_action.setEnabled(has_project)
         if has_project:
-            self.window.setWindowTitle(f"{Path(path).name} — {APP_NAME}")
+            store = self.tab.store if self.tab is not None else None
+            read_only = " (read-only)" if store is not None and store.read_only else ""
+            self.window.setWindowTitle(f"{Path(path).name}{read_only} — {APP_NAME}")
             self.window.setWindowFilePath(path)
             self.add_recent(path)
         else:

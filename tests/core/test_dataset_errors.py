@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core.dataset import LoadOptions, load_dataset
-from desktop_app.core.encoding import detect_encoding
+from desktop_app.core.data.dataset import LoadOptions, load_dataset
+from desktop_app.core.data.encoding import detect_encoding
+from desktop_app.core.data.readers import SAMPLE_BYTES
 from desktop_app.core.errors import Cancelled, DatasetError
 from desktop_app.core.jobs import JobContext
-from desktop_app.core.readers import SAMPLE_BYTES
 
 
 def write(folder: Path, name: str, content: bytes) -> Path:
@@ -159,10 +159,10 @@ def test_progress_is_reported_and_cancel_stops_the_load(tmp_path):
 
 
 def test_chunked_read_reports_rows_and_cancels(tmp_path, monkeypatch):
-    from desktop_app.core import readers
+    from desktop_app.core.data.readers import delimited as read_delimited
 
-    monkeypatch.setattr(readers, "CHUNKED_BYTES", 100)
-    monkeypatch.setattr(readers, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(read_delimited, "CHUNKED_BYTES", 100)
+    monkeypatch.setattr(read_delimited, "CHUNK_ROWS", 10)
     path = write(tmp_path, "x.csv", b"text,label\n" + b"some text,pos\n" * 95)
     seen: list[tuple[int, int, str]] = []
     ctx = JobContext(on_progress=lambda d, t, m: seen.append((d, t, m)), min_interval=0)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from desktop_app.core import readers
-from desktop_app.core.dataset import LoadOptions, load_dataset
+from desktop_app.core.data import readers
+from desktop_app.core.data.dataset import LoadOptions, load_dataset
+from desktop_app.core.data.readers import base as read_base
+from desktop_app.core.data.readers import count_lines, split_lines
 from desktop_app.core.errors import DatasetError
-from desktop_app.core.readers import count_lines, split_lines
 
 
 def write(folder: Path, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
@@ -134,7 +135,7 @@ def test_count_and_split_lines_only_on_lf_crlf_cr():
 @pytest.mark.parametrize("block", [1, 2, 3, 4, 7, 1 << 22])
 def test_files_are_counted_and_searched_in_blocks(tmp_path, monkeypatch, block):
     # Tiny blocks put a \r\n and the needle across block boundaries.
-    monkeypatch.setattr(readers, "BLOCK_BYTES", block)
+    monkeypatch.setattr(read_base, "BLOCK_BYTES", block)
     for content in (b"a\r\nb\rc\nd", b"\r\n\r\n", b"\r\r\n\n", b"x", b"", b'ab"cd', b"abc\r"):
         path = tmp_path / "f.bin"
         path.write_bytes(content)
@@ -276,7 +277,7 @@ def test_folder_of_class_subfolders(tmp_path):
         ("buñuel would weep", "neg"),
         ("loved it", "pos"),
     ]
-    assert any("not read" in n for n in r.notes)
+    assert r.warnings[0].startswith("Not read: 1 file (readme.md: not in a class folder)")
 
 
 def test_empty_folder_is_an_error(tmp_path):
@@ -287,7 +288,7 @@ def test_empty_folder_is_an_error(tmp_path):
 def test_nltk_corpus_from_a_zip_on_the_data_path(tmp_path, monkeypatch):
     import nltk
 
-    from desktop_app.core.samples import available_corpora
+    from desktop_app.core.data.samples import available_corpora
 
     corpora = tmp_path / "nltk_data" / "corpora"
     corpora.mkdir(parents=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from desktop_app.core.dataset import LoadOptions, load_dataset
+from desktop_app.core.data.dataset import LoadOptions, load_dataset
 from desktop_app.core.errors import DatasetError
 
 

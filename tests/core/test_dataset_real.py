@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.core.dataset import load_dataset
+from desktop_app.core.data.dataset import load_dataset
 
 
 def texts(ds) -> list[str]:
@@ -57,7 +57,7 @@ def test_tweeteval_has_three_classes(shared_data):
 def test_nltk_sentence_polarity_from_the_shared_data_path(shared_data, monkeypatch):
     import nltk
 
-    from desktop_app.core.samples import available_corpora
+    from desktop_app.core.data.samples import available_corpora
 
     monkeypatch.setattr(nltk.data, "path", [str(shared_data / "nltk_data")])
     assert {"sentence_polarity", "movie_reviews"} <= set(available_corpora())

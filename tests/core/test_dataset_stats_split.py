@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from desktop_app.core.dataset import SPLIT_CATEGORIES, SPLITS, Dataset, LoadReport
-from desktop_app.core.readers import RawTable
-from desktop_app.core.stats import compute_stats
+from desktop_app.core.data.dataset import SPLIT_CATEGORIES, SPLITS, Dataset, LoadReport
+from desktop_app.core.data.readers import RawTable
+from desktop_app.core.data.stats import compute_stats
 
 
 def random_frame(rows: int, seed: int, text_dtype: str = "str") -> pd.DataFrame:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from desktop_app.core.errors import Cancelled, UserError
-from desktop_app.core.explain import explain_text, sentence_spans, word_stability
+from desktop_app.core.explain.explainer import explain_text, sentence_spans, word_stability
 from desktop_app.core.jobs import JobContext
 from tests.core.toy_models import LexiconModel, WordModel
 

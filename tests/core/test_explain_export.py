@@ -7,9 +7,9 @@ import html.parser
 
 import pytest
 
-from desktop_app.core.audit import folder_fingerprint, model_fingerprint
-from desktop_app.core.explain import explain_text
-from desktop_app.core.explain_export import highlight_html, write_csv, write_html
+from desktop_app.core.explain.audit import folder_fingerprint, model_fingerprint
+from desktop_app.core.explain.explainer import explain_text
+from desktop_app.core.explain.export import highlight_html, write_csv, write_html
 from tests.core.toy_models import LexiconModel, WordModel
 
 AUDIT_KEYS = (

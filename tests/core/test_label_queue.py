@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_app.core.label_queue import LabelQueue
+from desktop_app.core.labelling.queue import LabelQueue
 
 
 def _walk(queue: LabelQueue, n: int) -> list[int]:

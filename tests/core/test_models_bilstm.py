@@ -16,7 +16,8 @@ from desktop_app.core.models.bilstm import (
     read_word_vectors,
     stopword_list,
 )
-from desktop_app.core.training import TrainConfig, train_model
+from desktop_app.core.training.config import TrainConfig
+from desktop_app.core.training.train import train_model
 from tests.core.tiny_models import train_data
 
 torch.set_num_threads(1)

@@ -9,7 +9,9 @@ import pytest
 import torch
 
 from desktop_app.core.models import load_model, minilm_head
-from desktop_app.core.training import TrainConfig, TrainData, train_model
+from desktop_app.core.training.config import TrainConfig
+from desktop_app.core.training.data import TrainData
+from desktop_app.core.training.train import train_model
 
 torch.set_num_threads(1)
 

@@ -11,7 +11,8 @@ import torch
 from desktop_app.core.errors import ModelError
 from desktop_app.core.models import load_model
 from desktop_app.core.models.transformer import TransformerModel
-from desktop_app.core.training import TrainConfig, train_model
+from desktop_app.core.training.config import TrainConfig
+from desktop_app.core.training.train import train_model
 from tests.core.tiny_models import make_tiny_bert, train_data
 
 torch.set_num_threads(1)

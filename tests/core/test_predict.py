@@ -9,7 +9,7 @@ import pytest
 
 from desktop_app.core.errors import Cancelled, UserError
 from desktop_app.core.jobs import JobContext
-from desktop_app.core.predict import predict_batch, predict_texts, results_rows
+from desktop_app.core.predict.batch import predict_batch, predict_texts, results_rows
 from desktop_app.jobs import JOBS, WorkerState, resolve
 from tests.core.toy_models import LexiconModel, WordModel
 
@@ -118,7 +118,7 @@ def test_fast_explainer_equals_plain_lime_on_a_torch_model(tiny_bert):
     """Batches of different composition (de-duplicated, sorted) give the same weights."""
     from lime.lime_text import LimeTextExplainer
 
-    from desktop_app.core.explain import explain_text
+    from desktop_app.core.explain.explainer import explain_text
 
     text = "the plot was dull but the acting was good"
     result = explain_text(tiny_bert, text, num_samples=300, runs=2, seed=4, chunk_size=64)

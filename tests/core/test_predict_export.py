@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from desktop_app.core.data.export import is_formula_like, protect_cell, write_table
 from desktop_app.core.errors import UserError
-from desktop_app.core.export import is_formula_like, protect_cell, write_table
 
 ROWS = [
     {"text": "=1+2", "p": 0.1234567890123456, "n": -3},

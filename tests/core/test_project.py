@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.errors import ProjectError
-from desktop_app.core.project import ProjectStore, split_for_row
-from desktop_app.core.project_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from desktop_app.core.project.schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from desktop_app.core.project.store import ProjectStore, split_for_row
 
 ROWS = [
     ("I love this film", "positive"),
@@ -42,6 +42,13 @@ def test_create_keeps_file_labels_as_original_and_current(project):
     # Labelled rows got a split; unlabelled ones have none yet.
     assert all(r.split in ("train", "validation", "test") for r in rows if r.label)
     assert all(r.split == "" for r in rows if r.label is None)
+
+
+def test_a_new_class_joins_the_labels(project):
+    project.label(3, "mixed", "alice")  # declared in the label's own transaction
+    assert project.labels == ["negative", "positive", "mixed"]
+    with ProjectStore.open(project.path, mode="read_only") as reader:
+        assert reader.labels == ["negative", "positive", "mixed"]
 
 
 def test_label_reopen_label_is_there(tmp_path):

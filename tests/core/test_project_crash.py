@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core.project import ProjectStore
+from desktop_app.core.project.store import ProjectStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
 LABELLER = textwrap.dedent(
     """
     import sys
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     store = ProjectStore.open(sys.argv[1])
     labels = ["negative", "neutral", "positive"]

@@ -8,16 +8,11 @@ import torch
 
 from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import JobContext
-from desktop_app.core.metrics import classification_metrics, mean_log_loss
-from desktop_app.core.training import (
-    TrainConfig,
-    TrainData,
-    check_data,
-    length_grouped_batches,
-    padding_fraction,
-    random_batches,
-    train_model,
-)
+from desktop_app.core.training.config import TrainConfig
+from desktop_app.core.training.data import TrainData, check_data
+from desktop_app.core.training.loop import length_grouped_batches, padding_fraction, random_batches
+from desktop_app.core.training.metrics import classification_metrics, mean_log_loss
+from desktop_app.core.training.train import train_model
 from tests.core.tiny_models import make_tiny_bert, sentences, train_data
 
 torch.set_num_threads(1)
@@ -237,12 +232,12 @@ def test_checks_before_training():
 
 
 def test_out_of_memory_becomes_advice(monkeypatch):
-    import desktop_app.core.training as training
+    import desktop_app.core.training.train as training
 
     def oom(*args, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory")
 
-    monkeypatch.setattr(training, "_train_neural", oom)
+    monkeypatch.setattr(training, "train_neural", oom)
     with pytest.raises(ModelError, match="smaller batch size"):
         train_model(bilstm_config(batch_size=64), train_data())
 

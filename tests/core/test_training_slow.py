@@ -7,7 +7,9 @@ import csv
 import pytest
 import torch
 
-from desktop_app.core.training import TrainConfig, TrainData, train_model
+from desktop_app.core.training.config import TrainConfig
+from desktop_app.core.training.data import TrainData
+from desktop_app.core.training.train import train_model
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ def sentences(n: int = 48, seed: int = 0) -> tuple[list[str], list[str]]:
 
 
 def train_data(n_train: int = 48, n_val: int = 16, n_test: int = 16, seed: int = 0):  # noqa: ANN201
-    from desktop_app.core.training import TrainData
+    from desktop_app.core.training.data import TrainData
 
     texts, labels = sentences(n_train + n_val + n_test, seed)
     a, b = n_train, n_train + n_val

@@ -103,3 +103,32 @@ def test_no_qt_is_imported():
     data = ROOT / "tests" / "e2e" / "test_inspect_cli.py"  # any text file works
     out = subprocess.run([sys.executable, "-c", code, str(data)], capture_output=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr.decode()
+
+
+def test_sheet_option_and_warnings(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    book.active["A1"] = "Read me first"
+    data = book.create_sheet("Reviews")
+    data.append(["review", "label"])
+    for i in range(6):
+        data.append([f"review number {i}", "pos" if i % 2 else "neg"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+
+    doc = json.loads(inspect(str(path), "--json").stdout)
+    assert (doc["sheet"], doc["sheets"], doc["rows"]) == ("Reviews", ["Read me", "Reviews"], 6)
+    assert any("not the first sheet 'Read me'" in w for w in doc["warnings"])
+    human = inspect(str(path)).stdout.decode()
+    assert "Sheet:       Reviews (also: Read me)" in human
+    assert "Warning:     Read the sheet 'Reviews'" in human
+
+    out = inspect(str(path), "--sheet", "Read me", "--json")
+    assert out.returncode == 0, out.stderr.decode()
+    doc = json.loads(out.stdout)
+    assert (doc["sheet"], doc["rows"], doc["examples"]) == ("Read me", 1, ["Read me first"])
+    missing = inspect(str(path), "--sheet", "Nope")
+    assert missing.returncode == 2
+    assert "no sheet 'Nope'. Its sheets: 'Read me', 'Reviews'" in missing.stderr.decode()

@@ -56,7 +56,7 @@ def test_import_stats_export(tmp_path):
     assert doc["labels"] == ["negative", "positive"]
 
     # Label one row as another annotator would, then look at the statistics.
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     with ProjectStore.open(project) as store:
         store.label(4, "positive", "alice")
@@ -120,3 +120,42 @@ def test_errors_are_one_line(tmp_path):
 
     out = _run(str(tmp_path / "p.sstudio"), "--stats", "--export", "x.csv")
     assert out.returncode != 0 and "not allowed with" in out.stderr
+
+
+def test_project_open_in_the_app_is_read_but_not_written(tmp_path):
+    from desktop_app.core.project.store import ProjectStore
+    from tests.core.other_instance import Other
+
+    project = tmp_path / "held.sstudio"
+    ProjectStore.create(project, [("good", "positive"), ("bad", "negative"), "meh"]).close()
+    app = Other(project)  # a live app instance has it open for labelling
+    try:
+        out = _run(str(project), "--import", str(_data(tmp_path)))
+        assert out.returncode == 2
+        assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+        assert out.stderr.startswith("error: Cannot add rows to held.sstudio: it is open in")
+        assert f"(process {app.proc.pid})" in out.stderr and "Close the project there" in out.stderr
+
+        out = _run(str(project), "--stats", "--json")  # reading it is fine meanwhile
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["labelled"] == 2
+        assert app.send("label") == "ok"  # and the app labels on
+    finally:
+        app.close()
+
+
+def test_damaged_meta_is_a_warning(tmp_path):
+    import sqlite3
+
+    from desktop_app.core.project.store import ProjectStore
+
+    project = tmp_path / "damaged.sstudio"
+    ProjectStore.create(project, [("good", "positive"), ("bad", "negative")]).close()
+    conn = sqlite3.connect(project)
+    with conn:
+        conn.execute("UPDATE meta SET value = '[oops' WHERE key = 'labels'")
+    conn.close()
+    out = _run(str(project), "--stats")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.startswith("warning: The project's saved list of labels is not valid JSON")
+    assert "2 labelled" in out.stdout and "negative" in out.stdout

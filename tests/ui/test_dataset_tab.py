@@ -400,3 +400,68 @@ def test_unexpected_error_shows_details(qtbot, main_window, small_csv, monkeypat
     assert "statistics exploded" in box.detailedText() and "Traceback" in box.detailedText()
     box.close()
     assert tab.stack.currentWidget().objectName() == "datasetEmptyPage"
+
+
+def test_load_warnings_show_in_a_banner_above_the_table(qtbot, main_window, tmp_path):
+    rows = [(f"text number {i}", "positive" if i % 2 else "negative", "1") for i in range(40)]
+    clean = _write_csv(tmp_path / "clean.csv", rows)
+    tab = _tab(main_window)
+    _open(qtbot, main_window, clean)
+    assert not tab.warning_banner.isVisible(), "a clean file shows no banner"
+    assert not tab.sheet_combo.isVisible(), "a CSV has no sheets to pick"
+
+    lines = ["text,label"]
+    for n in range(2, 31):
+        text = {5: '"Best film ever', 11: 'I said "no" twice'}.get(n, f"review {n} was fine")
+        lines.append(f"{text},{'pos' if n % 2 else 'neg'}")
+    stray = tmp_path / "stray.csv"
+    stray.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _open(qtbot, main_window, stray)
+    assert tab.table.model().rowCount() == 23
+    banner = tab.warning_banner
+    assert banner.isVisible()
+    assert banner.y() < tab.table.y(), "the banner sits above the table"
+    shown = banner.text()
+    assert "1 warning" in shown and "merged lines 5-11 into one row" in shown
+    assert "lines 5-11" in tab.summary.toPlainText().split("Statistics")[0]
+    tab.side.setCurrentWidget(tab.split_panel)
+    banner.linkActivated.emit("#details")  # what clicking "details" emits
+    assert tab.side.currentWidget() is tab.summary
+
+    _open(qtbot, main_window, clean)
+    assert not banner.isVisible(), "the next clean file hides the banner again"
+
+
+def test_sheet_picker_reads_another_sheet(qtbot, main_window, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    book.active["A1"] = "Read me: the reviews are on the next sheet."
+    sheet = book.create_sheet("Data")
+    sheet.append(["review", "sentiment"])
+    for text, label, _liked in ROWS:
+        sheet.append([text, label])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+
+    tab = _tab(main_window)
+    _open(qtbot, main_window, path)
+    combo = tab.sheet_combo
+    assert combo.isVisible() and tab.sheet_label.isVisible()
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Read me", "Data"]
+    assert combo.currentText() == "Data"
+    assert tab.table.model().rowCount() == 12
+    assert tab.text_combo.currentText() == "review"
+    assert "not the first sheet 'Read me'" in tab.warning_banner.text()
+    assert "Sheet" in tab.summary.toPlainText()
+
+    combo.setCurrentIndex(combo.findText("Read me"))
+    combo.activated.emit(combo.currentIndex())  # what a user's pick emits
+    _wait_idle(qtbot, tab)
+    assert tab.table.model().rowCount() == 1
+    assert tab.table.model().index(0, 1).data() == "Read me: the reviews are on the next sheet."
+    assert combo.currentText() == "Read me"
+    assert tab.text_combo.currentText() == "column 1"
+    assert "not the first sheet" not in tab.warning_banner.text()
+    assert main_window.state.dataset.report.sheet == "Read me"

@@ -20,7 +20,7 @@ LABEL_PRESSES = 10_000
 @pytest.mark.slow
 @pytest.mark.soak
 def test_ten_thousand_labels_with_undos(qtbot, main_window, tmp_path):
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     rows = [
         {"text": f"review number {i} says the film was fine", "label": None} for i in range(7000)

@@ -37,7 +37,7 @@ def _rows(n: int, labelled: int, seed: int = 0) -> list[dict]:
 
 @pytest.fixture
 def project_path(tmp_path):
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     path = tmp_path / "reviews.sstudio"
     ProjectStore.create(path, _rows(60, 9), labels=list(LABELS)).close()
@@ -58,7 +58,7 @@ def _count_text(tab, name: str) -> str:
 
 
 def test_label_20_items_with_keys_counts_undo_reopen(qtbot, main_window, project_path):
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     tab = _open(qtbot, main_window, project_path)
     assert main_window.windowTitle().startswith("reviews.sstudio")
@@ -188,7 +188,7 @@ def test_agreement_review_duplicates_and_export(qtbot, main_window, project_path
 
 
 def test_retrain_starts_a_job_and_queue_reorders(qtbot, main_window, tmp_path):
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     path = tmp_path / "retrain.sstudio"
     ProjectStore.create(path, _rows(90, 60, seed=1), labels=list(LABELS)).close()
@@ -277,7 +277,7 @@ def test_highlight_words_shows_lime_colours(qtbot, main_window, project_path):
 
 
 def test_opening_a_dataset_offers_a_project(qtbot, main_window, tmp_path):
-    from desktop_app.core.dataset import load_dataset
+    from desktop_app.core.data.dataset import load_dataset
 
     data = tmp_path / "reviews.csv"
     data.write_text("text,label\nlovely film,positive\nawful film,negative\nok film,\n", "utf-8")
@@ -301,7 +301,7 @@ def test_opening_a_dataset_offers_a_project(qtbot, main_window, tmp_path):
     assert main_window.project_menu.recent()[0].endswith("copy.sstudio")
     assert tab.store.row(row).label == tab.store.labels[0]
     qtbot.keyClick(tab.card, Qt.Key.Key_1)
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     with ProjectStore.open(tmp_path / "reviews.sstudio") as original:
         assert original.counts()["labelled"] == 3  # the later label went to the copy only
@@ -310,7 +310,7 @@ def test_opening_a_dataset_offers_a_project(qtbot, main_window, tmp_path):
 def test_review_finds_a_contradicted_label_and_note_key(qtbot, main_window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    from desktop_app.core.project import ProjectStore
+    from desktop_app.core.project.store import ProjectStore
 
     good = ["I absolutely loved this, wonderful", "Great film, fantastic acting", "What a delight",
             "Brilliant and moving, loved it", "Superb, happy I watched it", "An excellent, joyful film",

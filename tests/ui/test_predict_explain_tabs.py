@@ -312,7 +312,7 @@ def test_long_text_shows_the_level_note(qtbot, main_window):
 
 def test_unknown_labels_warn_and_dataset_tab_names_fix_them(qtbot, main_window, tmp_path):
     """no/yes labels are not VADER's classes: the summary says so; the Dataset tab's names fix it."""
-    from desktop_app.core.dataset import LoadOptions, load_dataset
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
 
     data = tmp_path / "binary.csv"
     data.write_text(

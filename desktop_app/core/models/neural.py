@@ -1,7 +1,7 @@
 """What the torch-based kinds (transformers, BiLSTM) share: tokenise once, pad each
 batch only to its own longest text (dynamic padding), batch by length for inference.
 
-The training loop in :mod:`desktop_app.core.training` uses the same three steps:
+The training loop in :mod:`desktop_app.core.training.loop` uses the same three steps:
 ``encode`` (texts -> token id lists, cut at ``max_length``), ``collate`` (id lists ->
 padded tensors) and ``logits`` (tensors -> class scores).
 """

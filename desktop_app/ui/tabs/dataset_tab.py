@@ -40,6 +40,7 @@ from desktop_app.ui.widgets.dataset_charts import DatasetCharts
 from desktop_app.ui.widgets.dataset_table import DatasetTableModel
 from desktop_app.ui.widgets.label_mapping import LabelMappingEditor
 from desktop_app.ui.widgets.split_panel import SplitPanel
+from desktop_app.ui.widgets.warning_banner import WarningBanner
 
 ENCODINGS = ("utf-8", "utf-8-sig", "windows-1252", "latin-1", "utf-16", "cp1250", "shift_jis")
 DELIMITERS = ((",", "comma ,"), ("\t", "tab"), (";", "semicolon ;"), ("|", "pipe |"))
@@ -151,9 +152,11 @@ class DatasetTab(QWidget):
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.row_count_label = QLabel()
         self.row_count_label.setObjectName("rowCountLabel")
+        self.warning_banner = WarningBanner()
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.warning_banner)
         table_layout.addWidget(self.row_count_label)
         table_layout.addWidget(self.table, 1)
 
@@ -177,6 +180,7 @@ class DatasetTab(QWidget):
         self.side.addTab(self.summary, "Summary")
         self.side.addTab(self.label_editor, "Label names")
         self.side.addTab(self.split_panel, "Split")
+        self.warning_banner.details_requested.connect(self._show_summary)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -210,8 +214,11 @@ class DatasetTab(QWidget):
         for text, value in (("Auto", None), ("yes", True), ("no", False)):
             self.header_combo.addItem(text, value)
         self.header_combo.activated.connect(self._on_read_options_changed)
+        self.sheet_combo = self._combo("sheetCombo", "The workbook sheet to read")
+        self.sheet_combo.activated.connect(self._on_read_options_changed)
         row = QHBoxLayout()
         for text, combo in (
+            ("Sheet:", self.sheet_combo),
             ("Text column:", self.text_combo),
             ("Label column:", self.label_combo),
             ("Encoding:", self.encoding_combo),
@@ -223,6 +230,10 @@ class DatasetTab(QWidget):
             row.addWidget(label)
             row.addWidget(combo)
             row.addSpacing(8)
+            if combo is self.sheet_combo:
+                self.sheet_label = label  # shown only for workbooks of several sheets
+                label.hide()
+                combo.hide()
         row.addStretch(1)
         return row
 
@@ -356,9 +367,13 @@ class DatasetTab(QWidget):
         if text != (self.prepared.dataset.report.encoding or ""):
             self._on_read_options_changed()
 
+    @Slot()
+    def _show_summary(self) -> None:
+        self.side.setCurrentWidget(self.summary)
+
     @Slot(int)
     def _on_read_options_changed(self, _index: int = 0) -> None:
-        """Encoding, delimiter or header changed: read the file again with the overrides."""
+        """Encoding, delimiter, header or sheet changed: read the file again with them."""
         if self.prepared is None or self.path is None:
             return
         report = self.prepared.dataset.report
@@ -371,9 +386,14 @@ class DatasetTab(QWidget):
             "has_header": self.header_combo.currentData(),
             "text_column": report.text_column,
             "label_column": report.label_column if report.label_column is not None else "",
+            "sheet": self.sheet_combo.currentData() if self.sheet_combo.count() > 1 else None,
         }
-        if options["delimiter"] is not None or options["has_header"] is not None:
-            # Other delimiters or header rows give other column names: guess them again.
+        if (
+            options["delimiter"] is not None
+            or options["has_header"] is not None
+            or options["sheet"] not in (None, report.sheet)
+        ):
+            # Other delimiters, header rows or sheets give other columns: guess them again.
             options["text_column"] = None
             options["label_column"] = None
         self._loading_path = self.path
@@ -467,6 +487,7 @@ class DatasetTab(QWidget):
         header.resizeSection(2, 110)
         header.resizeSection(3, 90)
         self.row_count_label.setText(self._rows_text(stats))
+        self.warning_banner.show_warnings(dataset.report.warnings)
         self.summary.setHtml(summary_html(dataset, stats))
         self.label_editor.set_values(prepared.label_values, prepared.label_note)
         self.split_panel.show_counts(prepared.split_counts, prepared.unsplit, prepared.split_note)
@@ -515,6 +536,13 @@ class DatasetTab(QWidget):
         self.delimiter_combo.setItemText(0, f"Auto ({delimiter_name(report.delimiter)})")
         header = {True: "yes", False: "no"}.get(report.has_header, "—")
         self.header_combo.setItemText(0, f"Auto ({header})")
+        sheets = list(report.sheets or [])
+        self.sheet_combo.clear()
+        for name in sheets:
+            self.sheet_combo.addItem(name, name)
+        self.sheet_combo.setCurrentIndex(max(0, self.sheet_combo.findData(report.sheet)))
+        for widget in (self.sheet_label, self.sheet_combo):
+            widget.setVisible(len(sheets) > 1)
 
     def _show_read_options(self, options: dict[str, Any]) -> None:
         """Show the overrides a load used ("Auto" where it used detection)."""
@@ -539,6 +567,7 @@ class DatasetTab(QWidget):
             self.encoding_combo,
             self.delimiter_combo,
             self.header_combo,
+            self.sheet_combo,
             self.label_editor,
         ):
             widget.setEnabled(not busy)

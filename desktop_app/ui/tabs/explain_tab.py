@@ -2,7 +2,7 @@
 
 The ``explain`` job runs in the model worker; this tab only sends the parameters, follows
 the progress of the job it submitted, and shows the explanation dict it gets back (see
-:mod:`desktop_app.core.explain` for its keys).
+:mod:`desktop_app.core.explain.explainer` for its keys).
 """
 
 from __future__ import annotations
@@ -412,7 +412,7 @@ class ExplainTab(QWidget):
 
     # -- showing a result -------------------------------------------------------------
     def show_result(self, result: dict[str, Any]) -> None:
-        """Show an explanation dict (``desktop_app.core.explain``)."""
+        """Show an explanation dict (``desktop_app.core.explain.explainer``)."""
         self.result = result
         label = str(result.get("label", ""))
         labels = [str(x) for x in result.get("labels", [])]
@@ -612,7 +612,7 @@ class _ExportTask:
         self.kind, self.result, self.path = kind, result, path
 
     def __call__(self, ctx: Any) -> str:
-        from desktop_app.core.explain_export import write_csv, write_html
+        from desktop_app.core.explain.export import write_csv, write_html
 
         if self.kind == "html":
             return write_html(self.result, self.path)

@@ -1,6 +1,6 @@
 """Label tab: keyboard-first labelling with model suggestions, saved the moment it is made.
 
-Label writes go straight to the project store (:mod:`desktop_app.core.project`) on the
+Label writes go straight to the project store (:mod:`desktop_app.core.project.store`) on the
 GUI thread, each in its own small transaction, never through the model worker: labelling
 never waits behind a training job. The worker only scores the pool (``score_pool``:
 a random sample first so the queue starts at once, then the rest), explains the
@@ -37,12 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.label_queue import LabelQueue
+from desktop_app.core.labelling.queue import LabelQueue
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.dialogs import show_error
+from desktop_app.ui.label_writer import LabelWriter
 from desktop_app.ui.widgets.label_card import MAX_KEYS, LabelCard
 from desktop_app.ui.widgets.label_panels import AgreementPanel, ProgressPanel, ReviewPanel
+from desktop_app.ui.widgets.project_banner import ProjectBanner
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ class LabelTab(QWidget):
         self.state = state
         self.service = state.service
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.store: Any = None  # desktop_app.core.project.ProjectStore
+        self.store: Any = None  # desktop_app.core.project.store.ProjectStore
         self.queue: LabelQueue | None = None
         self._texts: dict[int, str] = {}
         self._labels: dict[int, str | None] = {}
@@ -140,6 +142,12 @@ class LabelTab(QWidget):
         offer.addWidget(dismiss)
         self.offer_bar.hide()
         outer.addWidget(self.offer_bar)
+        # Read-only, a label not saved yet, damaged values: said here, not per key press.
+        self.banner = ProjectBanner()
+        outer.addWidget(self.banner)
+        self.writer = LabelWriter(self.banner, self)
+        self.writer.committed.connect(self._on_label_committed)
+        self.writer.read_only_changed.connect(self._on_read_only_changed)
 
         self.pages = QStackedWidget()
         outer.addWidget(self.pages, 1)
@@ -300,14 +308,14 @@ class LabelTab(QWidget):
         return str(self.store.path) if self.store is not None else ""
 
     def open_project(self, path: str) -> bool:
-        """Open a project file; shows a clear message and returns False when it cannot."""
-        from desktop_app.core.errors import ProjectError
-        from desktop_app.core.project import ProjectStore
+        """Open a project file; shows a clear message and returns False when it cannot.
 
-        try:
-            store = ProjectStore.open(path)
-        except ProjectError as exc:
-            show_error(self, "Open project", str(exc))
+        When another app instance has it open, asks: open read-only, or take it over.
+        """
+        from desktop_app.ui.project_open import open_store
+
+        store = open_store(self, path)
+        if store is None:
             return False
         self._attach(store)
         return True
@@ -317,7 +325,7 @@ class LabelTab(QWidget):
 
         Returns True when the creation started; ``project_changed`` follows when it is open.
         """
-        from desktop_app.core.project import ProjectStore
+        from desktop_app.core.project.store import ProjectStore
 
         if self._create_task is not None:
             self.state.message("A project is being created already.", 4000)
@@ -340,7 +348,7 @@ class LabelTab(QWidget):
             return
         self._create_task = None
         from desktop_app.core.errors import ProjectError
-        from desktop_app.core.project import ProjectStore
+        from desktop_app.core.project.store import ProjectStore
 
         try:
             store = ProjectStore.open(str(payload))
@@ -373,8 +381,11 @@ class LabelTab(QWidget):
             return False
         if copy is not self.store:
             old = self.store
+            self.writer.detach(self)
             self.store = copy
             old.close()
+            self.writer.attach(copy)
+            self._apply_read_only()
         self._update_project_label()
         self.project_changed.emit(self.project_path)
         return True
@@ -383,6 +394,7 @@ class LabelTab(QWidget):
         self._cancel_jobs()
         if self.store is not None:
             self._save_view_state()
+            self.writer.detach(self)
             self.store.close()
         self.store = None
         self.queue = None
@@ -401,7 +413,9 @@ class LabelTab(QWidget):
         self._texts = dict(zip(cols["ids"], cols["texts"], strict=True))
         self._labels = dict(zip(cols["ids"], cols["labels"], strict=True))
         self._sources = dict(zip(cols["ids"], cols["source_rows"], strict=True))
-        if not store.labels:
+        self.writer.attach(store)
+        self._apply_read_only()
+        if not store.labels and not store.read_only:
             store.set_labels(self._model_labels or ["negative", "neutral", "positive"])
         self._class_counts = dict(store.counts()["per_class"])
         order = store.get_state("label.order", "uncertainty")
@@ -469,7 +483,7 @@ class LabelTab(QWidget):
         self.project_label.setToolTip(str(path))
 
     def _save_view_state(self) -> None:
-        if self.store is None or self.store.closed:
+        if self.store is None or self.store.closed or self.store.read_only:
             return
         try:
             self.store.set_state("label.order", self.order_combo.currentData())
@@ -480,7 +494,7 @@ class LabelTab(QWidget):
             log.exception("could not save the Label tab's view state")
 
     def confirm_close(self) -> bool:
-        return True  # every label is already on disk
+        return self.writer.confirm_close(self)  # True unless a label is still pending
 
     def shutdown(self) -> None:
         self._tasks.shutdown()
@@ -488,6 +502,7 @@ class LabelTab(QWidget):
         self._rate_timer.stop()
         if self.store is not None:
             self._save_view_state()
+            self.writer.detach(self)
             self.store.close()
             self.store = None
 
@@ -693,13 +708,30 @@ class LabelTab(QWidget):
         if annotator is None:
             return
         row_id = queue.current
-        from desktop_app.core.errors import ProjectError
+        if self.writer.write(row_id, label, annotator, note):
+            self._after_label(row_id, label, advance=True)
 
-        try:
-            self.store.label(row_id, label, annotator, note=note)
-        except ProjectError as exc:
-            show_error(self, "Label", str(exc))
-            return
+    @Slot(int, str)
+    def _on_label_committed(self, row_id: int, label: str) -> None:
+        """A label that waited for the project's lock is written now."""
+        queue = self.queue
+        if queue is not None:
+            self._after_label(row_id, label, advance=queue.current == row_id)
+
+    @Slot()
+    def _on_read_only_changed(self) -> None:
+        self._apply_read_only()
+        if self.store is not None:
+            self.project_changed.emit(self.project_path)  # the title says "read-only"
+
+    def _apply_read_only(self) -> None:
+        read_only = self.store is not None and self.store.read_only
+        for button in (self.retrain_button, self.labels_button):
+            button.setEnabled(not read_only)
+
+    def _after_label(self, row_id: int, label: str, advance: bool) -> None:
+        queue = self.queue
+        assert queue is not None
         previous = self._labels.get(row_id)
         self._labels[row_id] = label
         self._count(previous, -1)
@@ -707,7 +739,8 @@ class LabelTab(QWidget):
         self._session_labels += 1
         queue.mark_labelled(row_id)
         self.labelled.emit(row_id, label)
-        queue.advance()
+        if advance:
+            queue.advance()
         self._show_current()
         self._refresh_counts()
 
@@ -724,7 +757,12 @@ class LabelTab(QWidget):
         """Undo my latest label (an event in the history: nothing is overwritten)."""
         if self.store is None or self.queue is None:
             return
-        event = self.store.undo(self.annotator(ask=False) or None)
+        if self.writer.pending is not None:
+            self.banner.refuse("Undo: wait until the pending label is saved.")
+            return
+        ok, event = self.writer.guard("Undo", self.store.undo, self.annotator(ask=False) or None)
+        if not ok:
+            return
         if event is None:
             self.state.message("Nothing to undo.", 3000)
             return
@@ -746,8 +784,12 @@ class LabelTab(QWidget):
         text, ok = QInputDialog.getMultiLineText(self, "Note", "A note on this row:")
         if ok and text.strip():
             annotator = self.annotator()
-            if annotator is not None:
-                self.store.add_note(self.queue.current, text.strip(), annotator)
+            if (
+                annotator is not None
+                and self.writer.guard(
+                    "Note", self.store.add_note, self.queue.current, text.strip(), annotator
+                )[0]
+            ):
                 self.card.note_label.setText(f"Note: {text.strip()}")
                 self.card.note_label.show()
 
@@ -822,7 +864,7 @@ class LabelTab(QWidget):
             names = [n.strip() for n in text.split(",") if n.strip()]
             if names:
                 keep = [n for n in self.store.labels if n in self._class_counts and n not in names]
-                self.store.set_labels(names + keep)
+                self.writer.guard("Labels", self.store.set_labels, names + keep)
                 self.card.set_labels(self.store.labels)
                 self._refresh_counts()
 
@@ -1079,7 +1121,7 @@ class LabelTab(QWidget):
         """
         import json
 
-        from desktop_app.core.training import TrainConfig, model_kind
+        from desktop_app.core.training.config import TrainConfig, model_kind
 
         settings = self.state.settings
 
@@ -1166,7 +1208,9 @@ class LabelTab(QWidget):
             run_id = self._save_jobs.pop(job_id)
             folder = payload.get("folder")
             if self.store is not None and folder:
-                self.store.set_run_model_folder(run_id, str(folder))
+                self.writer.guard(
+                    "Model folder", self.store.set_run_model_folder, run_id, str(folder)
+                )
             self._same_model = True
             self.state.set_model_info(payload)
         elif job_id == self._load_job:
@@ -1225,8 +1269,11 @@ class LabelTab(QWidget):
             ("Retraining stopped early; " if cancelled else "Retrained; ")
             + (f"test accuracy {100 * accuracy:.1f}%" if accuracy is not None else "done")
         )
+        run_id = None
         if self.store is not None:
-            run_id = self.store.add_training_run(
+            _ok, run_id = self.writer.guard(
+                "Training run",
+                self.store.add_training_run,
                 str(info.get("kind") or self._train_config.get("model", "")),
                 self._train_config,
                 metrics,
@@ -1234,6 +1281,7 @@ class LabelTab(QWidget):
                 None,
                 self._train_fingerprint,
             )
+        if run_id is not None:
             folder = self._models_folder() / f"run-{run_id}"
             job = self.service.submit("save_model", {"folder": str(folder)})
             self._save_jobs[job] = run_id

@@ -57,7 +57,7 @@ DEFAULT_MODEL = "VADER (built-in lexicon, until a model is trained or loaded)"
 class BatchData:
     """A file read for batch prediction: the dataset and its texts / true labels as lists."""
 
-    dataset: Any  # desktop_app.core.dataset.Dataset
+    dataset: Any  # desktop_app.core.data.dataset.Dataset
     source: str
     texts: list[str]
     labels: list[str | None] | None  # None when no label column is picked
@@ -77,7 +77,7 @@ def _batch_data(dataset: Any, source: str) -> BatchData:
 
 def load_batch_file(path: str, ctx: JobContext) -> BatchData:
     """Read ``path`` with the Dataset tab's loader (encoding, delimiter, columns detected)."""
-    from desktop_app.core.dataset import load_dataset
+    from desktop_app.core.data.dataset import load_dataset
 
     dataset = load_dataset(path, None, ctx=ctx)
     ctx.check_cancelled()
@@ -105,8 +105,8 @@ def export_results(
     protect: bool,
     ctx: JobContext,
 ) -> dict:
-    from desktop_app.core.export import write_table
-    from desktop_app.core.predict import results_rows
+    from desktop_app.core.data.export import write_table
+    from desktop_app.core.predict.batch import results_rows
 
     rows = results_rows(texts, result, true_labels)
     ctx.check_cancelled()

@@ -41,7 +41,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.device import default_threads
 from desktop_app.core.errors import UserError
-from desktop_app.core.training import TrainConfig, TrainData, check_data, model_kind
+from desktop_app.core.training.config import TrainConfig, model_kind
+from desktop_app.core.training.data import TrainData, check_data
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.widgets.job_progress import JobProgress

@@ -19,8 +19,8 @@ from PySide6.QtCore import QEvent, QUrl, Signal
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QToolTip, QWidget
 
-from desktop_app.core.explain_export import BLUE as TOWARDS_RGB  # same hues as the HTML export
-from desktop_app.core.explain_export import ORANGE as AGAINST_RGB
+from desktop_app.core.explain.export import BLUE as TOWARDS_RGB  # same hues as the HTML export
+from desktop_app.core.explain.export import ORANGE as AGAINST_RGB
 
 MAX_ALPHA = 0.85
 

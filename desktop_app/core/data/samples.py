@@ -90,8 +90,8 @@ def read_corpus(name: str, options, ctx: JobContext | None = None):
     """Load corpus ``name`` as a RawTable (columns text, label, file)."""
     import pandas as pd
 
-    from desktop_app.core.encoding import normalise_name
-    from desktop_app.core.readers import RawTable, _decode_all, split_lines
+    from desktop_app.core.data.encoding import normalise_name
+    from desktop_app.core.data.readers import RawTable, decode_all, split_lines
 
     spec = CORPORA.get(name)
     if spec is None:
@@ -112,7 +112,7 @@ def read_corpus(name: str, options, ctx: JobContext | None = None):
             ctx.progress(i, len(files), f"Reading {name}")
         with reader.abspath(fileid).open() as stream:
             data = stream.read()
-        text, enc = _decode_all(f"{name}/{fileid}", data, enc_override)
+        text, enc = decode_all(f"{name}/{fileid}", data, enc_override)
         encodings[enc] += 1
         if spec.per_line:
             lines = split_lines(text)

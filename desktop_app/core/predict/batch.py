@@ -10,7 +10,7 @@ Results are plain data::
 ``predict_batch`` adds ``accuracy`` (float, or None without usable true labels),
 ``correct`` ([bool | None] per text), ``labelled`` (texts with a true label the model
 knows), ``warnings``, ``seconds`` and ``texts_per_second``. ``results_rows`` turns a
-result into table rows for :func:`desktop_app.core.export.write_table`.
+result into table rows for :func:`desktop_app.core.data.export.write_table`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Export an explanation (the dict from :func:`desktop_app.core.explain.explain_text`).
+"""Export an explanation (the dict from :func:`desktop_app.core.explain.explainer.explain_text`).
 
 - :func:`highlight_html` - the text as HTML spans coloured by weight (also usable in a
   ``QTextBrowser``): blue towards the explained class, orange against it (Okabe-Ito's
@@ -21,8 +21,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.data.export import protect_cell
 from desktop_app.core.errors import UserError
-from desktop_app.core.export import protect_cell
 
 BLUE = (0, 114, 178)  # Okabe-Ito blue: supports the explained class
 ORANGE = (230, 159, 0)  # Okabe-Ito orange: against it

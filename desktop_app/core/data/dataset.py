@@ -17,13 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.errors import DatasetError
-from desktop_app.core.jobs import JobContext
-from desktop_app.core.readers import (
-    LABEL_NAMES,
+from desktop_app.core.data.columns import (
+    DEFAULT_NUMERIC_NAMES,
+    MISSING_LABELS,
+    _as_int,
+    guess_label_column,
+    guess_text_column,
+    label_key,
+    label_mapping,
+)
+from desktop_app.core.data.readers import (
     OTHER_FORMATS,
     TABLE_FORMATS,
-    TEXT_NAMES,
     RawTable,
     clip,
     read_delimited,
@@ -34,16 +39,27 @@ from desktop_app.core.readers import (
     read_plain_lines,
     read_xlsx,
 )
-from desktop_app.core.stats import DatasetStats, compute_stats
+from desktop_app.core.data.splitting import SPLIT_CATEGORIES, SPLITS, split_dataset
+from desktop_app.core.data.stats import DatasetStats, compute_stats
+from desktop_app.core.errors import DatasetError
+from desktop_app.core.jobs import JobContext
 
-SPLITS = ("train", "validation", "test")
-SPLIT_CATEGORIES = ("", *SPLITS)
-DEFAULT_NUMERIC_NAMES: dict[frozenset[int], dict[str, str]] = {
-    frozenset({0, 1}): {"0": "negative", "1": "positive"},
-    frozenset({0, 1, 2}): {"0": "negative", "1": "neutral", "2": "positive"},
-    frozenset({-1, 1}): {"-1": "negative", "1": "positive"},
-    frozenset({-1, 0, 1}): {"-1": "negative", "0": "neutral", "1": "positive"},
-}
+__all__ = [
+    "DEFAULT_NUMERIC_NAMES",
+    "MISSING_LABELS",
+    "SPLITS",
+    "SPLIT_CATEGORIES",
+    "Dataset",
+    "LoadOptions",
+    "LoadReport",
+    "_as_int",
+    "label_key",
+    "guess_label_column",
+    "guess_text_column",
+    "label_mapping",
+    "load_dataset",
+    "read_table",
+]
 MAX_LABEL_VALUES = 100  # a label column with more distinct values is probably the wrong column
 
 
@@ -55,6 +71,7 @@ class LoadOptions:
     text_column: str | None = None  # None = guess
     label_column: str | None = None  # None = guess, "" = no label column
     label_names: dict[str, str] | None = None  # raw label value (as str) -> class name
+    sheet: str | None = None  # workbooks: the sheet to read (None = the one with texts)
 
 
 @dataclass
@@ -83,6 +100,8 @@ class LoadReport:
     label_names: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sheet: str | None = None  # workbooks: the sheet read
+    sheets: list[str] = field(default_factory=list)  # workbooks: every sheet
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -137,7 +156,7 @@ class Dataset:
         self, train: float = 0.8, validation: float = 0.1, test: float = 0.1, seed: int = 0
     ) -> Dataset:
         """Stratified, seeded split of the labelled rows; unlabelled rows keep split ""."""
-        return _split(self, train, validation, test, seed)
+        return split_dataset(self, train, validation, test, seed)
 
     def split_data(self, name: str) -> tuple[list[str], list[str]]:
         """Texts and labels of one split ("train", "validation" or "test")."""
@@ -174,7 +193,7 @@ def read_table(
     """Read the file into a RawTable (no column choice yet)."""
     text_path = os.fspath(path)
     if isinstance(text_path, str) and text_path.startswith("nltk:"):
-        from desktop_app.core.samples import read_corpus
+        from desktop_app.core.data.samples import read_corpus
 
         return read_corpus(text_path[len("nltk:") :], options, ctx)
     p = Path(text_path)
@@ -202,101 +221,6 @@ def read_table(
         raise DatasetError(f"Cannot read {p}: {exc.strerror or exc}. Check the path.") from None
     except MemoryError:
         raise DatasetError(f"{p} is too large for the available memory.") from None
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _sample_strings(col: Any, n: int = 1000) -> list[str]:
-    values = col.iloc[: n * 2].dropna()
-    return [str(v) for v in values.tolist() if str(v).strip()][:n]
-
-
-def guess_text_column(raw: Any, path: str = "") -> str:
-    """The column that most looks like free text: a known name, else the longest strings."""
-    best: tuple[Any, ...] | None = None
-    for position, name in enumerate(raw.columns):
-        col = raw[name]
-        if col.dtype.kind in "iufbmM":
-            continue
-        sample = _sample_strings(col)
-        if not sample or sum(map(_is_number, sample)) > 0.9 * len(sample):
-            continue
-        mean_length = sum(map(len, sample)) / len(sample)
-        key = (str(name).casefold() in TEXT_NAMES, mean_length, -position, str(name))
-        best = key if best is None or key > best else best
-    if best is None:
-        raise DatasetError(
-            f"{path or 'The file'} has no column that looks like text "
-            f"(columns: {', '.join(map(str, raw.columns))}). Choose the text column yourself."
-        )
-    return best[3]
-
-
-def guess_label_column(raw: Any, text_column: str) -> str | None:
-    """A column named like a label, else a short column with few distinct values."""
-    others = [c for c in raw.columns if c != text_column]
-    for name in others:
-        if str(name).casefold() in LABEL_NAMES:
-            return str(name)
-    rows = len(raw)
-    best: tuple[int, int, str] | None = None
-    for position, name in enumerate(others):
-        col = raw[name]
-        distinct = col.nunique(dropna=True)
-        if distinct < 2 or distinct > 20 or distinct > max(2, rows // 2):
-            continue
-        sample = _sample_strings(col, 200)
-        if sample and sum(map(len, sample)) / len(sample) <= 30:
-            key = (distinct, position, str(name))  # fewest distinct values, then leftmost
-            best = key if best is None or key < best else best
-    return best[2] if best is not None else None
-
-
-def _label_key(value: Any) -> str:
-    """The raw label as a string: stripped; 1.0 -> "1"; True -> "1"."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _as_int(key: str) -> int | None:
-    try:
-        return int(key)
-    except ValueError:
-        return None
-
-
-def label_mapping(
-    keys: list[str], defaults: dict[str, str], overrides: dict[str, str]
-) -> dict[str, str]:
-    """raw label (as str) -> class name: user overrides, else defaults, else case-folded."""
-    present = [k for k in keys if k]
-    numbers = {_as_int(k) for k in present}
-    numeric_defaults: dict[str, str] = {}
-    if present and None not in numbers:
-        numeric_defaults = DEFAULT_NUMERIC_NAMES.get(frozenset(numbers), {})  # type: ignore[arg-type]
-    mapping = {}
-    for key in present:
-        if key in overrides:
-            name = str(overrides[key]).strip()
-        elif key.casefold() in overrides:
-            name = str(overrides[key.casefold()]).strip()
-        elif key in defaults:
-            name = defaults[key]
-        elif key in numeric_defaults:
-            name = numeric_defaults[key]
-        else:
-            name = key.casefold()
-        mapping[key] = name
-    return mapping
 
 
 def _empty_texts(text: Any) -> Any:
@@ -412,7 +336,7 @@ def _assemble(
         label = pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=[])
     else:
         codes, uniques = pd.factorize(raw[label_col], use_na_sentinel=True)
-        keys = [_label_key(u) for u in uniques]
+        keys = [label_key(u) for u in uniques]
         mapping = label_mapping(keys, table.label_names, label_names or {})
         names = [mapping.get(k) or None for k in keys]
         categories = sorted({nm for nm in names if nm})
@@ -426,6 +350,7 @@ def _assemble(
         if kept is not None:
             label = label.remove_unused_categories()
         report_names = dict(list(mapping.items())[:MAX_LABEL_VALUES])
+        _warn_missing_words(keys, mapping, codes if kept is None else codes[kept], warnings)
         if len(mapping) > MAX_LABEL_VALUES:
             warnings.append(
                 f"The label column {label_col!r} has {len(mapping)} different values: "
@@ -477,118 +402,28 @@ def _assemble(
         label_names=report_names,
         warnings=warnings,
         notes=notes,
+        sheet=table.sheet,
+        sheets=list(table.sheets),
     )
     return Dataset(frame, raw, report, present, table)
 
 
-# -- split --------------------------------------------------------------------------------
-def _split(dataset: Dataset, train: float, validation: float, test: float, seed: int) -> Dataset:
+def _warn_missing_words(
+    keys: list[str], mapping: dict[str, str], codes: Any, warnings: list[str]
+) -> None:
+    """Say which label values were read as missing ("NaN", "N/A", ...) and on how many rows."""
     import numpy as np
-    import pandas as pd
 
-    fractions = {"train": train, "validation": validation, "test": test}
-    if (
-        any(f < 0 for f in fractions.values())
-        or train <= 0
-        or abs(sum(fractions.values()) - 1) > 1e-6
-    ):
-        raise DatasetError(
-            f"Split fractions must be non-negative, with a train part, and add up to 1 "
-            f"(got train {train}, validation {validation}, test {test})."
-        )
-    frame = dataset.frame
-    codes = np.asarray(frame["label"].cat.codes)
-    classes = len(frame["label"].cat.categories)
-    counts = np.bincount(codes[codes >= 0], minlength=classes)
-    n = int(counts.sum())
-    wanted = [name for name, f in fractions.items() if f > 0]
-    if n < len(wanted):
-        raise DatasetError(
-            f"Only {n} labelled rows: too few for a {'/'.join(wanted)} split. "
-            "Label more rows, or set the empty parts to 0."
-        )
-    sizes = {name: int(round(n * f)) for name, f in fractions.items()}
-    for name in ("validation", "test"):
-        if fractions[name] > 0:
-            sizes[name] = max(1, sizes[name])
-    sizes["train"] = n - sizes["validation"] - sizes["test"]
-    if sizes["train"] < 1:
-        raise DatasetError(
-            f"Only {n} labelled rows: nothing would be left for training. "
-            "Label more rows, or make the validation and test parts smaller."
-        )
-
-    warnings: list[str] = []
-    rng = np.random.default_rng(seed)
-    quotas = _stratified_quotas(counts, sizes, rng)
-    split_codes = np.zeros(len(frame), dtype=np.int8)
-    if quotas is not None:
-        # Rows grouped by class (each group in row order; unlabelled rows, code -1, first),
-        # then each class shuffled on its own: numpy's Generator releases the GIL while it
-        # shuffles, so the GUI thread keeps running (scikit-learn's splitter held it).
-        order = np.argsort(codes, kind="stable")
-        start = len(codes) - n
-        for c, size in enumerate(counts.tolist()):
-            rows = order[start : start + size]
-            start += size
-            if not size:
-                continue
-            rows = rows[rng.permutation(size)]
-            n_test, n_val = quotas["test"][c], quotas["validation"][c]
-            split_codes[rows[n_test + n_val :]] = SPLIT_CATEGORIES.index("train")
-            split_codes[rows[n_test : n_test + n_val]] = SPLIT_CATEGORIES.index("validation")
-            split_codes[rows[:n_test]] = SPLIT_CATEGORIES.index("test")
-    else:
-        small = [str(frame["label"].cat.categories[i]) for i, c in enumerate(counts) if 0 < c < 3]
-        reason = (
-            f"class {', '.join(small)} has too few rows to appear in every part"
-            if small
-            else "a part is smaller than the number of classes"
-        )
-        warnings.append(f"The split is not stratified: {reason}.")
-        rng = np.random.default_rng(seed)
-        shuffled = rng.permutation(np.flatnonzero(codes >= 0))
-        start = 0
-        for name in ("test", "validation", "train"):
-            size = sizes[name] if name != "train" else len(shuffled) - start
-            split_codes[shuffled[start : start + size]] = SPLIT_CATEGORIES.index(name)
-            start += size
-
-    new_frame = frame.copy()
-    new_frame["split"] = pd.Categorical.from_codes(split_codes, categories=list(SPLIT_CATEGORIES))
-    report = dataclasses.replace(
-        dataset.report,
-        warnings=[w for w in dataset.report.warnings if not w.startswith("The split is not")]
-        + warnings,
+    missing = [
+        i for i, k in enumerate(keys) if k.casefold() in MISSING_LABELS and not mapping.get(k)
+    ]
+    if not missing:
+        return
+    rows = np.bincount(codes[codes >= 0], minlength=len(keys))
+    shown = ", ".join(
+        f"{keys[i]!r} ({int(rows[i]):,} row{'s' if rows[i] != 1 else ''})" for i in missing
     )
-    return Dataset(new_frame, dataset.raw, report, list(dataset.labels), dataset._table)
-
-
-def _stratified_quotas(counts: Any, sizes: dict[str, int], rng: Any) -> dict[str, list[int]] | None:
-    """Rows per class for the test part, then for the validation part from what is left.
-
-    Each class gets its share of a part rounded down; the rows still missing go to the
-    classes with the largest remainders (ties in a seeded random order). None when a
-    stratified split cannot be made, under the conditions scikit-learn's stratified
-    splitter has: a class with a single row left, or a part (or what is left beside it)
-    smaller than the number of classes.
-    """
-    pool = [int(c) for c in counts]
-    quotas: dict[str, list[int]] = {}
-    for name in ("test", "validation"):
-        want = sizes[name]
-        if not want:
-            quotas[name] = [0] * len(pool)
-            continue
-        present = [c for c in pool if c > 0]
-        total = sum(present)
-        if min(present) < 2 or want < len(present) or total - want < len(present):
-            return None
-        share = [c * want // total for c in pool]
-        remainders = [c * want % total for c in pool]
-        order = sorted(rng.permutation(len(pool)).tolist(), key=lambda i: -remainders[i])
-        for i in order[: want - sum(share)]:
-            share[i] += 1
-        quotas[name] = share
-        pool = [c - s for c, s in zip(pool, share, strict=True)]
-    return quotas
+    warnings.append(
+        f"Label values read as missing, so their rows are unlabelled: {shown}. Give such a "
+        "value a name under Label names to keep it as a class."
+    )

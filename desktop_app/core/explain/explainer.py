@@ -2,7 +2,7 @@
 
 ``explain_text(model, text, ...)`` runs ``lime.lime_text.LimeTextExplainer`` (with the
 model's class names) ``runs`` times with seeds ``seed, seed+1, ...``; every run calls one
-shared :class:`~desktop_app.core.lime_fast.CachedClassifier`, so each distinct perturbed
+shared :class:`~desktop_app.core.explain.lime_fast.CachedClassifier`, so each distinct perturbed
 string goes through the model once for all runs. For one seed the weights are those of
 plain LIME with the same settings (LIME draws its perturbations before it calls the
 classifier; the cache only changes how the answers are computed).
@@ -83,10 +83,10 @@ from typing import Any
 
 import numpy as np
 
-from desktop_app.core.audit import model_audit, package_version
 from desktop_app.core.errors import UserError
+from desktop_app.core.explain.audit import model_audit, package_version
+from desktop_app.core.explain.lime_fast import DEFAULT_CHUNK, CachedClassifier
 from desktop_app.core.jobs import JobContext
-from desktop_app.core.lime_fast import DEFAULT_CHUNK, CachedClassifier
 
 WORD_SPLIT = r"\W+"  # LIME's default: what a "word" is
 WORD_LIMIT = 200  # more words than this -> sentence level

@@ -1,0 +1,1 @@
+"""Prediction with the current model: single texts and whole files (batch)."""

@@ -1,0 +1,3 @@
+"""Training: the configuration (config), the data (data), the loop (train, loop) and the
+metrics (metrics).
+"""

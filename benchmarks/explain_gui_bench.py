@@ -291,7 +291,7 @@ def run(runs: int, samples: int, runs_k: int, minilm: bool) -> dict[str, Any]:
                     name = "load_model" if "load_model" in jobs.JOBS else "bench_use_model"
                     jobs.JOBS.setdefault("bench_use_model", f"{__name__}:_use_model_job")
                     job = window.service.submit(name, {"folder": folder})
-                    _wait(app, lambda: job not in window.service._events, 300)
+                    _wait(app, lambda: not job.active, 300)
                     print("MiniLM classifier, heap not frozen (before the fix):", file=sys.stderr)
                     results["minilm_unfrozen"] = _without_gc_freeze(
                         measure, window, app, [f"{t} (again)" for t in texts], samples, runs_k

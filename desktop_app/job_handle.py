@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,9 @@ class JobHandle(QObject):
         self.result: Any = None
         self.error: tuple[str, str] | None = None
         self.last_progress: Progress | None = None
+        self.submitted_at = time.monotonic()
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
         self._cancel_event = cancel_event
 
     def __repr__(self) -> str:
@@ -71,6 +75,12 @@ class JobHandle(QObject):
     def active(self) -> bool:
         """Queued or running (not yet finished)."""
         return self.status in (QUEUED, RUNNING)
+
+    def elapsed(self) -> float:
+        """Seconds the job has run (since it began, or since it was submitted if it never did)."""
+        start = self.started_at if self.started_at is not None else self.submitted_at
+        end = self.finished_at if self.finished_at is not None else time.monotonic()
+        return end - start
 
     @property
     def cancel_requested(self) -> bool:
@@ -124,6 +134,7 @@ class JobHandle(QObject):
 
     # -- for the runner (GUI thread) --------------------------------------------------
     def _start(self) -> None:
+        self.started_at = time.monotonic()
         self.status = RUNNING
         self.started.emit()
 
@@ -132,6 +143,7 @@ class JobHandle(QObject):
         self.progressed.emit(report)
 
     def _finish(self, outcome: JobOutcome) -> None:
+        self.finished_at = time.monotonic()
         self.status = outcome.status
         if outcome.status == SUCCEEDED:
             self.result = outcome.value

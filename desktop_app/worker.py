@@ -82,6 +82,8 @@ class ModelService(QObject, JobRouter):
 
     started = Signal(int, str)  # job_id, name
     progress = Signal(int, object)  # job_id, Progress
+    log = Signal(int, str)  # job_id, line
+    partial = Signal(int, str, object)  # job_id, kind, payload
     result = Signal(int, str, object)  # job_id, name, payload
     failed = Signal(int, str, str)  # job_id, message, details
     cancelled = Signal(int, str)  # job_id, name
@@ -105,8 +107,8 @@ class ModelService(QObject, JobRouter):
         # Queued to this (GUI) thread: every report is routed by job id in one place.
         self._worker.started.connect(self._on_started)
         self._worker.progress.connect(self._on_progress)
-        self._worker.log.connect(self._route_log)
-        self._worker.partial.connect(self._route_partial)
+        self._worker.log.connect(self._on_log)
+        self._worker.partial.connect(self._on_partial)
         self._worker.done.connect(self._on_done)
         self._worker.model_changed.connect(self._on_model_changed)
         self._thread.start()
@@ -182,6 +184,16 @@ class ModelService(QObject, JobRouter):
     def _on_progress(self, job_id: int, report: Progress) -> None:
         self._route_progress(job_id, report)
         self.progress.emit(job_id, report)
+
+    @Slot(int, str)
+    def _on_log(self, job_id: int, line: str) -> None:
+        self._route_log(job_id, line)
+        self.log.emit(job_id, line)
+
+    @Slot(int, str, object)
+    def _on_partial(self, job_id: int, kind: str, payload: object) -> None:
+        self._route_partial(job_id, kind, payload)
+        self.partial.emit(job_id, kind, payload)
 
     @Slot(dict)
     def _on_model_changed(self, info: dict) -> None:

@@ -15,7 +15,7 @@ import traceback
 from typing import Any
 
 from desktop_app.core.errors import Cancelled, UserError
-from desktop_app.core.jobs import JobContext, format_eta
+from desktop_app.core.jobs import JobContext, Progress
 
 
 def _jsonable(value: Any) -> Any:
@@ -44,17 +44,17 @@ def eprint(*parts: object) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
+def progress_line(report: Progress) -> str:
+    """``[120/400  30.0%] epoch 1/3 · 1m 20s left``: one progress report as a line."""
+    pct = f"{100 * report.done / report.total:5.1f}%" if report.total else ""
+    return f"[{report.done}/{report.total} {pct}] {report.text}".rstrip()
+
+
 def stderr_context() -> JobContext:
     """A JobContext that prints progress and log lines to standard error."""
-    ctx: JobContext
-
-    def on_progress(done: int, total: int, message: str) -> None:
-        pct = f"{100 * done / total:5.1f}%" if total else ""
-        eta = format_eta(ctx.eta(done, total))
-        eprint(f"[{done}/{total} {pct}] {message} {eta}".rstrip())
-
-    ctx = JobContext(on_progress=on_progress, on_log=eprint, min_interval=1.0)
-    return ctx
+    return JobContext(
+        on_progress=lambda report: eprint(progress_line(report)), on_log=eprint, min_interval=1.0
+    )
 
 
 def run_command(module: Any, args: Any) -> int:

@@ -394,7 +394,7 @@ class JobWaiter(QObject):
         return dict(self.probe)
 
     def run(self, name: str, params: dict) -> Any:
-        job_id = self.service.submit(name, params)
+        job_id = self.service.submit(name, params).id
         self.mine.add(job_id)
         self._wait(lambda: job_id in self.done, f"job {name!r}")
         if job_id in self.failures:

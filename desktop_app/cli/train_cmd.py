@@ -89,15 +89,10 @@ def format_metrics(metrics: dict[str, Any], baseline: dict[str, Any] | None = No
 
 
 def progress_context() -> Any:
-    """Progress lines on standard error; training messages carry their own ETA."""
-    from desktop_app.cli.common import eprint
-    from desktop_app.core.jobs import JobContext
+    """Progress lines on standard error (the same as every other command's)."""
+    from desktop_app.cli.common import stderr_context
 
-    def on_progress(done: int, total: int, message: str) -> None:
-        pct = f"{100 * done / total:5.1f}%" if total else ""
-        eprint(f"[{done}/{total} {pct}] {message}".rstrip())
-
-    return JobContext(on_progress=on_progress, on_log=eprint, min_interval=1.0)
+    return stderr_context()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -125,7 +125,9 @@ class JobContext:
         if self._on_progress is not None:
             self._on_progress(report)
 
-    def report(self, done: int, total: int, message: str = "", now: float | None = None) -> Progress:
+    def report(
+        self, done: int, total: int, message: str = "", now: float | None = None
+    ) -> Progress:
         """The :class:`Progress` for these counts (keeps the phase clock; sends nothing)."""
         now = time.monotonic() if now is None else now
         done, total = int(done), int(total)

@@ -10,10 +10,15 @@ from desktop_app.worker import ModelService
 
 
 class AppState(QObject):
-    """What the tabs share. Tabs talk to each other through its signals only."""
+    """What the tabs share. Tabs talk to each other through its signals only.
+
+    The current model belongs to the worker: :attr:`model_info` reads what it last announced
+    and :attr:`model_changed` re-emits its announcements (``ModelService.model_changed``);
+    nothing on the GUI side writes model identity.
+    """
 
     dataset_changed = Signal(object)  # desktop_app.core.data.dataset.Dataset or None
-    model_changed = Signal(dict)  # {"name", "kind", "labels", "folder", "saved", ...}
+    model_changed = Signal(dict)  # {"id", "name", "kind", "labels", "folder", "saved", ...}
     status_message = Signal(str, int)  # text, timeout in ms (0 = until replaced)
     show_tab = Signal(str)  # object name of the tab to bring to front
     open_path_requested = Signal(str)  # a file path to open (data file or project)
@@ -26,16 +31,17 @@ class AppState(QObject):
         self.service = service
         self.settings = settings
         self.dataset: Any = None
-        self.model_info: dict[str, Any] = {}
         self.device_info: dict[str, Any] = {}
+        service.model_changed.connect(self.model_changed)  # signal to signal, GUI thread
 
     def set_dataset(self, dataset: Any) -> None:
         self.dataset = dataset
         self.dataset_changed.emit(dataset)
 
-    def set_model_info(self, info: dict[str, Any]) -> None:
-        self.model_info = dict(info)
-        self.model_changed.emit(self.model_info)
+    @property
+    def model_info(self) -> dict[str, Any]:
+        """The worker's current model as last announced (``{}`` until the first probe)."""
+        return self.service.model_info
 
     def message(self, text: str, timeout_ms: int = 5000) -> None:
         self.status_message.emit(text, timeout_ms)

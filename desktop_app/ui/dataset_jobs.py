@@ -1,6 +1,6 @@
 """The Dataset tab's background work: load, re-pick columns, re-split, and prepare the view.
 
-These functions run on a :class:`~desktop_app.ui.background.TaskRunner` thread, never on the
+These functions run on a :class:`~desktop_app.tasks.TaskRunner` thread, never on the
 GUI thread. Besides calling the core they do everything the GUI would otherwise have to do
 with a million rows: statistics, the arrays behind the table, counts per split and class,
 and the matplotlib import. The GUI thread then only swaps in the finished
@@ -108,7 +108,7 @@ def find_corpora(ctx: JobContext) -> list[str]:
 # after start-up (while torch loads on the model worker), so that neither the first file nor
 # the File > Open sample menu waits for them. Even on this thread an import freezes the GUI in
 # bursts (loading C extensions holds the GIL), so it is better done before the user acts.
-WARM_UPS = (import_data_libraries, import_plot_library, find_corpora)
+WARM_UPS = (import_data_libraries, import_plot_library)
 
 
 def resplit(

@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
 
         # Import torch/transformers on the worker thread, after the window is up.
-        self._probe_job = self.service.submit("probe")
+        self.service.submit("probe").on_result(self._on_probed).on_failed(self._on_probe_failed)
 
     # -- construction -------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -133,8 +133,6 @@ class MainWindow(QMainWindow):
 
     def _connect_state(self) -> None:
         self.service.state_changed.connect(self._on_worker_state)
-        self.service.result.connect(self._on_result)
-        self.service.failed.connect(self._on_failed)
         self.state.status_message.connect(self._on_status_message)
         self.state.show_tab.connect(self.show_tab)
         self.state.open_path_requested.connect(self.open_path)
@@ -215,9 +213,8 @@ class MainWindow(QMainWindow):
     def _on_worker_state(self, text: str) -> None:
         self.worker_label.setText(f"Worker: {text}")
 
-    @Slot(int, str, object)
-    def _on_result(self, job_id: int, name: str, payload: object) -> None:
-        if name == "probe" and isinstance(payload, dict):
+    def _on_probed(self, payload: object) -> None:
+        if isinstance(payload, dict):
             # torch and transformers are imported now: keep their objects out of later full
             # collections, which run on this thread (gc_guard) and would otherwise stall it.
             gc.freeze()
@@ -228,16 +225,12 @@ class MainWindow(QMainWindow):
             self.device_label.setToolTip(
                 f"Compute device: {device}; torch uses {payload.get('torch_threads')} CPU threads"
             )
-            if payload.get("model_info") and not self.state.model_info:
-                self.state.set_model_info(payload["model_info"])
 
-    @Slot(int, str, str)
-    def _on_failed(self, job_id: int, message: str, details: str) -> None:
-        if job_id == self._probe_job:
-            self.device_label.setText("Device: unavailable")
-            show_error(
-                self, "Compute engine", f"The compute engine could not start: {message}", details
-            )
+    def _on_probe_failed(self, message: str, details: str) -> None:
+        self.device_label.setText("Device: unavailable")
+        show_error(
+            self, "Compute engine", f"The compute engine could not start: {message}", details
+        )
 
     @Slot(str, int)
     def _on_status_message(self, text: str, timeout_ms: int) -> None:

@@ -11,7 +11,7 @@ from desktop_app.core.data.dataset import LoadOptions, load_dataset
 from desktop_app.core.data.encoding import detect_encoding
 from desktop_app.core.data.readers import SAMPLE_BYTES
 from desktop_app.core.errors import Cancelled, DatasetError
-from desktop_app.core.jobs import JobContext
+from desktop_app.core.jobs import JobContext, Progress
 
 
 def write(folder: Path, name: str, content: bytes) -> Path:
@@ -149,7 +149,9 @@ def test_no_labels_or_one_class_loads_with_a_warning(tmp_path):
 def test_progress_is_reported_and_cancel_stops_the_load(tmp_path):
     path = write(tmp_path, "x.csv", b"text,label\n" + b"some text,pos\n" * 1000)
     seen: list[tuple[int, int, str]] = []
-    ctx = JobContext(on_progress=lambda d, t, m: seen.append((d, t, m)), min_interval=0)
+    ctx = JobContext(
+        on_progress=lambda p: seen.append((p.done, p.total, p.message)), min_interval=0
+    )
     assert load_dataset(path, ctx=ctx).report.rows == 1000
     assert seen and seen[-1][0] == seen[-1][1]
     ctx = JobContext()
@@ -165,13 +167,16 @@ def test_chunked_read_reports_rows_and_cancels(tmp_path, monkeypatch):
     monkeypatch.setattr(read_delimited, "CHUNK_ROWS", 10)
     path = write(tmp_path, "x.csv", b"text,label\n" + b"some text,pos\n" * 95)
     seen: list[tuple[int, int, str]] = []
-    ctx = JobContext(on_progress=lambda d, t, m: seen.append((d, t, m)), min_interval=0)
+    ctx = JobContext(
+        on_progress=lambda p: seen.append((p.done, p.total, p.message)), min_interval=0
+    )
     ds = load_dataset(path, ctx=ctx)
     assert ds.report.rows == 95
     assert [d for d, _t, m in seen if m == "Reading rows"][:3] == [10, 20, 30]
 
-    def cancel_after_first_chunk(done: int, total: int, message: str) -> None:
-        if message == "Reading rows":
+    def cancel_after_first_chunk(report: Progress) -> None:
+
+        if report.message == "Reading rows":
             ctx.cancel()
 
     ctx = JobContext(on_progress=cancel_after_first_chunk, min_interval=0)

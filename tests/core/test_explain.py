@@ -9,7 +9,7 @@ import pytest
 
 from desktop_app.core.errors import Cancelled, UserError
 from desktop_app.core.explain.explainer import explain_text, sentence_spans, word_stability
-from desktop_app.core.jobs import JobContext
+from desktop_app.core.jobs import JobContext, Progress
 from tests.core.toy_models import LexiconModel, WordModel
 
 TEXT = "this movie is good and the actors are fine"
@@ -173,7 +173,9 @@ def test_bad_input_gives_a_user_error():
 
 def test_progress_reaches_the_end_and_cancel_stops_inside_a_run():
     events = []
-    ctx = JobContext(on_progress=lambda d, t, m: events.append((d, t, m)), min_interval=0)
+    ctx = JobContext(
+        on_progress=lambda p: events.append((p.done, p.total, p.message)), min_interval=0
+    )
     explain_text(LexiconModel(), TEXT, num_samples=300, runs=2, ctx=ctx, chunk_size=16)
     assert events[-1][0] == events[-1][1]
     assert any("run 2 of 2" in m for _, _, m in events)
@@ -181,8 +183,9 @@ def test_progress_reaches_the_end_and_cancel_stops_inside_a_run():
     cancel = threading.Event()
     model = LexiconModel()
 
-    def on_progress(done, total, message):
-        if "run 1" in message and done > 50:
+    def on_progress(report: Progress):
+
+        if "run 1" in report.message and report.done > 50:
             cancel.set()
 
     ctx = JobContext(cancel_event=cancel, on_progress=on_progress, min_interval=0)

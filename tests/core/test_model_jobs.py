@@ -64,6 +64,7 @@ def test_train_save_load_cycle(tmp_path):
     assert set(result["history"]) == {"steps", "epochs"}
     info = result["model_info"]
     assert info == {
+        "id": info["id"],
         "name": "BiLSTM",
         "kind": "bilstm",
         "labels": ["negative", "positive"],
@@ -80,10 +81,13 @@ def test_train_save_load_cycle(tmp_path):
     json.dumps(result)
     saved = run(state, "save_model", {"folder": str(tmp_path / "m")})
     assert saved["saved"] is True and saved["folder"] == str(tmp_path / "m")
+    assert saved["id"] == info["id"]  # saving keeps the model's identity
     run(state, "use_vader", {"labels": ["negative", "positive"]})
     assert state.model.kind == "vader" and state.model_info["labels"] == ["negative", "positive"]
+    assert state.model_info["id"] != info["id"]  # every new model gets a new id
     loaded = run(state, "load_model", {"folder": str(tmp_path / "m")})
     assert loaded["kind"] == "bilstm" and loaded["saved"] is True
+    assert loaded["id"] not in (info["id"], "")
     assert state.model.kind == "bilstm"
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from desktop_app.core.errors import Cancelled, UserError
-from desktop_app.core.jobs import JobContext
+from desktop_app.core.jobs import JobContext, Progress
 from desktop_app.core.predict.batch import predict_batch, predict_texts, results_rows
 from desktop_app.jobs import JOBS, WorkerState, resolve
 from tests.core.toy_models import LexiconModel, WordModel
@@ -64,7 +64,9 @@ def test_batch_prediction_scores_accuracy_and_reports_unknown_labels():
     texts = ["good one", "bad one", "good again", "meh", "so good", "nothing"]
     true = ["positive", "negative", "negative", None, "pos", ""]
     events = []
-    ctx = JobContext(on_progress=lambda d, t, m: events.append((d, t, m)), min_interval=0)
+    ctx = JobContext(
+        on_progress=lambda p: events.append((p.done, p.total, p.message)), min_interval=0
+    )
     result = predict_batch(model, texts, true, ctx=ctx, batch_size=2)
     assert result["predicted"] == [
         "positive",
@@ -91,8 +93,9 @@ def test_batch_prediction_can_be_cancelled():
     cancel = threading.Event()
     model = WordModel()
 
-    def on_progress(done, total, message):
-        if done >= 4:
+    def on_progress(report: Progress):
+
+        if report.done >= 4:
             cancel.set()
 
     ctx = JobContext(cancel_event=cancel, on_progress=on_progress, min_interval=0)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from desktop_app.core.errors import ModelError
-from desktop_app.core.jobs import JobContext
+from desktop_app.core.jobs import JobContext, Progress
 from desktop_app.core.training.config import TrainConfig
 from desktop_app.core.training.data import TrainData, check_data
 from desktop_app.core.training.loop import length_grouped_batches, padding_fraction, random_batches
@@ -70,7 +70,9 @@ class Recorder:
             min_interval=0.0,
         )
 
-    def _on_progress(self, done: int, total: int, message: str) -> None:
+    def _on_progress(self, report: Progress) -> None:
+
+        done, total, message = report.done, report.total, report.message
         self.progress.append((done, total, message))
         if self.cancel_at_step is not None and done >= self.cancel_at_step and "epoch" in message:
             self.ctx.cancel()

@@ -23,3 +23,12 @@ def main_window(qtbot, _isolated_home):
     window.show()
     yield window
     window.close()
+
+
+def announce_model(window, info: dict) -> None:
+    """Make the app believe the worker announced ``info`` as its current model.
+
+    For tests of how tabs show a model they did not train; the one place that stands in for
+    the worker's own announcement (``ModelService.model_changed``).
+    """
+    window.service._on_model_changed({"id": f"test-{id(info)}", **info})

@@ -1,16 +1,13 @@
-"""JobProgress: the bar and status line the Training, Predict and Explain tabs share."""
+"""JobProgress: the bar and status line the Training, Predict, Explain and Label tabs share."""
 
 from __future__ import annotations
 
+from desktop_app.core.jobs import JobContext, Progress
 from desktop_app.ui.widgets.job_progress import JobProgress
 
 
-def _describe(done: int, total: int, message: str, eta: str) -> str | None:
-    return f"{message}|{eta}" if message else None
-
-
 def test_bar_follows_the_job_and_hides_when_it_ends(qtbot):
-    widget = JobProgress(_describe, bar_name="bar", label_name="status", text="Idle")
+    widget = JobProgress(bar_name="bar", label_name="status", text="Idle", busy_text="Busy…")
     qtbot.addWidget(widget)
     widget.show()
     assert not widget.bar.isVisible()
@@ -21,14 +18,14 @@ def test_bar_follows_the_job_and_hides_when_it_ends(qtbot):
     assert (widget.bar.maximum(), widget.bar.value()) == (10, 0)
     assert widget.label.text() == "Starting…"
 
-    widget.on_progress(0, 10, "working")
-    assert widget.label.text() == "working|"  # nothing done yet: no time left to estimate
-    widget.on_progress(4, 10, "working")
+    widget.show_report(Progress(0, 10, "working"))
+    assert widget.label.text() == "working"  # nothing done yet: no time left to estimate
+    widget.show_report(Progress(4, 10, "working", eta=75.0))
     assert widget.bar.value() == 4
-    assert widget.label.text().startswith("working|") and widget.label.text().endswith(" left")
-    widget.on_progress(12, 10, "")  # no text from describe: the label stays
+    assert widget.label.text() == "working · 1m 15s left"
+    widget.show_report(Progress(12, 10, ""))  # past the end: full, no time left
     assert widget.bar.value() == 10
-    assert widget.label.text().startswith("working|")
+    assert widget.label.text() == "Busy…"
 
     widget.finish("Done.")
     assert not widget.bar.isVisible()
@@ -36,9 +33,7 @@ def test_bar_follows_the_job_and_hides_when_it_ends(qtbot):
 
 
 def test_a_bar_that_stays_is_busy_until_the_first_report_and_full_at_the_end(qtbot):
-    widget = JobProgress(
-        _describe, bar_name="bar", label_name="status", hide_when_idle=False, label_stretch=0
-    )
+    widget = JobProgress(bar_name="bar", label_name="status", hide_when_idle=False, label_stretch=0)
     qtbot.addWidget(widget)
     widget.show()
     assert widget.bar.isVisible() and widget.bar.maximum() == 1
@@ -48,3 +43,21 @@ def test_a_bar_that_stays_is_busy_until_the_first_report_and_full_at_the_end(qtb
     assert widget.bar.isVisible()
     assert (widget.bar.maximum(), widget.bar.value()) == (1, 1)
     assert widget.label.text() == "Preparing…"
+
+
+def test_the_context_computes_the_time_left_per_phase(monkeypatch):
+    import desktop_app.core.jobs as jobs
+
+    now = [100.0]
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: now[0])
+    seen: list[Progress] = []
+    ctx = JobContext(on_progress=seen.append, min_interval=0)
+    ctx.progress(0, 3, "Reading")
+    now[0] += 30  # a slow load
+    ctx.progress(3, 3, "Read")
+    ctx.progress(0, 100, "Predicting")  # a new phase: its own clock
+    now[0] += 10
+    ctx.progress(10, 100, "Predicting")
+    assert [p.time_left for p in seen] == ["", "", "", "1m 30s left"]
+    assert seen[-1].text == "Predicting · 1m 30s left"
+    assert seen[-1].elapsed == 40

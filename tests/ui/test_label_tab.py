@@ -244,7 +244,6 @@ def test_retrain_starts_a_job_and_queue_reorders(qtbot, main_window, tmp_path):
         service.result, timeout=30000, check_params_cb=lambda j, n, p: n == "use_vader"
     ):
         service.submit("use_vader", {})
-    main_window.state.set_model_info({"name": "VADER", "kind": "vader"})
     tab = _open(qtbot, main_window, path)
     assert main_window.state.model_info.get("kind") == "bilstm"
     assert "retrain.models" in (main_window.state.model_info.get("folder") or "")

@@ -10,6 +10,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QHelpEvent, QTextCursor
 from PySide6.QtWidgets import QToolTip
 
+from tests.ui.conftest import announce_model
+
 REVIEW = "A wonderful, moving film with great acting, although the ending is terrible."
 LONG_WAIT = 60000
 
@@ -273,8 +275,8 @@ def test_truncated_texts_are_marked(qtbot, main_window):
     from desktop_app.ui.widgets.prediction_table import PredictionTableModel
 
     tab = _tab(main_window, "predictTab")
-    main_window.state.set_model_info(
-        {"name": "Tiny", "kind": "minilm", "labels": ["neg", "pos"], "max_length": 8}
+    announce_model(
+        main_window, {"name": "Tiny", "kind": "minilm", "labels": ["neg", "pos"], "max_length": 8}
     )
     assert "Tiny" in tab.model_label.text() and "8 tokens" in tab.model_label.text()
     result = {

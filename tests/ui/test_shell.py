@@ -42,10 +42,41 @@ def test_worker_jobs_run_on_worker_thread_and_cancel(qtbot, main_window, monkeyp
         service.started, timeout=60000, check_params_cb=lambda j, n: n == "test_slow"
     ):
         job = service.submit("test_slow")
-    with qtbot.waitSignal(service.cancelled, timeout=10000) as blocker:
-        service.cancel(job)
-    assert blocker.args[0] == job
+    reports: list = []
+    job.on_progress(reports.append)
+    qtbot.waitUntil(lambda: len(reports) >= 2, timeout=10000)
+    with qtbot.waitSignal(job.cancelled, timeout=10000):
+        job.cancel()
+    assert job.status == "cancelled" and not job.active
     assert seen["thread"] != threading.main_thread().name
+    # Progress reached the handle as plain data, with the time left computed by the core.
+    assert reports[-1].message == "working" and reports[-1].total == 200
+    assert reports[-1].time_left.endswith("left")
+
+
+def test_a_handle_routes_only_its_own_job(qtbot, main_window, monkeypatch):
+    """Two jobs at once: each handle hears its own result; a late binding still hears it."""
+    from desktop_app import jobs
+
+    def echo(state, params, ctx):
+        ctx.partial("echo", params["value"])
+        return params["value"] * 2
+
+    monkeypatch.setitem(jobs.JOBS, "test_echo", f"{__name__}:_echo_handler")
+    globals()["_echo_handler"] = echo
+    service = main_window.service
+    first, second = (
+        service.submit("test_echo", {"value": 1}),
+        service.submit("test_echo", {"value": 5}),
+    )
+    got: dict[str, list] = {"first": [], "second": [], "partials": []}
+    first.on_result(got["first"].append).on_partial(lambda k, p: got["partials"].append(p))
+    second.on_result(got["second"].append)
+    qtbot.waitUntil(lambda: not first.active and not second.active, timeout=60000)
+    assert got == {"first": [2], "second": [10], "partials": [1]}
+    late: list = []
+    second.on_result(late.append).on_finished(lambda: late.append("finished"))
+    assert late == [10, "finished"]
 
 
 def test_worker_failure_is_reported(qtbot, main_window, monkeypatch):

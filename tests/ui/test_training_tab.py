@@ -13,6 +13,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
+from tests.ui.conftest import announce_model
+
 # matplotlib's toolbar asks Qt for a deprecated high-DPI attribute whenever it paints an icon.
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Enum value .Qt..ApplicationAttribute.AA_UseHighDpiPixmaps:DeprecationWarning"
@@ -274,11 +276,11 @@ def test_closing_while_training_asks_then_exits_cleanly(
 
 def test_unsaved_model_asks_before_quitting(qtbot, main_window, _quit_without_asking):
     tab = _training_tab(main_window)
-    main_window.state.set_model_info({"name": "BiLSTM", "kind": "bilstm", "saved": False})
+    announce_model(main_window, {"name": "BiLSTM", "kind": "bilstm", "saved": False})
     assert "not saved" in tab.model_label.text()
     assert tab.confirm_close() is True
     assert _quit_without_asking == ["BiLSTM is not saved. Quit anyway and lose it?"]
-    main_window.state.set_model_info({"name": "BiLSTM", "kind": "bilstm", "saved": True})
+    announce_model(main_window, {"name": "BiLSTM", "kind": "bilstm", "saved": True})
     assert tab.confirm_close() is True
     assert len(_quit_without_asking) == 1  # a saved model: no question
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from desktop_app.core.errors import Cancelled, UserError
-from desktop_app.core.jobs import JobContext, format_eta
+from desktop_app.core.jobs import JobContext, RelabelledProgress
 
 BATCH_SIZE = 128  # texts per forward pass in batch prediction (length-sorted)
 
@@ -53,19 +53,6 @@ def predict_texts(model: Any, texts: Sequence[str], ctx: JobContext | None = Non
     return _result(model, texts, probs, list(model.truncated(texts)))
 
 
-class _EtaProgress(JobContext):
-    """Hands a model's per-batch progress to ``parent`` with a 'n of N texts, ETA' message."""
-
-    def __init__(self, parent: JobContext) -> None:
-        super().__init__(job_id=parent.job_id, cancel_event=parent.cancel_event, min_interval=0)
-        self.parent = parent
-
-    def progress(self, done: int, total: int, message: str = "") -> None:
-        eta = format_eta(self.eta(done, total)) if 0 < done < total else ""
-        text = f"Predicted {done:,} of {total:,} texts"
-        self.parent.progress(done, total, f"{text} ({eta})" if eta else text)
-
-
 def predict_batch(
     model: Any,
     texts: Sequence[str],
@@ -83,7 +70,11 @@ def predict_batch(
     if true_labels is not None and len(true_labels) != len(texts):
         raise UserError(f"{len(true_labels)} true labels were given for {len(texts)} texts.")
     started = time.perf_counter()
-    inner = _EtaProgress(ctx) if ctx is not None else None
+    inner = (
+        RelabelledProgress(ctx, lambda done, total: f"Predicted {done:,} of {total:,} texts")
+        if ctx is not None
+        else None
+    )
     if hasattr(model, "encode") and hasattr(model, "proba_from_ids"):
         # Torch models: tokenise once, then length-sorted, dynamically padded batches.
         ids, truncated = model.encode(texts)

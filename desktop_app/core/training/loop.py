@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from desktop_app.core.errors import Cancelled
-from desktop_app.core.jobs import JobContext, format_eta
+from desktop_app.core.jobs import JobContext
 from desktop_app.core.training.config import TrainConfig
 from desktop_app.core.training.data import TrainData
 from desktop_app.core.training.metrics import evaluate_probs, mean_log_loss
@@ -302,9 +302,7 @@ def train_neural(
             history["steps"].append(point)
             if ctx is not None:
                 ctx.point("step", point)
-                elapsed = time.monotonic() - start
-                eta = format_eta(elapsed * (total_steps - step) / step)
-                ctx.progress(step, total_steps, f"epoch {epoch}/{config.epochs} · {eta}")
+                ctx.progress(step, total_steps, f"epoch {epoch}/{config.epochs}")
         epoch_seconds = time.monotonic() - epoch_start
         if cancelled:
             break  # mid-epoch: no validation, the best complete epoch (if any) is kept

@@ -7,7 +7,8 @@ calls into signals, the command line prints them):
   (the context buffers them and hands them on at most ~10 times a second);
 - ``ctx.partial("epoch", {"epoch", "train_loss", "val_loss", "val_accuracy",
   "val_macro_f1"})`` after each epoch;
-- ``ctx.progress(step, total_steps, "epoch 1/3 · 1m 20s left")`` and ``ctx.log(line)``.
+- ``ctx.progress(step, total_steps, "epoch 1/3")`` (the context adds the time left) and
+  ``ctx.log(line)``.
 
 Cancel (``ctx.should_stop()``) is checked at every step boundary; the loop then stops,
 keeps the best weights so far and says where it stopped in the result. Early stopping

@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.jobs import Progress
+from desktop_app.job_handle import JobHandle
+from desktop_app.tasks import TaskRunner
 from desktop_app.ui import dataset_jobs
 from desktop_app.ui.app_state import AppState
-from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.dataset_jobs import PreparedDataset, SplitSettings
 from desktop_app.ui.dataset_report import delimiter_name, summary_html
 from desktop_app.ui.dialogs import show_error
@@ -57,18 +59,11 @@ class DatasetTab(QWidget):
         self.setObjectName("datasetTab")
         self.state = state
         self.runner = TaskRunner("datasetLoader", self)
-        self.runner.progress.connect(self._on_progress)
-        self.runner.result.connect(self._on_result)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(self._on_cancelled)
-        self.runner.finished.connect(self._on_finished)
         self.prepared: PreparedDataset | None = None
         self.path: str | None = None
-        self._task: int | None = None
-        self._task_what = ""
+        self._task: JobHandle | None = None
         self._loading_path: str | None = None
         self._loading_options: dict[str, Any] | None = None  # LoadOptions fields of a load
-        self._warm_up_tasks: dict[int, str] = {}  # task id -> warm-up function name
         # NLTK corpora for File > Open sample; None until the warm-up has looked for them.
         self.sample_corpora: list[str] | None = None
         self._content_laid_out = False  # see _chart_styles
@@ -255,7 +250,7 @@ class DatasetTab(QWidget):
     def cancel(self) -> None:
         """Stop the running load; the tab keeps what it showed before."""
         if self._task is not None:
-            self.runner.cancel(self._task)
+            self._task.cancel()
             self.progress_label.setText("Cancelling…")
             self.cancel_button.setEnabled(False)
 
@@ -269,8 +264,23 @@ class DatasetTab(QWidget):
     @Slot()
     def _warm_up(self) -> None:
         for fn in dataset_jobs.WARM_UPS:
-            task_id = self.runner.start(fn, name=fn.__name__, priority=0)
-            self._warm_up_tasks[task_id] = fn.__name__
+            handle = self.runner.start(fn, name=fn.__name__, priority=0)
+            handle.on_failed(functools.partial(self._warm_up_failed, fn.__name__))
+        # File ▸ Open sample lists what this finds (None until then, [] if it fails).
+        self.runner.start(dataset_jobs.find_corpora, name="find_corpora").on_result(
+            self._on_corpora
+        ).on_failed(self._no_corpora)
+
+    def _warm_up_failed(self, name: str, message: str, details: str) -> None:
+        # Not fatal: whatever it imports is imported again when needed.
+        log.warning("warm-up %s failed: %s\n%s", name, message, details)
+
+    def _on_corpora(self, names: object) -> None:
+        self.sample_corpora = [str(name) for name in names] if isinstance(names, list) else []
+
+    def _no_corpora(self, message: str, details: str) -> None:
+        log.warning("looking for NLTK corpora failed: %s\n%s", message, details)
+        self.sample_corpora = []
 
     # -- starting tasks -------------------------------------------------------------------
     def _start_load(self, path: str, options: dict[str, Any], message: str) -> None:
@@ -283,9 +293,12 @@ class DatasetTab(QWidget):
 
     def _start(self, fn: Any, message: str) -> None:
         if self._task is not None:
-            self.runner.cancel(self._task)  # the new request replaces the running one
-        self._task = self.runner.start(fn, name="dataset", priority=1)
-        self._task_what = message
+            self._task.cancel()  # the new request replaces the running one
+        task = self.runner.start(fn, name="dataset", priority=1)
+        task.on_progress(self._on_progress).on_result(self._on_result)
+        task.on_failed(self._on_failed).on_cancelled(self._on_cancelled)
+        task.on_finished(functools.partial(self._on_finished, task))
+        self._task = task
         self.progress.setRange(0, 0)  # busy until the first progress report
         self.progress_label.setText(message)
         self._set_busy(True)
@@ -399,25 +412,16 @@ class DatasetTab(QWidget):
         self._loading_path = self.path
         self._start_load(self.path, options, f"Reading {_short(self.path)} again…")
 
-    # -- task signals (queued from the loader thread) ---------------------------------------
-    @Slot(int, int, int, str)
-    def _on_progress(self, task_id: int, done: int, total: int, message: str) -> None:
-        if task_id != self._task:
-            return
-        if total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(min(done, total))
-        if message:
-            self.progress_label.setText(message)
+    # -- the load's handle (GUI thread) ----------------------------------------------------
+    def _on_progress(self, report: Progress) -> None:
+        if report.total > 0:
+            self.progress.setRange(0, report.total)
+            self.progress.setValue(min(report.done, report.total))
+        if report.text:
+            self.progress_label.setText(report.text)
 
-    @Slot(int, object)
-    def _on_result(self, task_id: int, prepared: object) -> None:
-        if task_id in self._warm_up_tasks:
-            del self._warm_up_tasks[task_id]
-            if isinstance(prepared, list):
-                self.sample_corpora = [str(name) for name in prepared]
-            return
-        if task_id != self._task or not isinstance(prepared, PreparedDataset):
+    def _on_result(self, prepared: object) -> None:
+        if not isinstance(prepared, PreparedDataset):
             return
         if self._loading_path is not None:
             self.path = self._loading_path
@@ -427,34 +431,21 @@ class DatasetTab(QWidget):
         self.state.set_dataset(prepared.dataset)
         self.state.message(f"{prepared.stats.rows:,} rows from {_short(self.path or '')}", 8000)
 
-    @Slot(int, str, str)
-    def _on_failed(self, task_id: int, message: str, details: str) -> None:
-        warm_up = self._warm_up_tasks.pop(task_id, None)
-        if warm_up is not None:
-            # Not fatal: whatever it imports is imported again when needed.
-            log.warning("warm-up %s failed: %s\n%s", warm_up, message, details)
-            if warm_up == "find_corpora":
-                self.sample_corpora = []
-            return
-        if task_id != self._task:
-            return
+    def _on_failed(self, message: str, details: str) -> None:
         self.state.message("Could not load the data", 5000)
         show_error(self, "Dataset", message, details)
 
-    @Slot(int)
-    def _on_cancelled(self, task_id: int) -> None:
-        if task_id == self._task:
-            self.state.message(
-                "Cancelled; the previous data is still loaded"
-                if self.prepared is not None
-                else "Cancelled",
-                5000,
-            )
+    def _on_cancelled(self) -> None:
+        self.state.message(
+            "Cancelled; the previous data is still loaded"
+            if self.prepared is not None
+            else "Cancelled",
+            5000,
+        )
 
-    @Slot(int)
-    def _on_finished(self, task_id: int) -> None:
-        if task_id != self._task:
-            return
+    def _on_finished(self, task: JobHandle) -> None:
+        if task is not self._task:
+            return  # a load the user replaced with another
         self._task = None
         self._loading_path = None
         self._loading_options = None
@@ -573,8 +564,6 @@ class DatasetTab(QWidget):
             widget.setEnabled(not busy)
         has_labels = self.prepared is not None and bool(self.prepared.dataset.labels)
         self.split_panel.set_available(has_labels and not busy)
-        if not busy:
-            self.state.message("", 1)
 
 
 def _short(path: str) -> str:

@@ -7,6 +7,7 @@ the progress of the job it submitted, and shows the explanation dict it gets bac
 
 from __future__ import annotations
 
+import functools
 import gc
 import html
 import sys
@@ -34,8 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.job_handle import JobHandle
+from desktop_app.tasks import TaskRunner
 from desktop_app.ui.app_state import AppState
-from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.widgets.highlighted_text import HighlightedTextView, legend_html
 from desktop_app.ui.widgets.job_progress import JobProgress
@@ -75,10 +77,8 @@ class ExplainTab(QWidget):
         self.state = state
         self.service = state.service
         self.result: dict[str, Any] | None = None
-        self._job: int | None = None
+        self._job: JobHandle | None = None
         self._tasks = TaskRunner("explainTabTasks", self)
-        self._export_task: int | None = None
-        self._warm_task: int | None = None
         self._shut_down = False
         self._build()
         self._connect()
@@ -156,7 +156,7 @@ class ExplainTab(QWidget):
         layout.addLayout(controls)
 
         self.job_progress = JobProgress(
-            _describe_progress, bar_name="explainProgress", label_name="explainStatus"
+            bar_name="explainProgress", label_name="explainStatus", busy_text="Explaining…"
         )
         self.progress = self.job_progress.bar
         self.status_label = self.job_progress.label
@@ -253,14 +253,6 @@ class ExplainTab(QWidget):
         self.view.word_clicked.connect(self._select_feature)
         self.state.model_changed.connect(self._on_model_changed)
         self.state.explain_requested.connect(self.explain_text)
-        self.service.started.connect(self._on_started)
-        self.service.progress.connect(self._on_progress)
-        self.service.result.connect(self._on_result)
-        self.service.failed.connect(self._on_failed)
-        self.service.cancelled.connect(self._on_cancelled)
-        self._tasks.result.connect(self._on_task_result)
-        self._tasks.failed.connect(self._on_task_failed)
-        self._tasks.finished.connect(self._on_task_finished)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
@@ -301,18 +293,21 @@ class ExplainTab(QWidget):
             self.text_edit.setFocus()
             return
         if self._job is not None:
-            self.service.cancel(self._job)  # the newer request wins
+            self._job.cancel()  # the newer request wins
         self._start_preload()
         # Long-lived objects (torch, transformers, scikit-learn, the model) number in the
         # hundreds of thousands; a full cyclic-GC pass over them, triggered by LIME's garbage on
         # the worker thread, holds the GIL for 0.1-1.5 s and freezes the window. Freezing the
         # heap as it is now (O(1)) exempts them from collection; new garbage is still collected.
         gc.freeze()
-        self._job = self.service.submit("explain", params)
+        job = self._job = self.service.submit("explain", params)
+        job.on_started(self._on_started).on_progress(self.job_progress.show_report)
+        job.on_result(self._on_result).on_failed(self._on_failed)
+        job.on_cancelled(self._on_cancelled).on_finished(functools.partial(self._on_finished, job))
         self.explain_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         running = self.service.running_job()
-        if running is not None and running[0] != self._job:
+        if running is not None and running[0] != job.id:
             self.job_progress.start(f"Waiting for the worker (busy with {running[1]})…")
         else:
             self.job_progress.start("Starting…")
@@ -320,7 +315,7 @@ class ExplainTab(QWidget):
     @Slot()
     def cancel(self) -> None:
         if self._job is not None:
-            self.service.cancel(self._job)
+            self._job.cancel()
             self.status_label.setText("Cancelling…")
             self.cancel_button.setEnabled(False)
 
@@ -337,7 +332,7 @@ class ExplainTab(QWidget):
 
     def shutdown(self) -> None:
         if self._job is not None:
-            self.service.cancel(self._job)
+            self._job.cancel()
         self._shut_down = True
         self.chart.shutdown()
         self._tasks.shutdown()
@@ -364,46 +359,25 @@ class ExplainTab(QWidget):
         self.class_combo.setCurrentIndex(max(0, index))
         self.class_combo.blockSignals(False)
 
-    # -- job signals (ours only) ------------------------------------------------------
-    @Slot(int, str)
-    def _on_started(self, job_id: int, name: str) -> None:
-        if job_id == self._job:
-            self.job_progress.job_started("Explaining…")
+    # -- the explanation's handle (GUI thread) --------------------------------------------
+    def _on_started(self) -> None:
+        self.job_progress.job_started("Explaining…")
 
-    @Slot(int, int, int, str)
-    def _on_progress(self, job_id: int, done: int, total: int, message: str) -> None:
-        if job_id == self._job:
-            self.job_progress.on_progress(done, total, message)
+    def _on_result(self, payload: object) -> None:
+        if isinstance(payload, dict):
+            self.show_result(payload)
 
-    @Slot(int, str, object)
-    def _on_result(self, job_id: int, name: str, payload: object) -> None:
-        if job_id != self._job:
-            return
-        self._job = None
-        self._idle()
-        if not isinstance(payload, dict):
-            return
-        info = payload.get("model")
-        if isinstance(info, dict) and info and info != self.state.model_info:
-            self.state.set_model_info(info)  # the worker names the model it used
-        self.show_result(payload)
-
-    @Slot(int, str, str)
-    def _on_failed(self, job_id: int, message: str, details: str) -> None:
-        if job_id != self._job:
-            return
-        self._job = None
-        self._idle()
+    def _on_failed(self, message: str, details: str) -> None:
         self.status_label.setText("The explanation failed.")
         show_error(self, "Explain", message, details)
 
-    @Slot(int, str)
-    def _on_cancelled(self, job_id: int, name: str) -> None:
-        if job_id != self._job:
-            return
-        self._job = None
-        self._idle()
+    def _on_cancelled(self) -> None:
         self.status_label.setText("Cancelled.")
+
+    def _on_finished(self, job: JobHandle) -> None:
+        if job is self._job:
+            self._job = None
+            self._idle()
 
     def _idle(self) -> None:
         self.explain_button.setEnabled(True)
@@ -533,7 +507,8 @@ class ExplainTab(QWidget):
     @Slot()
     def _warm_up(self) -> None:
         if not self._shut_down and "lime.lime_text" not in sys.modules:
-            self._warm_task = self._tasks.start(_warm_up_task, "import LIME")
+            # gc.freeze(): the libraries just imported (see start_explain).
+            self._tasks.start(_warm_up_task, "import LIME").on_result(_freeze_heap)
 
     def _start_preload(self) -> None:
         # The chart's first matplotlib import happens while the worker explains.
@@ -544,7 +519,8 @@ class ExplainTab(QWidget):
         if self.result is None:
             return
         result = self.result
-        self._export_task = self._tasks.start(_ExportTask(kind, result, path), f"export {kind}")
+        task = self._tasks.start(_ExportTask(kind, result, path), f"export {kind}")
+        task.on_result(self._on_exported).on_failed(self._on_export_failed)
         self.status_label.setText(f"Exporting to {path}…")
 
     @Slot()
@@ -570,33 +546,17 @@ class ExplainTab(QWidget):
             self.state.settings.setValue("export_dir", str(Path(path).parent))
         return path
 
-    @Slot(int, object)
-    def _on_task_result(self, task_id: int, payload: object) -> None:
-        if task_id == self._export_task:
-            self.status_label.setText(f"Exported to {payload}.")
-            self.state.message(f"Explanation exported to {payload}")
+    def _on_exported(self, path: object) -> None:
+        self.status_label.setText(f"Exported to {path}.")
+        self.state.message(f"Explanation exported to {path}")
 
-    @Slot(int, str, str)
-    def _on_task_failed(self, task_id: int, message: str, details: str) -> None:
-        if task_id == self._export_task:
-            self.status_label.setText("The export failed.")
-            show_error(self, "Export", message, details)
-
-    @Slot(int)
-    def _on_task_finished(self, task_id: int) -> None:
-        if task_id == self._export_task:
-            self._export_task = None
-        elif task_id == self._warm_task:
-            self._warm_task = None
-            gc.freeze()  # the libraries just imported: see start_explain
+    def _on_export_failed(self, message: str, details: str) -> None:
+        self.status_label.setText("The export failed.")
+        show_error(self, "Export", message, details)
 
 
-def _describe_progress(done: int, total: int, message: str, eta: str) -> str:
-    """The status line while explaining: the job's message and the time left."""
-    text = message or "Explaining…"
-    if eta and "left" not in text:
-        text = f"{text} · {eta}"
-    return text
+def _freeze_heap(_result: object) -> None:
+    gc.freeze()
 
 
 def _warm_up_task(ctx: Any) -> None:

@@ -11,6 +11,7 @@ every other signal.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import html
 import logging
@@ -37,9 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.jobs import Progress
 from desktop_app.core.labelling.queue import LabelQueue
+from desktop_app.job_handle import JobHandle
+from desktop_app.tasks import TaskRunner
 from desktop_app.ui.app_state import AppState
-from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.label_writer import LabelWriter
 from desktop_app.ui.widgets.label_card import MAX_KEYS, LabelCard
@@ -83,35 +86,25 @@ class LabelTab(QWidget):
         # row -> (scoring generation, suggested label, its probability, top-two margin)
         self._suggestions: dict[int, tuple[int, str, float, float]] = {}
         self._generation = 0
-        self._score_jobs: dict[int, int] = {}  # job id -> generation
+        self._score_jobs: dict[JobHandle, int] = {}  # job -> generation
         self._requested: set[int] = set()
-        self._explain_job: int | None = None
+        self._explain_job: JobHandle | None = None
         self._explain_row: int | None = None
-        self._review_job: int | None = None
-        self._train_job: int | None = None
-        self._train_config: dict[str, Any] = {}
-        self._train_fingerprint = ""
-        self._save_jobs: dict[int, int] = {}  # save_model job id -> training run id
-        self._load_job: int | None = None
+        self._review_job: JobHandle | None = None
+        self._train_job: JobHandle | None = None
+        self._load_job: JobHandle | None = None
         self._session_start = time.time()
         self._session_labels = 0
         self._rate = 0.0
-        self._same_model = False
+        self._scored_model = str(state.model_info.get("id") or "")  # whose suggestions we show
         self._offer_dataset: Any = None
         self._setting_dataset = False
         self._model_labels: list[str] = list(state.model_info.get("labels") or [])
 
         self._tasks = TaskRunner("labelTabTasks", self)
-        self._tasks.result.connect(self._on_task_result)
-        self._tasks.failed.connect(self._on_task_failed)
-        self._create_task: int | None = None
+        self._create_task: JobHandle | None = None
         self._create_dataset: Any = None
         self._build()
-        self.service.result.connect(self._on_result)
-        self.service.partial.connect(self._on_partial)
-        self.service.progress.connect(self._on_progress)
-        self.service.failed.connect(self._on_failed)
-        self.service.cancelled.connect(self._on_cancelled)
         self.state.model_changed.connect(self._on_model_changed)
         self.state.dataset_changed.connect(self._on_dataset_changed)
         self._rate_timer = QTimer(self)
@@ -338,14 +331,12 @@ class LabelTab(QWidget):
             return created
 
         self._create_dataset = data if hasattr(data, "frame") else None
-        self._create_task = self._tasks.start(create, "create project")
+        task = self._create_task = self._tasks.start(create, "create project")
+        task.on_result(self._on_created).on_failed(self._on_create_failed)
         self.state.message(f"Creating the project {Path(path).name}…", 0)
         return True
 
-    @Slot(int, object)
-    def _on_task_result(self, task_id: int, payload: object) -> None:
-        if task_id != self._create_task:
-            return
+    def _on_created(self, payload: object) -> None:
         self._create_task = None
         from desktop_app.core.errors import ProjectError
         from desktop_app.core.project.store import ProjectStore
@@ -360,10 +351,7 @@ class LabelTab(QWidget):
         self.state.message(f"Project {store.path.name} created: every label is saved as you go.")
         self.state.show_tab.emit("labelTab")
 
-    @Slot(int, str, str)
-    def _on_task_failed(self, task_id: int, message: str, details: str) -> None:
-        if task_id != self._create_task:
-            return
+    def _on_create_failed(self, message: str, details: str) -> None:
         self._create_task = None
         self._create_dataset = None
         self.state.message("", 1)
@@ -455,7 +443,9 @@ class LabelTab(QWidget):
             self._ask_annotator_later()
         folder = store.last_model_folder()
         if folder and folder != self.state.model_info.get("folder"):
-            self._load_job = self.service.submit("load_model", {"folder": folder})
+            job = self._load_job = self.service.submit("load_model", {"folder": folder})
+            job.on_result(self._on_model_loaded).on_failed(self._on_model_load_failed)
+            job.on_finished(self._on_model_load_finished)
             self.state.message(f"Loading the project's last model from {folder}…")
         else:
             self._start_scoring()
@@ -509,7 +499,7 @@ class LabelTab(QWidget):
     def _cancel_jobs(self) -> None:
         for job in [*self._score_jobs, self._explain_job, self._review_job, self._load_job]:
             if job is not None:
-                self.service.cancel(job)
+                job.cancel()
         self._score_jobs.clear()
         self._explain_job = self._review_job = self._load_job = None
 
@@ -904,9 +894,8 @@ class LabelTab(QWidget):
     @Slot(dict)
     def _on_model_changed(self, info: dict) -> None:
         self._model_labels = list(info.get("labels") or [])
-        if self._same_model:  # only saved, or named for the status bar: same predictions
-            self._same_model = False
-            return
+        if str(info.get("id") or "") == self._scored_model:
+            return  # the same model (saved, or named again): the same suggestions
         if self.store is not None and self._load_job is None:
             self._rescore_timer.start()
 
@@ -921,9 +910,10 @@ class LabelTab(QWidget):
         if self.store is None:
             return
         for job in list(self._score_jobs):
-            self.service.cancel(job)
+            job.cancel()
         self._score_jobs.clear()
         self._requested.clear()
+        self._scored_model = str(self.state.model_info.get("id") or "")
         self._generation += 1
         pool = self._pool()
         if not pool:
@@ -964,6 +954,9 @@ class LabelTab(QWidget):
         params = {"row_ids": row_ids, "texts": [self._texts[i] for i in row_ids], "phase": phase}
         job = self.service.submit("score_pool", params)
         self._score_jobs[job] = self._generation
+        job.on_partial(functools.partial(self._on_partial_scores, job))
+        job.on_progress(self._on_progress).on_result(functools.partial(self._on_scores, job))
+        job.on_failed(self._on_score_failed).on_finished(functools.partial(self._score_done, job))
 
     def _prefetch(self) -> None:
         """Fetch suggestions for the next rows that have none yet (file/random order)."""
@@ -1005,7 +998,7 @@ class LabelTab(QWidget):
             self._request_explanation()
         else:
             if self._explain_job is not None:
-                self.service.cancel(self._explain_job)
+                self._explain_job.cancel()
             self._explain_job = None
             self._show_current()
 
@@ -1017,7 +1010,7 @@ class LabelTab(QWidget):
         if self.hide_check.isChecked() and self._labels.get(row_id) is None:
             return
         if self._explain_job is not None:
-            self.service.cancel(self._explain_job)
+            self._explain_job.cancel()
         params = {
             "text": self._texts[row_id],
             "num_samples": 300,
@@ -1026,7 +1019,9 @@ class LabelTab(QWidget):
             "seed": 0,
             "runs": 1,
         }
-        self._explain_job = self.service.submit("explain", params)
+        job = self._explain_job = self.service.submit("explain", params)
+        job.on_result(functools.partial(self._on_explanation, row_id))
+        job.on_failed(self._on_explain_failed)
         self._explain_row = row_id
 
     # -- review and agreement ------------------------------------------------------------------
@@ -1041,8 +1036,11 @@ class LabelTab(QWidget):
             "folds": 5,
         }
         if self._review_job is not None:
-            self.service.cancel(self._review_job)
-        self._review_job = self.service.submit("review_labels", params)
+            self._review_job.cancel()
+        job = self._review_job = self.service.submit("review_labels", params)
+        job.on_progress(self._on_progress).on_result(self._on_reviewed)
+        job.on_failed(self._on_review_failed).on_cancelled(self._on_review_cancelled)
+        job.on_finished(functools.partial(self._on_review_finished, job))
         self.review_panel.set_busy(True, f"Reviewing {len(ids):,} labelled rows…")
         self._show_duplicates([])
 
@@ -1083,11 +1081,11 @@ class LabelTab(QWidget):
     @Slot()
     def _on_retrain_clicked(self) -> None:
         if self._train_job is not None:
-            self.service.cancel(self._train_job)
+            self._train_job.cancel()
             return
         self.retrain()
 
-    def retrain(self) -> int | None:
+    def retrain(self) -> JobHandle | None:
         """Train the current model kind on all labelled rows with the Training tab's settings."""
         if self.store is None:
             return None
@@ -1105,9 +1103,11 @@ class LabelTab(QWidget):
             "labels": labels,
             "fingerprint": self.store.fingerprint(),
         }
-        self._train_config = config
-        self._train_fingerprint = data["fingerprint"]
-        self._train_job = self.service.submit("train", {"config": config, "data": data})
+        job = self._train_job = self.service.submit("train", {"config": config, "data": data})
+        job.on_progress(self._on_progress)
+        job.on_result(functools.partial(self._on_trained, config, data["fingerprint"]))
+        job.on_failed(self._on_train_failed).on_cancelled(self._on_train_cancelled)
+        job.on_finished(self._on_train_finished)
         self.retrain_button.setText("Cancel retraining")
         self.status_label.setText(f"Retraining {config.get('model')} on your labels…")
         self._show_job_progress(True)
@@ -1159,73 +1159,24 @@ class LabelTab(QWidget):
         config["model"] = spec
         return config
 
-    # -- worker signals --------------------------------------------------------------------
-    def _owns(self, job_id: int) -> bool:
-        return (
-            job_id in self._score_jobs
-            or job_id in self._save_jobs
-            or job_id in (self._explain_job, self._review_job, self._train_job, self._load_job)
-        )
+    # -- the jobs' handles (GUI thread) ------------------------------------------------------
+    def _on_progress(self, report: Progress) -> None:
+        self.job_progress.setMaximum(max(1, report.total))
+        self.job_progress.setValue(report.done)
+        if self._train_job is not None or self._review_job is not None:
+            self.status_label.setText(report.text)
 
-    @Slot(int, str, object)
-    def _on_partial(self, job_id: int, kind: str, payload: object) -> None:
-        if kind != "scores" or job_id not in self._score_jobs or not isinstance(payload, dict):
+    def _on_partial_scores(self, job: JobHandle, kind: str, payload: object) -> None:
+        if kind != "scores" or not isinstance(payload, dict):
             return
-        if self._score_jobs[job_id] != self._generation:
+        if self._score_jobs.get(job) != self._generation:
             return
         if self._apply_scores(payload, self._generation):
             self._refresh_suggestion()
 
-    @Slot(int, int, int, str)
-    def _on_progress(self, job_id: int, done: int, total: int, message: str) -> None:
-        if not self._owns(job_id) or job_id == self._explain_job:
-            return
-        self.job_progress.setMaximum(max(1, total))
-        self.job_progress.setValue(done)
-        if job_id == self._train_job or job_id == self._review_job:
-            self.status_label.setText(message)
-
-    @Slot(int, str, object)
-    def _on_result(self, job_id: int, name: str, payload: object) -> None:
-        if not self._owns(job_id) or not isinstance(payload, dict):
-            return
-        if job_id in self._score_jobs:
-            self._on_scores(job_id, payload)
-        elif job_id == self._explain_job:
-            self._explain_job = None
-            self._on_explanation(payload)
-        elif job_id == self._review_job:
-            self._review_job = None
-            self.review_panel.set_busy(
-                False,
-                f"{len(payload['suspicious']):,} suspicious of {payload['rows']:,} rows "
-                f"({payload['folds']}-fold out-of-fold accuracy {100 * payload['oof_accuracy']:.0f}%).",
-            )
-            self._show_duplicates(payload["suspicious"])
-        elif job_id == self._train_job:
-            self._on_trained(payload)
-        elif job_id in self._save_jobs:
-            run_id = self._save_jobs.pop(job_id)
-            folder = payload.get("folder")
-            if self.store is not None and folder:
-                self.writer.guard(
-                    "Model folder", self.store.set_run_model_folder, run_id, str(folder)
-                )
-            self._same_model = True
-            self.state.set_model_info(payload)
-        elif job_id == self._load_job:
-            self._load_job = None
-            self._same_model = True  # scored just below, not again on model_changed
-            self.state.set_model_info(payload)
-            self._start_scoring()
-
-    def _on_scores(self, job_id: int, payload: dict) -> None:
-        if not self.state.model_info and payload.get("model_info"):
-            # The worker's default model (VADER): name it in the status bar.
-            self._same_model = True
-            self.state.set_model_info(payload["model_info"])
-        generation = self._score_jobs.pop(job_id)
-        if generation != self._generation or self.queue is None:
+    def _on_scores(self, job: JobHandle, payload: object) -> None:
+        generation = self._score_jobs.pop(job, None)
+        if generation != self._generation or self.queue is None or not isinstance(payload, dict):
             return
         self._apply_scores(payload, generation)
         phase = payload.get("phase")
@@ -1240,13 +1191,21 @@ class LabelTab(QWidget):
         if phase in ("sample", "rest") and self.queue.order == "uncertainty":
             self.queue.rebuild()
             self.queue_reordered.emit("scores")
-        if not self._score_jobs:
-            self._show_job_progress(self._train_job is not None)
         self._refresh_suggestion()
         self._prefetch()
 
-    def _on_explanation(self, payload: dict) -> None:
-        if self.queue is None or self._explain_row != self.queue.current:
+    def _on_score_failed(self, message: str, details: str) -> None:
+        self.state.message(f"Could not score the label queue: {message}", 8000)
+        self._refresh_suggestion()
+
+    def _score_done(self, job: JobHandle) -> None:
+        self._score_jobs.pop(job, None)
+        if not self._score_jobs:
+            self._show_job_progress(self._train_job is not None)
+
+    def _on_explanation(self, row_id: int, payload: object) -> None:
+        self._explain_job = None
+        if self.queue is None or row_id != self.queue.current or not isinstance(payload, dict):
             return
         from desktop_app.ui.widgets.highlighted_text import highlight_html
 
@@ -1258,9 +1217,33 @@ class LabelTab(QWidget):
         )
         self.card.show_highlight(body)
 
-    def _on_trained(self, payload: dict) -> None:
-        self._train_job = None
-        self.retrain_button.setText("Retrain with my labels")
+    def _on_explain_failed(self, message: str, details: str) -> None:
+        self._explain_job = None
+        self.state.message(f"Could not highlight the words: {message}", 5000)
+
+    def _on_reviewed(self, payload: object) -> None:
+        if not isinstance(payload, dict):
+            return
+        self.review_panel.set_busy(
+            False,
+            f"{len(payload['suspicious']):,} suspicious of {payload['rows']:,} rows "
+            f"({payload['folds']}-fold out-of-fold accuracy {100 * payload['oof_accuracy']:.0f}%).",
+        )
+        self._show_duplicates(payload["suspicious"])
+
+    def _on_review_failed(self, message: str, details: str) -> None:
+        self.review_panel.set_busy(False, message)
+
+    def _on_review_cancelled(self) -> None:
+        self.review_panel.set_busy(False, "Review cancelled.")
+
+    def _on_review_finished(self, job: JobHandle) -> None:
+        if job is self._review_job:
+            self._review_job = None
+
+    def _on_trained(self, config: dict[str, Any], fingerprint: str, payload: object) -> None:
+        if not isinstance(payload, dict):
+            return
         info = payload.get("model_info") or {}
         cancelled = bool(payload.get("cancelled"))
         metrics = payload.get("metrics") or {}
@@ -1274,75 +1257,56 @@ class LabelTab(QWidget):
             _ok, run_id = self.writer.guard(
                 "Training run",
                 self.store.add_training_run,
-                str(info.get("kind") or self._train_config.get("model", "")),
-                self._train_config,
+                str(info.get("kind") or config.get("model", "")),
+                config,
                 metrics,
                 payload.get("history") or {},
                 None,
-                self._train_fingerprint,
+                fingerprint,
             )
         if run_id is not None:
             folder = self._models_folder() / f"run-{run_id}"
             job = self.service.submit("save_model", {"folder": str(folder)})
-            self._save_jobs[job] = run_id
-        # The new model re-orders the queue once its scores of the sample arrive.
-        self.state.set_model_info(info)
+            job.on_result(functools.partial(self._on_run_saved, run_id))
+            job.on_failed(self._on_run_save_failed)
+        # The new model re-orders the queue once its scores of the sample arrive (the worker
+        # announces it: _on_model_changed).
+
+    def _on_run_saved(self, run_id: int, info: object) -> None:
+        folder = info.get("folder") if isinstance(info, dict) else None
+        if self.store is not None and folder:
+            self.writer.guard("Model folder", self.store.set_run_model_folder, run_id, str(folder))
+
+    def _on_run_save_failed(self, message: str, details: str) -> None:
+        self.state.message(f"Could not save the retrained model: {message}", 8000)
+
+    def _on_train_failed(self, message: str, details: str) -> None:
+        self.status_label.setText("Retraining failed")
+        show_error(self, "Retrain with my labels", message, details)
+
+    def _on_train_cancelled(self) -> None:
+        self.status_label.setText("Retraining cancelled")
+
+    def _on_train_finished(self) -> None:
+        self._train_job = None
+        self.retrain_button.setText("Retrain with my labels")
+        self._show_job_progress(bool(self._score_jobs))
 
     def _models_folder(self) -> Path:
         path = Path(self.project_path)
         return path.with_name(path.stem + ".models")
 
-    @Slot(int, str, str)
-    def _on_failed(self, job_id: int, message: str, details: str) -> None:
-        if not self._owns(job_id):
-            return
-        if job_id in self._score_jobs:
-            self._score_jobs.pop(job_id)
-            self._show_job_progress(bool(self._score_jobs))
-            self.state.message(f"Could not score the label queue: {message}", 8000)
-            self._refresh_suggestion()
-            return
-        if job_id == self._explain_job:
-            self._explain_job = None
-            self.state.message(f"Could not highlight the words: {message}", 5000)
-            return
-        if job_id == self._review_job:
-            self._review_job = None
-            self.review_panel.set_busy(False, message)
-            return
-        if job_id == self._train_job:
-            self._train_job = None
-            self.retrain_button.setText("Retrain with my labels")
-            self.status_label.setText("Retraining failed")
-            self._show_job_progress(bool(self._score_jobs))
-            show_error(self, "Retrain with my labels", message, details)
-            return
-        if job_id == self._load_job:
-            self._load_job = None
-            self.state.message(f"Could not load the project's last model: {message}", 8000)
-            self._start_scoring()
-            return
-        if job_id in self._save_jobs:
-            self._save_jobs.pop(job_id)
-            self.state.message(f"Could not save the retrained model: {message}", 8000)
+    def _on_model_loaded(self, info: object) -> None:
+        self._load_job = None
+        self._start_scoring()  # scored here, not again when the announcement arrives
 
-    @Slot(int, str)
-    def _on_cancelled(self, job_id: int, name: str) -> None:
-        if job_id in self._score_jobs:
-            self._score_jobs.pop(job_id)
-        elif job_id == self._train_job:
-            self._train_job = None
-            self.retrain_button.setText("Retrain with my labels")
-            self.status_label.setText("Retraining cancelled")
-        elif job_id == self._explain_job:
-            self._explain_job = None
-        elif job_id == self._review_job:
-            self._review_job = None
-            self.review_panel.set_busy(False, "Review cancelled.")
-        elif job_id == self._load_job:
-            self._load_job = None
-        if not self._score_jobs and self._train_job is None:
-            self._show_job_progress(False)
+    def _on_model_load_failed(self, message: str, details: str) -> None:
+        self._load_job = None
+        self.state.message(f"Could not load the project's last model: {message}", 8000)
+        self._start_scoring()
+
+    def _on_model_load_finished(self) -> None:
+        self._load_job = None
 
     def _show_job_progress(self, busy: bool) -> None:
         self.job_progress.setVisible(busy)

@@ -35,9 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.jobs import JobContext
+from desktop_app.core.jobs import JobContext, Progress
+from desktop_app.job_handle import JobHandle
+from desktop_app.tasks import TaskRunner
 from desktop_app.ui.app_state import AppState
-from desktop_app.ui.background import TaskRunner
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.widgets.job_progress import JobProgress
 from desktop_app.ui.widgets.prediction_table import PredictionTableModel
@@ -113,13 +114,6 @@ def export_results(
     return write_table(rows, path, protect_formulas=protect, format=fmt)
 
 
-def _describe_batch_progress(done: int, total: int, message: str, eta: str) -> str:
-    """The status line while a file is predicted: the job's message, or a count and time left."""
-    if message:
-        return message
-    return f"Predicted {done:,} of {total:,} texts" + (f" ({eta})" if eta else "")
-
-
 class PredictTab(QWidget):
     TITLE = "Predict"
 
@@ -128,16 +122,16 @@ class PredictTab(QWidget):
         self.setObjectName("predictTab")
         self.state = state
         self.service = state.service
-        self._predict_job: int | None = None
-        self._batch_job: int | None = None
+        self._predict_job: JobHandle | None = None
+        self._batch_job: JobHandle | None = None
         self._batch_texts: list[str] = []
         self._batch_labels: list | None = None
         self.batch_data: BatchData | None = None
         self.batch_result: dict | None = None
         self.last_export: dict | None = None
         self._tasks = TaskRunner("predictTabTasks", self)
-        self._load_task: int | None = None
-        self._export_task: int | None = None
+        self._load_task: JobHandle | None = None
+        self._export_task: JobHandle | None = None
         self._build()
         self._connect()
         self._on_model_changed(state.model_info)
@@ -257,7 +251,7 @@ class PredictTab(QWidget):
         layout.addLayout(top)
 
         self.batch_job_progress = JobProgress(
-            _describe_batch_progress,
+            busy_text="Predicting…",
             bar_name="batchProgress",
             label_name="batchStatus",
             text="Open a file (CSV, TSV, XLSX, JSON lines, Parquet, text) to predict every row.",
@@ -319,16 +313,6 @@ class PredictTab(QWidget):
         self.export_button.clicked.connect(self._choose_export)
         self.state.model_changed.connect(self._on_model_changed)
         self.state.dataset_changed.connect(self._on_dataset_changed)
-        self.service.started.connect(self._on_started)
-        self.service.progress.connect(self._on_progress)
-        self.service.result.connect(self._on_result)
-        self.service.failed.connect(self._on_failed)
-        self.service.cancelled.connect(self._on_cancelled)
-        self._tasks.progress.connect(self._on_task_progress)
-        self._tasks.result.connect(self._on_task_result)
-        self._tasks.failed.connect(self._on_task_failed)
-        self._tasks.cancelled.connect(self._on_task_cancelled)
-        self._tasks.finished.connect(self._on_task_finished)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
@@ -346,9 +330,11 @@ class PredictTab(QWidget):
             self.result_label.setText("Type a text first.")
             return
         if self._predict_job is not None:
-            self.service.cancel(self._predict_job)
-        self._predict_text = text
-        self._predict_job = self.service.submit("predict", {"texts": [text]})
+            self._predict_job.cancel()
+        job = self._predict_job = self.service.submit("predict", {"texts": [text]})
+        job.on_result(functools.partial(self._on_predicted, text))
+        job.on_failed(self._on_predict_failed)
+        job.on_finished(functools.partial(self._on_predict_finished, job))
         self.predict_button.setEnabled(False)
         running = self.service.running_job()
         busy = f" (waiting: the worker is busy with {running[1]})" if running else ""
@@ -443,8 +429,11 @@ class PredictTab(QWidget):
 
     def _start_load(self, fn: Any, message: str) -> None:
         if self._load_task is not None:
-            self._tasks.cancel(self._load_task)
-        self._load_task = self._tasks.start(fn, "batch load")
+            self._load_task.cancel()
+        task = self._load_task = self._tasks.start(fn, "batch load")
+        task.on_progress(self._on_load_progress).on_result(self._on_loaded)
+        task.on_failed(self._on_load_failed).on_cancelled(self._on_load_cancelled)
+        task.on_finished(functools.partial(self._on_load_finished, task))
         # Not batch_job_progress.start: a batch job may still be running and keeps its clock.
         self.batch_status.setText(message)
         self.batch_progress.setRange(0, 0)
@@ -494,7 +483,10 @@ class PredictTab(QWidget):
         params: dict[str, Any] = {"texts": self._batch_texts}
         if self._batch_labels is not None:
             params["true_labels"] = self._batch_labels
-        self._batch_job = self.service.submit("predict_batch", params)
+        job = self._batch_job = self.service.submit("predict_batch", params)
+        job.on_started(self._on_batch_started).on_progress(self.batch_job_progress.show_report)
+        job.on_result(self._on_batch_result).on_failed(self._on_batch_failed)
+        job.on_cancelled(self._on_batch_cancelled).on_finished(self._on_batch_finished)
         self.batch_button.setEnabled(False)
         self.batch_cancel_button.setEnabled(True)
         self.export_button.setEnabled(False)
@@ -507,10 +499,10 @@ class PredictTab(QWidget):
     @Slot()
     def cancel_batch(self) -> None:
         if self._batch_job is not None:
-            self.service.cancel(self._batch_job)
+            self._batch_job.cancel()
             self.batch_status.setText("Cancelling…")
         elif self._load_task is not None:
-            self._tasks.cancel(self._load_task)
+            self._load_task.cancel()
             self.batch_status.setText("Cancelling…")
         self.batch_cancel_button.setEnabled(False)
 
@@ -596,7 +588,9 @@ class PredictTab(QWidget):
             fmt,
             protect,
         )
-        self._export_task = self._tasks.start(fn, "export predictions")
+        task = self._export_task = self._tasks.start(fn, "export predictions")
+        task.on_result(self._on_exported).on_failed(self._on_export_failed)
+        task.on_finished(self._on_export_finished)
         self.export_button.setEnabled(False)
         self.batch_status.setText(f"Writing {Path(path).name}…")
 
@@ -604,7 +598,7 @@ class PredictTab(QWidget):
     def shutdown(self) -> None:
         for job in (self._predict_job, self._batch_job):
             if job is not None:
-                self.service.cancel(job)
+                job.cancel()
         self._tasks.shutdown()
 
     # -- model and dataset ------------------------------------------------------------------
@@ -622,66 +616,44 @@ class PredictTab(QWidget):
             f"Model: <b>{name}</b>" + (f" &nbsp;({'; '.join(extra)})" if extra else "")
         )
 
-    def _follow_model(self, payload: dict) -> None:
-        """The worker names the model it used; share it when the app did not know it yet."""
-        info = payload.get("model")
-        if isinstance(info, dict) and info and info != self.state.model_info:
-            self.state.set_model_info(info)
-
     @Slot(object)
     def _on_dataset_changed(self, dataset: object) -> None:
         self.use_dataset_button.setEnabled(dataset is not None)
 
-    # -- worker signals (our jobs only) --------------------------------------------------------
-    @Slot(int, str)
-    def _on_started(self, job_id: int, name: str) -> None:
-        if job_id == self._batch_job:
-            self.batch_job_progress.job_started("Predicting…")
+    # -- one text: the job's handle (GUI thread) ------------------------------------------
+    def _on_predicted(self, text: str, payload: object) -> None:
+        if isinstance(payload, dict) and payload.get("predicted"):
+            self.show_prediction(text, payload)
+            self._add_history(text, payload)
 
-    @Slot(int, int, int, str)
-    def _on_progress(self, job_id: int, done: int, total: int, message: str) -> None:
-        if job_id == self._batch_job:
-            self.batch_job_progress.on_progress(done, total, message)
+    def _on_predict_failed(self, message: str, details: str) -> None:
+        self.result_label.setText("The prediction failed.")
+        show_error(self, "Predict", message, details)
 
-    @Slot(int, str, object)
-    def _on_result(self, job_id: int, name: str, payload: object) -> None:
-        if job_id == self._predict_job:
+    def _on_predict_finished(self, job: JobHandle) -> None:
+        if job is self._predict_job:
             self._predict_job = None
             self.predict_button.setEnabled(True)
-            if isinstance(payload, dict) and payload.get("predicted"):
-                self._follow_model(payload)
-                self.show_prediction(self._predict_text, payload)
-                self._add_history(self._predict_text, payload)
-        elif job_id == self._batch_job:
-            self._batch_job = None
-            self._batch_idle()
-            if isinstance(payload, dict):
-                self._follow_model(payload)
-                self._show_batch_result(payload)
-                self.batch_status.setText("Done.")
 
-    @Slot(int, str, str)
-    def _on_failed(self, job_id: int, message: str, details: str) -> None:
-        if job_id == self._predict_job:
-            self._predict_job = None
-            self.predict_button.setEnabled(True)
-            self.result_label.setText("The prediction failed.")
-            show_error(self, "Predict", message, details)
-        elif job_id == self._batch_job:
-            self._batch_job = None
-            self._batch_idle()
-            self.batch_status.setText("The batch prediction failed.")
-            show_error(self, "Predict file", message, details)
+    # -- a file: the job's handle (GUI thread) ----------------------------------------------
+    def _on_batch_started(self) -> None:
+        self.batch_job_progress.job_started("Predicting…")
 
-    @Slot(int, str)
-    def _on_cancelled(self, job_id: int, name: str) -> None:
-        if job_id == self._predict_job:
-            self._predict_job = None
-            self.predict_button.setEnabled(True)
-        elif job_id == self._batch_job:
-            self._batch_job = None
-            self._batch_idle()
-            self.batch_status.setText("Cancelled: the table shows the previous results.")
+    def _on_batch_result(self, payload: object) -> None:
+        if isinstance(payload, dict):
+            self._show_batch_result(payload)
+            self.batch_status.setText("Done.")
+
+    def _on_batch_failed(self, message: str, details: str) -> None:
+        self.batch_status.setText("The batch prediction failed.")
+        show_error(self, "Predict file", message, details)
+
+    def _on_batch_cancelled(self) -> None:
+        self.batch_status.setText("Cancelled: the table shows the previous results.")
+
+    def _on_batch_finished(self) -> None:
+        self._batch_job = None
+        self._batch_idle()
 
     def _batch_idle(self) -> None:
         self.batch_job_progress.finish()
@@ -689,48 +661,46 @@ class PredictTab(QWidget):
         self.batch_button.setEnabled(self.batch_data is not None and bool(self.batch_data.texts))
         self.export_button.setEnabled(self.batch_result is not None)
 
-    # -- background task signals (our tasks only) ----------------------------------------------
-    @Slot(int, int, int, str)
-    def _on_task_progress(self, task_id: int, done: int, total: int, message: str) -> None:
-        if task_id == self._load_task:
-            self.batch_job_progress.set_count(done, total)
-            if message:
-                self.batch_status.setText(message)
+    # -- reading a file and exporting (background tasks' handles) ---------------------------
+    def _on_load_progress(self, report: Progress) -> None:
+        if report.total > 0:
+            self.batch_progress.setRange(0, report.total)
+            self.batch_progress.setValue(min(report.done, report.total))
+        if report.text:
+            self.batch_status.setText(report.text)
 
-    @Slot(int, object)
-    def _on_task_result(self, task_id: int, payload: object) -> None:
-        if task_id == self._load_task and isinstance(payload, BatchData):
+    def _on_loaded(self, payload: object) -> None:
+        if isinstance(payload, BatchData):
             self._show_batch_data(payload)
-        elif task_id == self._export_task and isinstance(payload, dict):
-            self.last_export = payload
-            text = f"Wrote {payload.get('rows', 0):,} rows to {payload.get('path')}"
-            if payload.get("protected"):
-                text += (
-                    f" ({payload.get('neutralised_cells', 0):,} cells protected against formulas)"
-                )
-            self.batch_status.setText(text + ".")
-            self.state.message(text)
 
-    @Slot(int, str, str)
-    def _on_task_failed(self, task_id: int, message: str, details: str) -> None:
-        if task_id == self._load_task:
-            self.batch_status.setText("The file could not be read.")
-            show_error(self, "Predict file", message, details)
-        elif task_id == self._export_task:
-            self.batch_status.setText("The export failed.")
-            show_error(self, "Export predictions", message, details)
+    def _on_load_failed(self, message: str, details: str) -> None:
+        self.batch_status.setText("The file could not be read.")
+        show_error(self, "Predict file", message, details)
 
-    @Slot(int)
-    def _on_task_cancelled(self, task_id: int) -> None:
-        if task_id == self._load_task:
-            self.batch_status.setText("Cancelled.")
+    def _on_load_cancelled(self) -> None:
+        self.batch_status.setText("Cancelled.")
 
-    @Slot(int)
-    def _on_task_finished(self, task_id: int) -> None:
-        if task_id == self._load_task:
-            self._load_task = None
-            if self._batch_job is None:  # Predict file may already have been pressed
-                self._batch_idle()
-        elif task_id == self._export_task:
-            self._export_task = None
-            self.export_button.setEnabled(self.batch_result is not None)
+    def _on_load_finished(self, task: JobHandle) -> None:
+        if task is not self._load_task:
+            return  # replaced by a newer load
+        self._load_task = None
+        if self._batch_job is None:  # Predict file may already have been pressed
+            self._batch_idle()
+
+    def _on_exported(self, payload: object) -> None:
+        if not isinstance(payload, dict):
+            return
+        self.last_export = payload
+        text = f"Wrote {payload.get('rows', 0):,} rows to {payload.get('path')}"
+        if payload.get("protected"):
+            text += f" ({payload.get('neutralised_cells', 0):,} cells protected against formulas)"
+        self.batch_status.setText(text + ".")
+        self.state.message(text)
+
+    def _on_export_failed(self, message: str, details: str) -> None:
+        self.batch_status.setText("The export failed.")
+        show_error(self, "Export predictions", message, details)
+
+    def _on_export_finished(self) -> None:
+        self._export_task = None
+        self.export_button.setEnabled(self.batch_result is not None)

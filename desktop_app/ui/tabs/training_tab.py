@@ -10,6 +10,7 @@ so other tabs (the Label tab's "Retrain with my labels") can reuse them:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -43,6 +44,7 @@ from desktop_app.core.device import default_threads
 from desktop_app.core.errors import UserError
 from desktop_app.core.training.config import TrainConfig, model_kind
 from desktop_app.core.training.data import TrainData, check_data
+from desktop_app.job_handle import JobHandle
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.widgets.job_progress import JobProgress
@@ -167,8 +169,8 @@ class TrainingTab(QWidget):
         self.setObjectName("trainingTab")
         self.state = state
         self.settings = state.settings
-        self._train_job: int | None = None
-        self._model_jobs: dict[int, str] = {}  # job id -> "save_model" / "load_model"
+        self._train_job: JobHandle | None = None
+        self._model_jobs: list[JobHandle] = []  # save_model / load_model
         self._epochs_planned: int | None = None
         self._outcome = ""  # "Finished" / "Cancelled" / "Failed", shown when the run ends
         self._current_kind = "minilm"
@@ -353,7 +355,7 @@ class TrainingTab(QWidget):
         layout.setContentsMargins(6, 0, 0, 0)
 
         self.job_progress = JobProgress(
-            _describe_progress,
+            busy_text="Training…",
             bar_name="trainingProgress",
             label_name="progressLabel",
             text="Idle",
@@ -428,15 +430,6 @@ class TrainingTab(QWidget):
         return widget
 
     def _connect(self) -> None:
-        service = self.state.service
-        service.started.connect(self._on_started)
-        service.progress.connect(self._on_progress)
-        service.log.connect(self._on_log)
-        service.partial.connect(self._on_partial)
-        service.result.connect(self._on_result)
-        service.failed.connect(self._on_failed)
-        service.cancelled.connect(self._on_cancelled)
-        service.finished.connect(self._on_finished)
         self.state.dataset_changed.connect(self._on_dataset_changed)
         self.state.model_changed.connect(self._on_model_changed)
         self.model_combo.currentIndexChanged.connect(self._on_model_choice)
@@ -715,7 +708,11 @@ class TrainingTab(QWidget):
             f"Starting: {what} on {sizes['train']:,} training, {sizes['validation']:,} "
             f"validation and {sizes['test']:,} test texts."
         )
-        self._train_job = self.state.service.submit("train", {"config": config, "data": data})
+        job = self._train_job = self.state.service.submit("train", {"config": config, "data": data})
+        job.on_started(self._on_started).on_progress(self.job_progress.show_report)
+        job.on_log(self.append_log).on_partial(self._on_partial)
+        job.on_result(self._show_training_result).on_failed(self._on_train_failed)
+        job.on_cancelled(self._on_train_cancelled).on_finished(self._on_train_finished)
         self._set_running(True)
         # Timed from here too, for a run cancelled before the worker begins it.
         self.job_progress.job_started("Waiting for the worker…")
@@ -724,7 +721,7 @@ class TrainingTab(QWidget):
     @Slot()
     def cancel(self) -> None:
         if self._train_job is not None:
-            self.state.service.cancel(self._train_job)
+            self._train_job.cancel()
             self.cancel_button.setEnabled(False)
             self.progress_label.setText("Cancelling at the next step…")
             self.append_log("Cancel requested: stopping at the next step boundary.")
@@ -736,8 +733,7 @@ class TrainingTab(QWidget):
         if not folder:
             return
         self.settings.setValue(SETTINGS_PREFIX + "last_model_dir", folder)
-        job = self.state.service.submit("save_model", {"folder": folder})
-        self._model_jobs[job] = "save_model"
+        self._submit_model_job("save_model", folder)
         self.append_log(f"Saving the model to {folder}…")
         self._set_running(self._train_job is not None)
 
@@ -748,8 +744,7 @@ class TrainingTab(QWidget):
         if not folder:
             return
         self.settings.setValue(SETTINGS_PREFIX + "last_model_dir", folder)
-        job = self.state.service.submit("load_model", {"folder": folder})
-        self._model_jobs[job] = "load_model"
+        self._submit_model_job("load_model", folder)
         self.append_log(f"Loading the model from {folder}…")
         self._set_running(self._train_job is not None)
 
@@ -806,10 +801,9 @@ class TrainingTab(QWidget):
 
     def shutdown(self) -> None:
         """Cancel this tab's jobs (the window then stops the worker thread)."""
-        if self._train_job is not None:
-            self.state.service.cancel(self._train_job)
-        for job in list(self._model_jobs):
-            self.state.service.cancel(job)
+        for job in [self._train_job, *self._model_jobs]:
+            if job is not None:
+                job.cancel()
         self.loss_plot.finish()
         try:
             self.save_settings()
@@ -882,63 +876,27 @@ class TrainingTab(QWidget):
             )
         self.save_button.setEnabled(self._train_job is None and not self._model_jobs and bool(info))
 
-    # -- worker signals (only for this tab's jobs) ------------------------------------------
-    @Slot(int, str)
-    def _on_started(self, job_id: int, name: str) -> None:
-        if job_id == self._train_job:
-            self.job_progress.start("Preparing…")  # busy until the first progress report
+    # -- the training run's handle (GUI thread) -------------------------------------------
+    def _on_started(self) -> None:
+        self.job_progress.start("Preparing…")  # busy until the first progress report
 
-    @Slot(int, int, int, str)
-    def _on_progress(self, job_id: int, done: int, total: int, message: str) -> None:
-        if job_id == self._train_job:
-            self.job_progress.on_progress(done, total, message)
-
-    @Slot(int, str)
-    def _on_log(self, job_id: int, line: str) -> None:
-        if job_id == self._train_job or job_id in self._model_jobs:
-            self.append_log(line)
-
-    @Slot(int, str, object)
-    def _on_partial(self, job_id: int, kind: str, payload: object) -> None:
-        if job_id != self._train_job:
-            return
+    def _on_partial(self, kind: str, payload: object) -> None:
         if kind == "step" and isinstance(payload, list):
             self.loss_plot.add_steps(payload)
         elif kind == "epoch" and isinstance(payload, dict):
             self.loss_plot.add_epoch(payload)
 
-    @Slot(int, str, object)
-    def _on_result(self, job_id: int, name: str, payload: object) -> None:
-        if job_id == self._train_job and isinstance(payload, dict):
-            self._show_training_result(payload)
-        elif job_id in self._model_jobs and isinstance(payload, dict):
-            info = payload.get("model_info", payload)
-            self.state.set_model_info(info)
-            if self._model_jobs[job_id] == "save_model":
-                self.append_log(f"Saved {info.get('name')} to {info.get('folder')}.")
-                self.state.message(f"Model saved to {info.get('folder')}")
-            else:
-                self.append_log(
-                    f"Loaded {info.get('name')} ({info.get('kind')}, labels "
-                    f"{', '.join(map(str, info.get('labels') or []))}) from {info.get('folder')}."
-                )
-                self.metrics_view.clear(
-                    f"Loaded {info.get('name')} from {info.get('folder')}. "
-                    "Train a model to see test metrics here."
-                )
-                self.state.message(f"Model loaded: {info.get('name')}")
-
-    def _show_training_result(self, result: dict) -> None:
+    def _show_training_result(self, result: object) -> None:
+        if not isinstance(result, dict):
+            return
         self._outcome = "Cancelled" if result.get("cancelled") else "Finished"
         self.loss_plot.finish()
-        info = result.get("model_info")
-        if isinstance(info, dict) and info:
-            self.state.set_model_info(info)
+        info = result.get("model_info") or {}
         self.metrics_view.show_result(result)
         metrics = result.get("metrics") or {}
         truncated = result.get("truncated")
         if isinstance(truncated, int):
-            limit = (info or {}).get("max_length")
+            limit = info.get("max_length")
             self.append_log(
                 f"{truncated:,} text{'' if truncated == 1 else 's'} longer than the max length"
                 f"{f' ({limit} tokens)' if limit else ''} {'was' if truncated == 1 else 'were'} "
@@ -953,47 +911,60 @@ class TrainingTab(QWidget):
         else:
             self.state.message(done)
 
-    @Slot(int, str, str)
-    def _on_failed(self, job_id: int, message: str, details: str) -> None:
-        if job_id == self._train_job:
-            self._outcome = "Failed"
-            self.append_log(f"Training failed: {message}")
-            show_error(self, "Training failed", message, details)
-        elif job_id in self._model_jobs:
-            what = "Saving" if self._model_jobs[job_id] == "save_model" else "Loading"
-            self.append_log(f"{what} the model failed: {message}")
-            show_error(self, f"{what} the model failed", message, details)
+    def _on_train_failed(self, message: str, details: str) -> None:
+        self._outcome = "Failed"
+        self.append_log(f"Training failed: {message}")
+        show_error(self, "Training failed", message, details)
 
-    @Slot(int, str)
-    def _on_cancelled(self, job_id: int, name: str) -> None:
-        if job_id == self._train_job:
-            self._outcome = "Cancelled"
-            self.append_log(
-                "Cancelled before the first result: the previous model is still in use."
-            )
-            self.metrics_view.clear("The run was cancelled before it produced a model.")
+    def _on_train_cancelled(self) -> None:
+        self._outcome = "Cancelled"
+        self.append_log("Cancelled before the first result: the previous model is still in use.")
+        self.metrics_view.clear("The run was cancelled before it produced a model.")
 
-    @Slot(int)
-    def _on_finished(self, job_id: int) -> None:
-        if job_id == self._train_job:
-            self._train_job = None
-            self.loss_plot.finish()
-            elapsed = self.job_progress.elapsed()
-            self.job_progress.finish(f"{self._outcome or 'Stopped'} after {elapsed:.0f} s")
-            self._set_running(False)
-        elif job_id in self._model_jobs:
-            del self._model_jobs[job_id]
-            self._set_running(self._train_job is not None)
+    def _on_train_finished(self) -> None:
+        job, self._train_job = self._train_job, None
+        self.loss_plot.finish()
+        elapsed = job.elapsed() if job is not None else 0.0
+        self.job_progress.finish(f"{self._outcome or 'Stopped'} after {elapsed:.0f} s")
+        self._set_running(False)
 
+    # -- saving and loading a model ---------------------------------------------------------
+    def _submit_model_job(self, name: str, folder: str) -> None:
+        job = self.state.service.submit(name, {"folder": folder})
+        self._model_jobs.append(job)
+        what = "Saving" if name == "save_model" else "Loading"
+        job.on_log(self.append_log)
+        job.on_result(self._on_saved if name == "save_model" else self._on_loaded)
+        job.on_failed(functools.partial(self._on_model_job_failed, what))
+        job.on_finished(functools.partial(self._on_model_job_finished, job))
+        self._set_running(self._train_job is not None)
 
-def _describe_progress(done: int, total: int, message: str, eta: str) -> str | None:
-    """The status line while training: steps done, the time left, the job's message."""
-    if total > 0:
-        text = f"{done:,}/{total:,}"
-        if eta and "left" not in message:
-            text += f" · {eta}"
-        return f"{text} · {message}" if message else text
-    return message or None
+    def _on_saved(self, info: object) -> None:
+        if isinstance(info, dict):
+            self.append_log(f"Saved {info.get('name')} to {info.get('folder')}.")
+            self.state.message(f"Model saved to {info.get('folder')}")
+
+    def _on_loaded(self, info: object) -> None:
+        if not isinstance(info, dict):
+            return
+        self.append_log(
+            f"Loaded {info.get('name')} ({info.get('kind')}, labels "
+            f"{', '.join(map(str, info.get('labels') or []))}) from {info.get('folder')}."
+        )
+        self.metrics_view.clear(
+            f"Loaded {info.get('name')} from {info.get('folder')}. "
+            "Train a model to see test metrics here."
+        )
+        self.state.message(f"Model loaded: {info.get('name')}")
+
+    def _on_model_job_failed(self, what: str, message: str, details: str) -> None:
+        self.append_log(f"{what} the model failed: {message}")
+        show_error(self, f"{what} the model failed", message, details)
+
+    def _on_model_job_finished(self, job: JobHandle) -> None:
+        if job in self._model_jobs:
+            self._model_jobs.remove(job)
+        self._set_running(self._train_job is not None)
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -8,6 +8,7 @@ half a second) never stalls the window. A resize redraws it at the new size, deb
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,8 @@ from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.core.jobs import JobContext
-from desktop_app.ui.background import TaskRunner
+from desktop_app.job_handle import JobHandle
+from desktop_app.tasks import TaskRunner
 from desktop_app.ui.widgets.highlighted_text import AGAINST_RGB, TOWARDS_RGB
 
 TOP_WORDS = 10
@@ -128,9 +130,7 @@ class WordWeightChart(QWidget):
         self._bars = 0
         self._rendered_size = QSize()
         self._runner = TaskRunner("wordChartRenderer", self)
-        self._runner.result.connect(self._on_rendered)
-        self._runner.failed.connect(self._on_failed)
-        self._task: int | None = None
+        self._task: JobHandle | None = None
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
         self._resize_timer.setInterval(RESIZE_DELAY_MS)
@@ -149,7 +149,7 @@ class WordWeightChart(QWidget):
     def clear(self) -> None:
         self._words, self._label, self._bars = [], "", 0
         if self._task is not None:
-            self._runner.cancel(self._task)
+            self._task.cancel()
             self._task = None
         self.image.clear()
 
@@ -171,7 +171,7 @@ class WordWeightChart(QWidget):
         if not self._label:
             return
         if self._task is not None:
-            self._runner.cancel(self._task)
+            self._task.cancel()
         ratio = self.devicePixelRatioF()
         size = self.size()
         self._rendered_size = size
@@ -189,10 +189,12 @@ class WordWeightChart(QWidget):
             ),
             "draw chart",
         )
+        task = self._task
+        task.on_result(functools.partial(self._on_rendered, task))
+        task.on_failed(functools.partial(self._on_failed, task))
 
-    @Slot(int, object)
-    def _on_rendered(self, task_id: int, payload: object) -> None:
-        if task_id != self._task or not isinstance(payload, ChartImage):
+    def _on_rendered(self, task: JobHandle, payload: object) -> None:
+        if task is not self._task or not isinstance(payload, ChartImage):
             return
         self._task = None
         image = QImage(
@@ -210,9 +212,8 @@ class WordWeightChart(QWidget):
             )
         )
 
-    @Slot(int, str, str)
-    def _on_failed(self, task_id: int, message: str, details: str) -> None:
-        if task_id == self._task:
+    def _on_failed(self, task: JobHandle, message: str, details: str) -> None:
+        if task is self._task:
             self._task = None
             self.image.setText(f"The chart could not be drawn: {message}")
 

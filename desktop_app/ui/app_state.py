@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from desktop_app.ui.workspace import Workspace
 from desktop_app.worker import ModelService
 
 
@@ -14,7 +15,8 @@ class AppState(QObject):
 
     The current model belongs to the worker: :attr:`model_info` reads what it last announced
     and :attr:`model_changed` re-emits its announcements (``ModelService.model_changed``);
-    nothing on the GUI side writes model identity.
+    nothing on the GUI side writes model identity. The data (a loaded file or an open
+    project) belongs to :attr:`workspace`, which announces its changes (``workspace.changed``).
     """
 
     dataset_changed = Signal(object)  # desktop_app.core.data.dataset.Dataset or None
@@ -30,7 +32,8 @@ class AppState(QObject):
         super().__init__(parent)
         self.service = service
         self.settings = settings
-        self.dataset: Any = None
+        self.dataset: Any = None  # deprecated: read workspace.dataset
+        self.workspace = Workspace(self)
         self.device_info: dict[str, Any] = {}
         service.model_changed.connect(self.model_changed)  # signal to signal, GUI thread
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app.core.errors import ModelError
+from desktop_app.core.errors import ModelError, UserError
 from desktop_app.core.fingerprint import data_fingerprint
 
 
@@ -130,4 +130,96 @@ def check_data(data: TrainData, kind: str) -> None:
             f"{sizes['validation']}, test {sizes['test']}. Training needs at least "
             f"{max(need_train, 1)} training rows and at least one validation and one test row: "
             "label more texts, or change the split percentages."
+        )
+
+
+MIN_LABELLED_ROWS = 10  # below this no split leaves a class in train, validation and test
+
+
+def prepare_training_data(
+    source: Any,
+    *,
+    kind: str | None = None,
+    fractions: tuple[float, float, float] | None = None,
+    seed: int = 0,
+) -> tuple[TrainData, list[str]]:
+    """The training data of a loaded :class:`Dataset` or an open project, and notes on it.
+
+    The one way training data is made, for the Training tab, the Label tab's "Retrain with my
+    labels" and the ``train`` command:
+
+    - a project (anything with ``split_data()`` and ``labels``, such as
+      :class:`~desktop_app.core.project.store.ProjectStore` or a ``LabelSession``): its
+      current labels, each labelled row in the split given by the stable hash of its id;
+    - a dataset: its split if it has one (and ``fractions`` is None), else a stratified,
+      seeded split (``fractions`` = train, validation, test; default 80/10/10).
+
+    Raises :class:`UserError` (no labels, one class, too few rows) with what to do, and
+    :class:`ModelError` from :func:`check_data` when ``kind`` is given.
+    """
+    notes: list[str] = []
+    if hasattr(source, "split_data") and not hasattr(source, "frame"):
+        splits = source.split_data()
+        present = {label for _texts, labels in splits.values() for label in labels}
+        n_labelled = sum(len(texts) for texts, _labels in splits.values())
+        classes = [name for name in source.labels if name in present]
+        classes += sorted(present - set(classes))
+        _check_counts(classes, n_labelled)
+        data = TrainData(
+            *splits.get("train", ([], [])),
+            *splits.get("validation", ([], [])),
+            *splits.get("test", ([], [])),
+            labels=classes,
+        )
+        notes.append(
+            "Each labelled row is in the split its id hashes to, so it stays there when you "
+            "label more rows."
+        )
+    else:
+        dataset = source
+        if dataset is None:
+            raise UserError(
+                "No dataset is open. Open a labelled data file in the Dataset tab first "
+                "(File ▸ Open dataset…)."
+            )
+        counts = dataset.frame["label"].value_counts()  # fast on the categorical column
+        classes = sorted(str(label) for label, n in counts.items() if n > 0 and str(label) != "")
+        _check_counts(classes, int(counts.sum()))
+        if fractions is not None:
+            dataset = dataset.split(*fractions, seed=seed)
+            notes.append(
+                f"Split {fractions[0]:.0%}/{fractions[1]:.0%}/{fractions[2]:.0%} "
+                f"(stratified, seed {seed})."
+            )
+        elif not dataset.is_split:
+            dataset = dataset.split(seed=seed)
+            notes.append(
+                f"The dataset is not split yet: using a stratified 80/10/10 split (seed {seed})."
+            )
+        data = TrainData(
+            *dataset.split_data("train"),
+            *dataset.split_data("validation"),
+            *dataset.split_data("test"),
+            labels=list(dataset.labels),
+        )
+    if kind is not None:
+        check_data(data, kind)
+    return data, notes
+
+
+def _check_counts(classes: list[str], n_labelled: int) -> None:
+    if not classes:
+        raise UserError(
+            "The data has no labels. Pick its label column in the Dataset tab, or label texts "
+            "in the Label tab."
+        )
+    if len(classes) < 2:
+        raise UserError(
+            f"The data has only one class ({classes[0]}): training needs at least two. "
+            "Label some texts of another class, or pick another label column."
+        )
+    if n_labelled < MIN_LABELLED_ROWS:
+        raise UserError(
+            f"Only {n_labelled} labelled texts: too few to train a model and test it. "
+            f"Label at least {MIN_LABELLED_ROWS} (a few hundred give a useful model)."
         )

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop_app.core.errors import Cancelled, UserError
+from desktop_app.core.errors import Cancelled, UserError, plain_message
 from desktop_app.core.jobs import JobContext
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,8 @@ class ModelWorker(QObject):
             )
         except Exception as exc:  # noqa: BLE001 - nothing dies silently on the worker thread
             log.exception("job %s (%s) crashed", job_id, name)
-            self.failed.emit(job_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            message = f"{type(exc).__name__}: {plain_message(str(exc))}"
+            self.failed.emit(job_id, message, plain_message(traceback.format_exc()))
         finally:
             self.finished.emit(job_id)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class UserError(Exception):
     """An expected error (bad file, wrong column, no model): shown as a plain message."""
@@ -21,3 +23,12 @@ class ProjectError(UserError):
 
 class Cancelled(Exception):
     """Raised inside a job when the user cancelled it."""
+
+
+# CSI sequences (colours, bold) and other two-character escapes that libraries put in messages.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+
+
+def plain_message(text: str) -> str:
+    """``text`` without terminal escape codes, for dialogs, logs and one-line CLI errors."""
+    return _ANSI.sub("", str(text))

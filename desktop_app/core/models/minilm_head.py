@@ -21,6 +21,11 @@ from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.models.base import SentimentModel, make_folder, softmax
 from desktop_app.core.models.neural import pad
+from desktop_app.core.models.safe_load import (
+    check_no_custom_code,
+    short_reason,
+    translate_load_error,
+)
 
 HEAD_FILE = "head.safetensors"
 BUNDLED_ENCODER = "bundled:minilm"
@@ -46,10 +51,23 @@ class Encoder:
         bars = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()
         try:
+            check_no_custom_code(path)
             self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
             self.module = AutoModel.from_pretrained(
                 path, trust_remote_code=False, use_safetensors=True
             )
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - library errors become one clear line
+            clear = translate_load_error(exc, path)
+            if clear is not None:
+                raise clear from None
+            if not isinstance(exc, (OSError, ValueError)):
+                raise
+            raise ModelError(
+                f"Could not load the encoder in {path}: {short_reason(exc)}. The folder needs "
+                "config.json, model.safetensors and the tokenizer files."
+            ) from exc
         finally:
             if bars:
                 hf_logging.enable_progress_bar()

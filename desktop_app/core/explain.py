@@ -176,7 +176,8 @@ def _label_index(labels: Sequence[str], label: Any, predicted: int) -> int:
     )
 
 
-def _check_params(text: Any, num_samples: int, runs: int, num_features: int | None) -> None:
+def check_params(text: Any, num_samples: int, runs: int, num_features: int | None) -> None:
+    """:class:`UserError` for an empty or too long text or settings out of range."""
     if not isinstance(text, str) or not text.strip():
         raise UserError("There is no text to explain: type or paste a text first.")
     if len(text) > MAX_CHARS:
@@ -216,7 +217,7 @@ def explain_text(
     """
     from lime.lime_text import IndexedString, LimeTextExplainer
 
-    _check_params(text, num_samples, runs, num_features)
+    check_params(text, num_samples, runs, num_features)
     started = time.perf_counter()
     num_samples, runs, seed = int(num_samples), int(runs), int(seed)
     labels = [str(x) for x in model.labels]

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop_app.core.errors import Cancelled, UserError, plain_message
 from desktop_app.core.jobs import JobContext
+from desktop_app.core.memory import release_memory
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class ModelWorker(QObject):
             self.failed.emit(job_id, message, plain_message(traceback.format_exc()))
         finally:
             self.finished.emit(job_id)
+            release_memory()  # glibc keeps a job's freed heap otherwise (core/memory.py)
 
 
 class ModelService(QObject):

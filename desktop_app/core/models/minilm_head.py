@@ -73,7 +73,8 @@ class Encoder:
                 hf_logging.enable_progress_bar()
         self.device = device
         self.module.to(device).eval()
-        self.max_length = min(256, int(self.module.config.max_position_embeddings))
+        self.position_limit = int(self.module.config.max_position_embeddings)
+        self.max_length = min(256, self.position_limit)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
@@ -106,7 +107,7 @@ class Encoder:
                 ctx.check_cancelled()
                 ctx.progress(start, n, message)
             index = order[start : start + batch_size]
-            input_ids, mask = pad([ids[i] for i in index], pad_id)
+            input_ids, mask = pad([ids[i] for i in index], pad_id, limit=self.position_limit)
             input_ids, mask = input_ids.to(self.device), mask.to(self.device)
             hidden = self.module(input_ids=input_ids, attention_mask=mask).last_hidden_state
             weights = mask.unsqueeze(-1).to(hidden.dtype)

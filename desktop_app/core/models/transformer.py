@@ -218,7 +218,7 @@ class TransformerModel(TorchModel):
 
     def collate(self, batch: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        ids, mask = pad(batch, pad_id)
+        ids, mask = pad(batch, pad_id, limit=self.length_limit())
         return {"input_ids": ids, "attention_mask": mask}
 
     def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -20,6 +20,7 @@ BENCHMARKS = [
     "explain_bench",
     "explain_gui_bench",
     "label_bench",
+    "rss_bench",
     "package_bench",
 ]
 

@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop_app.core.jobs import JobContext, JobOutcome, Progress, run_job
+from desktop_app.core.memory import release_memory
 from desktop_app.job_handle import JobHandle, JobRouter
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class ModelWorker(QObject):
             return handler(self.state, dict(params or {}), ctx)
 
         outcome = run_job(job, ctx, name=f"job {name}", memory_hint=MEMORY_HINT)
+        release_memory()  # glibc keeps a job's freed heap otherwise (core/memory.py)
         if self.state.model_info != model_before:
             self.model_changed.emit(dict(self.state.model_info))
         self.done.emit(job_id, name, outcome)

@@ -14,7 +14,7 @@ import sys
 import traceback
 from typing import Any
 
-from desktop_app.core.errors import Cancelled, UserError
+from desktop_app.core.errors import Cancelled, UserError, plain_message
 from desktop_app.core.jobs import JobContext, Progress
 
 
@@ -62,7 +62,7 @@ def run_command(module: Any, args: Any) -> int:
     try:
         return int(module.run(args) or 0)
     except UserError as exc:
-        eprint(f"error: {exc}")
+        eprint(f"error: {plain_message(str(exc))}")
         return 2
     except Cancelled:
         eprint("error: cancelled")
@@ -71,6 +71,6 @@ def run_command(module: Any, args: Any) -> int:
         eprint("error: interrupted")
         return 130
     except Exception as exc:  # noqa: BLE001 - last resort: one line, then the details
-        eprint(f"error: unexpected {type(exc).__name__}: {exc}")
+        eprint(f"error: unexpected {type(exc).__name__}: {plain_message(str(exc))}")
         traceback.print_exc(file=sys.stderr)
         return 1

@@ -35,9 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop_app.core.explain.explainer import explain_text
+    from desktop_app.core.explain.explainer import check_params, explain_text
     from desktop_app.core.models import load_model
 
+    check_params(args.text, args.num_samples, args.runs, args.num_features)  # before the load
     model = load_model(args.model)
     result = explain_text(
         model,

@@ -61,10 +61,10 @@ def _info(model) -> dict:  # noqa: ANN001
 
 
 def _predict_texts(args: argparse.Namespace) -> int:
-    from desktop_app.core.predict.batch import predict_texts
+    from desktop_app.core.predict.batch import check_texts, predict_texts
 
+    texts = check_texts(args.text)  # before the (slow) model load
     model = _load(args.model)
-    texts = list(args.text)
     result = predict_texts(model, texts, stderr_context())
     rows = [
         {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class UserError(Exception):
     """An expected error (bad file, wrong column, no model): shown as a plain message."""
@@ -46,3 +48,12 @@ class ProjectInUse(ProjectError):
     def __init__(self, message: str, holder: object) -> None:
         super().__init__(message)
         self.holder = holder
+
+
+# CSI sequences (colours, bold) and other two-character escapes that libraries put in messages.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+
+
+def plain_message(text: str) -> str:
+    """``text`` without terminal escape codes, for dialogs, logs and one-line CLI errors."""
+    return _ANSI.sub("", str(text))

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.core.errors import Cancelled, UserError
+from desktop_app.core.errors import Cancelled, UserError, plain_message
 
 log = logging.getLogger(__name__)
 
@@ -233,5 +233,7 @@ def run_job(
     except Exception as exc:  # noqa: BLE001 - nothing dies silently off the GUI thread
         log.exception("%s %s crashed", name, ctx.job_id)
         return JobOutcome(
-            "failed", message=f"{type(exc).__name__}: {exc}", details=traceback.format_exc()
+            "failed",
+            message=f"{type(exc).__name__}: {plain_message(str(exc))}",
+            details=plain_message(traceback.format_exc()),
         )

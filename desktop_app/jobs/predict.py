@@ -21,11 +21,9 @@ def _texts(params: dict) -> list[str]:
     texts = params.get("texts")
     if texts is None and "text" in params:
         texts = [params["text"]]
-    if isinstance(texts, str):
-        texts = [texts]
-    if not texts:
-        raise UserError("There is no text to predict: type or paste a text first.")
-    return [str(t) for t in texts]
+    from desktop_app.core.predict.batch import check_texts
+
+    return check_texts([] if texts is None else texts)
 
 
 def predict(state: Any, params: dict, ctx: JobContext) -> dict:

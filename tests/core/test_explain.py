@@ -203,13 +203,16 @@ def test_long_text_is_explained_by_sentence_and_does_not_hang():
     ]
     text = " ".join(sentences)
     model = WordModel("good")
-    result = explain_text(model, text, num_samples=200, runs=1, word_limit=200)
+    result = explain_text(model, text, num_samples=200, runs=1, word_limit=200, label="positive")
     assert result["level"] == "sentence"
     assert len(result["words"]) == 12
     assert result["notes"] and "sentence" in result["notes"][0]
     assert "".join(t["text"] for t in result["tokens"]) == text
-    top = result["words"][0]
-    assert "good" in top["word"] and top["mean_weight"] > 0
+    # each sentence went through the model once; the text is the length-weighted mean
+    assert sorted(model.seen) == sorted([*sentences, ""])
+    assert result["probabilities"]["positive"] == pytest.approx((4 * 0.9 + 8 * 0.2) / 12)
+    top = result["words"][:4]
+    assert all("good" in w["word"] and w["mean_weight"] > 0 for w in top)
 
     # One huge sentence without punctuation: chunks, at most 60 of them
     blob = " ".join(f"word{i}" for i in range(5000))

@@ -188,3 +188,20 @@ def test_worker_jobs_predict_and_explain_reuse_the_cache():
     assert third["words"][0]["word"] == "film"
     with pytest.raises(UserError):
         resolve("explain")(state, {"text": " "}, ctx)
+
+
+@pytest.mark.parametrize("empty", ["", "   ", "\n\t "])
+def test_empty_text_is_refused_everywhere(empty):
+    model = WordModel("good")
+    state, ctx = WorkerState(model=model), JobContext()
+    with pytest.raises(UserError, match="no text to predict"):
+        predict_texts(model, [empty])
+    with pytest.raises(UserError, match="no text to predict"):
+        resolve("predict")(state, {"texts": [empty]}, ctx)
+    with pytest.raises(UserError, match=r"1 of the 3 texts are empty \(text 2\)"):
+        predict_texts(model, ["good", empty, "bad"])
+    with pytest.raises(UserError, match="empty"):
+        predict_batch(model, ["good", empty])
+    with pytest.raises(UserError, match="no text to explain"):
+        resolve("explain")(state, {"text": empty}, ctx)
+    assert model.seen == []  # refused before the model saw anything

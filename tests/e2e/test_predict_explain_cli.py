@@ -99,3 +99,14 @@ def test_user_errors_are_one_line():
     assert out.returncode == 2 and out.stderr.strip().startswith("error: --file needs --out")
     out = cli("explain", "/no/such/model", "--text", "hi")
     assert out.returncode == 2 and "error:" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_empty_text_is_refused_with_one_line():
+    for command, what in (("predict", "no text to predict"), ("explain", "no text to explain")):
+        out = cli(command, "vader", "--text", "")
+        assert out.returncode == 2, (command, out.stdout)
+        assert out.stdout == ""
+        assert out.stderr.strip().splitlines() == [out.stderr.strip()]
+        assert out.stderr.startswith("error: ") and what in out.stderr
+    out = cli("predict", "vader", "--text", "good", "--text", "  ")
+    assert out.returncode == 2 and "1 of the 2 texts are empty" in out.stderr

@@ -66,17 +66,18 @@ Result (plain data; the ``explain`` worker job returns it unchanged)::
                 "num_features", "level", "lime_version", "text_sha256"},
     }
 
-Long texts: beyond ``word_limit`` words (default 200) a feature is a sentence (sentences
-longer than 40 words are cut into 40-word chunks; more than 60 pieces are merged into 60
-chunks), and ``notes`` says so. Progress is reported and cancel is checked between model
-batches, so a long run can always be stopped.
+Long texts, for every model: beyond ``word_limit`` words (default 200) the model scores each
+sentence on its own (sentences longer than 40 words are cut into 40-word chunks), a text's
+probabilities are the length-weighted mean of its sentences', and a feature is a sentence
+(more than 60 are merged into 60 chunks); ``notes`` says so. See
+:mod:`desktop_app.core.explain.long_text`. Progress runs over a total fixed at the start, counted
+in work (characters scored) rather than strings, and cancel is checked between model
+batches, so a long run can always be stopped and its time left does not creep up.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -86,16 +87,26 @@ import numpy as np
 from desktop_app.core.errors import UserError
 from desktop_app.core.explain.audit import model_audit, package_version
 from desktop_app.core.explain.lime_fast import DEFAULT_CHUNK, CachedClassifier
+from desktop_app.core.explain.long_text import CHUNK_WORDS, MAX_PIECES, LongText, sentence_spans
 from desktop_app.core.jobs import JobContext
 
 WORD_SPLIT = r"\W+"  # LIME's default: what a "word" is
-WORD_LIMIT = 200  # more words than this -> sentence level
-CHUNK_WORDS = 40  # a sentence longer than this is cut into chunks
-MAX_PIECES = 60  # at most this many sentence/chunk features
+WORD_LIMIT = 200  # more words than this -> sentence level (core/explain/long_text.py)
 MAX_CHARS = 100_000  # beyond this, refuse with a clear message
+LONG_RUN_SAMPLES_PER_UNIT = 20  # progress: a LIME run on masks ~ scoring samples/20 units
 SAMPLE_PRESETS = (500, 1000, 2000, 5000)
 DEFAULT_SAMPLES = 1000
 DEFAULT_RUNS = 3
+
+__all__ = [
+    "CHUNK_WORDS",
+    "MAX_PIECES",
+    "check_params",
+    "deletion_check",
+    "explain_text",
+    "sentence_spans",
+    "word_stability",
+]
 
 
 # -- stability --------------------------------------------------------------------------
@@ -115,52 +126,6 @@ def word_stability(weights: Any) -> dict[str, np.ndarray]:
     return {"mean": mean, "sd": sd, "sign_agreement": agreement, "unstable": unstable}
 
 
-# -- long texts -------------------------------------------------------------------------
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*")
-_WORD = re.compile(r"\S+")
-
-
-def sentence_spans(
-    text: str, chunk_words: int = CHUNK_WORDS, max_pieces: int = MAX_PIECES
-) -> tuple[list[tuple[int, int]], str]:
-    """Character spans of the sentences (or chunks) of ``text``, and the level used.
-
-    Level is ``"sentence"`` when every piece is a whole sentence, ``"chunk"`` when long
-    sentences were cut or pieces merged to stay within ``max_pieces``.
-    """
-    spans: list[tuple[int, int]] = []
-    level = "sentence"
-    start = 0
-    bounds = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)] + [(len(text), len(text))]
-    for cut_start, cut_end in bounds:
-        piece = text[start:cut_start]
-        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(piece)]
-        if words:
-            if len(words) > chunk_words:
-                level = "chunk"
-                for i in range(0, len(words), chunk_words):
-                    group = words[i : i + chunk_words]
-                    spans.append((group[0][0], group[-1][1]))
-            else:
-                spans.append((words[0][0], words[-1][1]))
-        start = cut_end
-    if len(spans) > max_pieces:
-        level = "chunk"
-        size = math.ceil(len(spans) / max_pieces)
-        spans = [
-            (spans[i][0], spans[min(i + size, len(spans)) - 1][1])
-            for i in range(0, len(spans), size)
-        ]
-    return spans, level
-
-
-def _sentence_splitter(spans: list[tuple[int, int]]) -> Callable[[str], list[str]]:
-    def split(text: str) -> list[str]:
-        return [text[s:e] for s, e in spans]
-
-    return split
-
-
 # -- the explanation --------------------------------------------------------------------
 def _label_index(labels: Sequence[str], label: Any, predicted: int) -> int:
     if label is None or label == "":
@@ -176,7 +141,8 @@ def _label_index(labels: Sequence[str], label: Any, predicted: int) -> int:
     )
 
 
-def _check_params(text: Any, num_samples: int, runs: int, num_features: int | None) -> None:
+def check_params(text: Any, num_samples: int, runs: int, num_features: int | None) -> None:
+    """:class:`UserError` for an empty or too long text or settings out of range."""
     if not isinstance(text, str) or not text.strip():
         raise UserError("There is no text to explain: type or paste a text first.")
     if len(text) > MAX_CHARS:
@@ -216,40 +182,47 @@ def explain_text(
     """
     from lime.lime_text import IndexedString, LimeTextExplainer
 
-    _check_params(text, num_samples, runs, num_features)
+    check_params(text, num_samples, runs, num_features)
     started = time.perf_counter()
     num_samples, runs, seed = int(num_samples), int(runs), int(seed)
     labels = [str(x) for x in model.labels]
     notes: list[str] = []
 
-    words_probe = IndexedString(text, split_expression=WORD_SPLIT, bow=True)
-    n_word_tokens = sum(len(p) for p in words_probe.positions)
-    split: Any = WORD_SPLIT
-    level = "word"
-    if n_word_tokens > word_limit:
-        spans, level = sentence_spans(text)
-        split = _sentence_splitter(spans)
-        what = "sentence by sentence" if level == "sentence" else "in chunks of sentences"
-        notes.append(
-            f"The text has {n_word_tokens} words, more than the {word_limit} explained word by "
-            f"word; it is explained {what} ({len(spans)} pieces)."
-        )
-    indexed = IndexedString(text, split_expression=split, bow=True)
+    indexed = IndexedString(text, split_expression=WORD_SPLIT, bow=True)
+    n_word_tokens = sum(len(p) for p in indexed.positions)
+    long = LongText(text) if n_word_tokens > word_limit else None
+    if long is not None:
+        indexed = long.indexed
+        notes.append(long.note(n_word_tokens, word_limit, getattr(model, "max_length", None)))
+    level = long.level if long is not None else "word"
     doc_size = indexed.num_words()
     if doc_size == 0:
         raise UserError("The text has no words to explain (only punctuation or spaces).")
     n_features = doc_size if num_features is None else min(int(num_features), doc_size)
 
     classifier = CachedClassifier(model, cache=cache, ctx=ctx, chunk_size=chunk_size)
-    classifier.progress_total = runs * num_samples + 2 + random_draws
-    classifier.message = "Predicting the text"
-    base = classifier.predict_one(text)
+    if long is None:
+        # One unit of progress per sample LIME asks for: the model's work.
+        classifier.progress_total = runs * num_samples + 2 + random_draws
+        classifier.message = "Predicting the text"
+        base = classifier.predict_one(text)
+    else:
+        # The model's work is one call per unit; a LIME run on masks counts as scoring
+        # num_samples / LONG_RUN_SAMPLES_PER_UNIT units. The total is fixed before anything
+        # runs, so the time left never jumps up when a new phase starts.
+        run_cost = max(1, num_samples // LONG_RUN_SAMPLES_PER_UNIT)
+        classifier.progress_total = len(long.units) + 1 + runs * run_cost + 1
+        classifier.message = f"Scoring {len(long.units):,} sentences"
+        long.score_units(classifier)
+        base = long.proba(np.ones((1, doc_size)))[0]
     predicted = int(np.argmax(base))
     li = _label_index(labels, label, predicted)
-    truncated = bool(_truncated(model, text))
+    pieces = long.units if long is not None else [text]
+    truncated = _any_truncated(model, pieces)
     if truncated:
+        what = "Some sentences are" if long is not None else "The text is"
         notes.append(
-            f"The text is longer than the model reads ({getattr(model, 'max_length', '?')} "
+            f"{what} longer than the model reads ({getattr(model, 'max_length', '?')} "
             "tokens); words past that point cannot change the prediction."
         )
 
@@ -259,30 +232,50 @@ def explain_text(
     sampling_s = regression_s = 0.0
     for i, run_seed in enumerate(seeds):
         classifier.message = f"LIME run {i + 1} of {runs}"
-        explainer = LimeTextExplainer(
-            class_names=labels, split_expression=split, bow=True, random_state=run_seed
-        )
-        calls_before = len(classifier.calls)
         t0 = time.perf_counter()
-        exp = explainer.explain_instance(
-            text, classifier, labels=(li,), num_features=n_features, num_samples=num_samples
-        )
-        t1 = time.perf_counter()
-        runs_s.append(t1 - t0)
-        entered, left = classifier.calls[calls_before][0], classifier.calls[-1][1]
-        sampling_s += entered - t0
-        regression_s += t1 - left
-        for feature, weight in exp.local_exp[li]:
+        if long is None:
+            explainer = LimeTextExplainer(
+                class_names=labels, split_expression=WORD_SPLIT, bow=True, random_state=run_seed
+            )
+            calls_before = len(classifier.calls)
+            exp = explainer.explain_instance(
+                text, classifier, labels=(li,), num_features=n_features, num_samples=num_samples
+            )
+            entered, left = classifier.calls[calls_before][0], classifier.calls[-1][1]
+            sampling_s += entered - t0
+            regression_s += time.perf_counter() - left
+            run = {
+                "weights": dict(exp.local_exp[li]),
+                "intercept": float(exp.intercept[li]),
+                "score": float(exp.score),
+            }
+        else:
+            if ctx is not None:
+                ctx.check_cancelled()
+            explainer = LimeTextExplainer(class_names=labels, bow=True, random_state=run_seed)
+            run = long.lime_run(explainer, li, num_samples, n_features)
+            sampling_s += run["sampling_s"]
+            regression_s += run["regression_s"]
+            classifier.advance(run_cost)
+        runs_s.append(time.perf_counter() - t0)
+        for feature, weight in run["weights"].items():
             weights[i, int(feature)] = float(weight)
-        intercepts.append(float(exp.intercept[li]))
-        scores.append(float(exp.score))
+        intercepts.append(run["intercept"])
+        scores.append(run["score"])
     stab = word_stability(weights)
     words = _word_rows(indexed, weights, stab)
 
     classifier.message = "Deletion check"
     t_del = time.perf_counter()
+    if long is None:
+
+        def predict_removing(removed: list[list[int]]) -> np.ndarray:
+            return classifier([indexed.inverse_removing(r) for r in removed])
+
+    else:
+        predict_removing = long.predict_removing
     deletion = deletion_check(
-        classifier, indexed, li, base, words, k=deletion_k, draws=random_draws, seed=seed
+        predict_removing, doc_size, li, base, words, k=deletion_k, draws=random_draws, seed=seed
     )
     deletion_s = time.perf_counter() - t_del
     if deletion["k"] == 0:
@@ -345,12 +338,12 @@ def explain_text(
     }
 
 
-def _truncated(model: Any, text: str) -> bool:
+def _any_truncated(model: Any, texts: list[str]) -> bool:
     fn = getattr(model, "truncated", None)
     if fn is None:
         return False
     try:
-        return bool(fn([text])[0])
+        return any(bool(x) for x in fn(texts))
     except Exception:  # noqa: BLE001 - a missing tokenizer must not stop the explanation
         return False
 
@@ -395,8 +388,8 @@ def _display_tokens(indexed: Any, stab: dict[str, np.ndarray]) -> list[dict]:
 
 # -- faithfulness -----------------------------------------------------------------------
 def deletion_check(
-    classifier: Callable[[list[str]], np.ndarray],
-    indexed: Any,
+    predict_removing: Callable[[list[list[int]]], np.ndarray],
+    doc_size: int,
     label_index: int,
     base: np.ndarray,
     words: list[dict],
@@ -405,7 +398,10 @@ def deletion_check(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Probability drop of the explained class when its top-k supporting words are removed,
-    next to the mean drop for k random words (``draws`` seeded draws)."""
+    next to the mean drop for k random words (``draws`` seeded draws).
+
+    ``predict_removing(lists of feature ids)`` gives the model's probabilities for the text
+    without each list's features; ``doc_size`` is the number of features."""
     before = float(base[label_index])
     supporting = [w for w in words if w["mean_weight"] > 0]
     supporting.sort(key=lambda w: (-w["mean_weight"], w["feature"]))
@@ -425,14 +421,12 @@ def deletion_check(
     }
     if k_eff == 0:
         return result
-    doc_size = indexed.num_words()
     rng = np.random.default_rng(seed)
-    top_text = indexed.inverse_removing([w["feature"] for w in supporting[:k_eff]])
-    random_texts = [
-        indexed.inverse_removing(list(rng.choice(doc_size, size=k_eff, replace=False)))
-        for _ in range(int(draws))
+    top = [w["feature"] for w in supporting[:k_eff]]
+    random_sets = [
+        [int(f) for f in rng.choice(doc_size, size=k_eff, replace=False)] for _ in range(int(draws))
     ]
-    probs = classifier([top_text, *random_texts])[:, label_index]
+    probs = np.asarray(predict_removing([top, *random_sets]))[:, label_index]
     after = float(probs[0])
     drops = [before - float(p) for p in probs[1:]]
     result.update(

@@ -10,7 +10,8 @@ without changing anything LIME sees except the speed:
   chunk by token length again and pad each batch only to its longest text);
 - the answers stay in ``cache`` (string -> probability row), so the k runs of one text, the
   deletion check, and later explanations of the same text reuse them;
-- between chunks it reports progress and checks for cancel.
+- between chunks it reports progress and checks for cancel; progress within a call follows
+  the characters scored, not the strings, so shortest-first does not make the time left rise.
 
 Rows come back in LIME's order, so the regression sees exactly the array plain LIME would
 see and the weights match plain LIME for the same seed.
@@ -27,6 +28,7 @@ import numpy as np
 from desktop_app.core.jobs import JobContext
 
 DEFAULT_CHUNK = 256  # strings per predict_proba call (the model batches inside)
+STRING_OVERHEAD = 16  # progress: the fixed cost of a string, in characters
 
 
 class CachedClassifier:
@@ -50,7 +52,7 @@ class CachedClassifier:
         # The model checks cancel between its own batches, but its progress is ours to report.
         self._inner = CancelOnlyContext(ctx) if ctx is not None else None
         self.progress_total = 0
-        self.progress_done = 0
+        self.progress_done = 0.0
         self.message = ""
         # Accounting for timings and the benchmark.
         self.model_seconds = 0.0  # inside model.predict_proba
@@ -68,7 +70,7 @@ class CachedClassifier:
         self._seen.update(texts)
         missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
         # Already-known strings count as done straight away.
-        self._advance(len(texts) - _count_in(texts, set(missing)))
+        self.advance(len(texts) - _count_in(texts, set(missing)))
         if missing:
             self._fill(missing, texts)
         out = np.vstack([self.cache[t] for t in texts]) if texts else np.zeros((0, 0))
@@ -85,6 +87,14 @@ class CachedClassifier:
             if t in wanted:
                 counts[t] = counts.get(t, 0) + 1
         order = sorted(missing, key=len)
+        # Shortest first is best for padding, but then a count of strings runs ahead of the
+        # work and the time left keeps rising. Progress follows the characters done instead:
+        # the call's rows are spread over its chunks in proportion to their length.
+        rows = sum(counts.values())
+        cost = [len(t) + STRING_OVERHEAD for t in order]
+        total_cost = float(sum(cost))
+        done_cost = 0.0
+        credited = 0.0
         for start in range(0, len(order), self.chunk_size):
             if self.ctx is not None:
                 self.ctx.check_cancelled()
@@ -99,16 +109,21 @@ class CachedClassifier:
                 )
             for text, row in zip(chunk, probs, strict=True):
                 self.cache[text] = row
-            self._advance(sum(counts[t] for t in chunk))
+            done_cost += sum(cost[start : start + len(chunk)])
+            share = rows * done_cost / total_cost if start + len(chunk) < len(order) else rows
+            self.advance(share - credited)
+            credited = share
         if self.ctx is not None:
             self.ctx.check_cancelled()
 
-    def _advance(self, n: int) -> None:
+    def advance(self, n: float, message: str | None = None) -> None:
+        """Count ``n`` more units of work done and report progress (never past the total)."""
+        if message is not None:
+            self.message = message
         self.progress_done += n
         if self.ctx is not None and self.progress_total:
-            self.ctx.progress(
-                min(self.progress_done, self.progress_total), self.progress_total, self.message
-            )
+            done = min(int(self.progress_done), self.progress_total)
+            self.ctx.progress(done, self.progress_total, self.message)
 
     @property
     def distinct_requested(self) -> int:

@@ -21,6 +21,11 @@ from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.models.base import SentimentModel, make_folder, softmax
 from desktop_app.core.models.neural import pad
+from desktop_app.core.models.safe_load import (
+    check_no_custom_code,
+    short_reason,
+    translate_load_error,
+)
 
 HEAD_FILE = "head.safetensors"
 BUNDLED_ENCODER = "bundled:minilm"
@@ -46,16 +51,30 @@ class Encoder:
         bars = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()
         try:
+            check_no_custom_code(path)
             self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
             self.module = AutoModel.from_pretrained(
                 path, trust_remote_code=False, use_safetensors=True
             )
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - library errors become one clear line
+            clear = translate_load_error(exc, path)
+            if clear is not None:
+                raise clear from None
+            if not isinstance(exc, (OSError, ValueError)):
+                raise
+            raise ModelError(
+                f"Could not load the encoder in {path}: {short_reason(exc)}. The folder needs "
+                "config.json, model.safetensors and the tokenizer files."
+            ) from exc
         finally:
             if bars:
                 hf_logging.enable_progress_bar()
         self.device = device
         self.module.to(device).eval()
-        self.max_length = min(256, int(self.module.config.max_position_embeddings))
+        self.position_limit = int(self.module.config.max_position_embeddings)
+        self.max_length = min(256, self.position_limit)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
@@ -88,7 +107,7 @@ class Encoder:
                 ctx.check_cancelled()
                 ctx.progress(start, n, message)
             index = order[start : start + batch_size]
-            input_ids, mask = pad([ids[i] for i in index], pad_id)
+            input_ids, mask = pad([ids[i] for i in index], pad_id, limit=self.position_limit)
             input_ids, mask = input_ids.to(self.device), mask.to(self.device)
             hidden = self.module(input_ids=input_ids, attention_mask=mask).last_hidden_state
             weights = mask.unsqueeze(-1).to(hidden.dtype)

@@ -1,5 +1,6 @@
 """What the torch-based kinds (transformers, BiLSTM) share: tokenise once, pad each
-batch only to its own longest text (dynamic padding), batch by length for inference.
+batch to its own longest text rounded up to a few fixed lengths (dynamic padding with
+bounded shapes), batch by length for inference.
 
 The training loop in :mod:`desktop_app.core.training.loop` uses the same three steps:
 ``encode`` (texts -> token id lists, cut at ``max_length``), ``collate`` (id lists ->
@@ -19,6 +20,9 @@ from desktop_app.core.jobs import JobContext
 from desktop_app.core.models.base import SentimentModel
 
 MAX_LENGTH_CAP = 256
+# Round padded lengths up to a few fixed sizes (see padded_length); benchmarks/rss_bench.py
+# turns it off to measure the difference.
+BUCKETED_PADDING = True
 
 
 class TorchModel(SentimentModel):
@@ -121,9 +125,27 @@ def length_percentile(lengths: Sequence[int], q: float = 95, cap: int = MAX_LENG
     return int(min(cap, max(8, int(np.ceil(np.percentile(np.asarray(lengths), q))))))
 
 
-def pad(batch: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pad to the longest in the batch: (ids, attention mask)."""
-    longest = max(1, max(len(ids) for ids in batch))
+def padded_length(longest: int, limit: int | None = None) -> int:
+    """``longest`` rounded up to one of a few fixed lengths (never past ``limit``).
+
+    Multiples of 8 up to 64 tokens, of 32 up to 256, of 128 beyond: 16 lengths up to 512.
+    Every new input shape makes oneDNN build and cache new kernels, and over hundreds of
+    predict/explain jobs with all lengths from 1 to 256 those allocations, scattered
+    through the heap, kept the process growing by megabytes a job. Padding is masked, so
+    the probabilities stay the same (up to float rounding)."""
+    if not BUCKETED_PADDING:
+        return longest
+    step = 8 if longest <= 64 else 32 if longest <= 256 else 128
+    size = -(-longest // step) * step
+    return min(size, limit) if limit is not None and limit >= longest else size
+
+
+def pad(
+    batch: Sequence[Sequence[int]], pad_id: int, limit: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pad to the longest in the batch, rounded up by :func:`padded_length` (at most
+    ``limit``, the model's position limit): (ids, attention mask)."""
+    longest = padded_length(max(1, max(len(ids) for ids in batch)), limit)
     ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
     mask = torch.zeros((len(batch), longest), dtype=torch.long)
     for row, seq in enumerate(batch):

@@ -2,7 +2,8 @@
 local folder / hub id (kind ``transformer``).
 
 Loads with ``AutoTokenizer`` / ``AutoModelForSequenceClassification``; never runs
-remote code; weights are safetensors, or ``.bin`` through ``torch.load(weights_only=True)``.
+code from a model folder; weights are safetensors, or ``.bin`` through
+``torch.load(weights_only=True)`` (see :mod:`desktop_app.core.models.safe_load`).
 A saved folder is a plain transformers folder (config with the label names, weights,
 tokenizer) plus ``training.json``, so ``transformers.pipeline`` loads it as it is.
 """
@@ -18,6 +19,11 @@ import torch
 from desktop_app.core.errors import ModelError
 from desktop_app.core.models.base import make_folder
 from desktop_app.core.models.neural import MAX_LENGTH_CAP, TorchModel, pad
+from desktop_app.core.models.safe_load import (
+    check_no_custom_code,
+    short_reason,
+    translate_load_error,
+)
 
 BUNDLED_NAME = "MiniLM-L6 (bundled)"
 
@@ -82,17 +88,25 @@ def _load_pretrained(source: str, **kwargs):  # noqa: ANN202
     hf_logging.set_verbosity_error()  # "newly initialised classifier" is expected here
     hf_logging.disable_progress_bar()  # progress goes through the job context, not tqdm
     try:
+        if Path(source).is_dir():
+            check_no_custom_code(source)
         tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
         module = AutoModelForSequenceClassification.from_pretrained(
             source, **_weights_kwargs(source), **kwargs
         )
     except ModelError:
         raise
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - every library error becomes one clear line
+        clear = translate_load_error(exc, source)
+        if clear is not None:
+            raise clear from None  # torch's advice to reload unsafely must not reach the user
+        if not isinstance(exc, (OSError, ValueError)):
+            raise
         if Path(source).is_dir():
             raise ModelError(
-                f"Could not load the model in {source}: {exc}. The folder needs config.json, "
-                "the weights (safetensors or pytorch_model.bin) and the tokenizer files."
+                f"Could not load the model in {source}: {short_reason(exc)}. The folder needs "
+                "config.json, the weights (safetensors or pytorch_model.bin) and the tokenizer "
+                "files."
             ) from exc
         if _offline():
             raise ModelError(
@@ -101,7 +115,8 @@ def _load_pretrained(source: str, **kwargs):  # noqa: ANN202
                 "or connect to the internet and try again."
             ) from exc
         raise ModelError(
-            f"Model {source!r} was not found locally and could not be downloaded: {exc}"
+            f"Model {source!r} was not found locally and could not be downloaded: "
+            f"{short_reason(exc)}."
         ) from exc
     finally:
         hf_logging.set_verbosity(verbosity)
@@ -203,7 +218,7 @@ class TransformerModel(TorchModel):
 
     def collate(self, batch: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        ids, mask = pad(batch, pad_id)
+        ids, mask = pad(batch, pad_id, limit=self.length_limit())
         return {"input_ids": ids, "attention_mask": mask}
 
     def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -25,6 +25,7 @@ from desktop_app.core.errors import Cancelled, UserError
 from desktop_app.core.jobs import JobContext, RelabelledProgress
 
 BATCH_SIZE = 128  # texts per forward pass in batch prediction (length-sorted)
+EMPTY_TEXT = "There is no text to predict: type or paste a text first."
 
 
 def _as_texts(texts: Sequence[Any]) -> list[str]:
@@ -44,11 +45,28 @@ def _result(model: Any, texts: list[str], probs: np.ndarray, truncated: list[boo
     }
 
 
+def check_texts(texts: Sequence[Any]) -> list[str]:
+    """The texts as strings; :class:`UserError` when there are none or one is empty.
+
+    A text of spaces only counts as empty: every model would still return a label for it
+    (VADER says "neutral"), which looks like an answer but is not one. Data files never get
+    here with empty rows: the loader drops them and reports how many."""
+    texts = _as_texts(texts)
+    if not texts or (len(texts) == 1 and not texts[0].strip()):
+        raise UserError(EMPTY_TEXT)
+    empty = [i for i, text in enumerate(texts) if not text.strip()]
+    if empty:
+        where = ", ".join(str(i + 1) for i in empty[:5]) + (", ..." if len(empty) > 5 else "")
+        raise UserError(
+            f"{len(empty)} of the {len(texts)} texts are empty (text {where}); "
+            "give every text at least one word."
+        )
+    return texts
+
+
 def predict_texts(model: Any, texts: Sequence[str], ctx: JobContext | None = None) -> dict:
     """Class probabilities, predicted label and truncation flag for a few texts."""
-    texts = _as_texts(texts)
-    if not texts:
-        raise UserError("There is no text to predict: type or paste a text first.")
+    texts = check_texts(texts)
     probs = model.predict_proba(texts, ctx=ctx)
     return _result(model, texts, probs, list(model.truncated(texts)))
 
@@ -63,10 +81,11 @@ def predict_batch(
     """Predict many texts in length-sorted batches; accuracy when ``true_labels`` are given.
 
     Progress goes to ``ctx`` with an ETA in the message; cancel raises
-    :class:`~desktop_app.core.errors.Cancelled`. True labels that are empty or None count
+    :class:`~desktop_app.core.errors.Cancelled`. Empty texts are refused (:func:`check_texts`).
+    True labels that are empty or None count
     as unlabelled; labels the model does not know are reported in ``warnings``.
     """
-    texts = _as_texts(texts)
+    texts = check_texts(texts)
     if true_labels is not None and len(true_labels) != len(texts):
         raise UserError(f"{len(true_labels)} true labels were given for {len(texts)} texts.")
     started = time.perf_counter()

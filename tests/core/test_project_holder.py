@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.errors import ProjectInUse, ProjectLocked, ProjectReadOnly
+from desktop_app.core.project import file as project_file
 from desktop_app.core.project.holder import (
     HOLDER_KEY,
     STALE_AFTER_S,
@@ -24,7 +25,6 @@ from desktop_app.core.project.holder import (
     write_holder,
 )
 from desktop_app.core.project.store import ProjectStore
-from desktop_app.core.project import file as project_file
 from tests.core.other_instance import Other
 
 LABELS = ["negative", "neutral", "positive"]

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from desktop_app.core.errors import ProjectError
-from desktop_app.core.project.schema import SCHEMA_VERSION
 from desktop_app.core.project.rows import SPLITS, clean_label, split_for_row
+from desktop_app.core.project.schema import SCHEMA_VERSION
 
 IDLE_GAP_S = 300.0  # a pause longer than this does not count as labelling time
 

@@ -28,14 +28,13 @@ from typing import Any
 from desktop_app.core.errors import ProjectError, ProjectReadOnly
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.project.access import connect, folder_problem
+from desktop_app.core.project.events import LabelEvent, LabelEvents  # noqa: F401 - re-exported
 from desktop_app.core.project.export import ProjectExport
 from desktop_app.core.project.file import (
     ProjectFile,
     is_project_path,  # noqa: F401 - re-exported
     refuse_if_held,
 )
-from desktop_app.core.project.schema import SUFFIX, migrate
-from desktop_app.core.project.events import LabelEvent, LabelEvents  # noqa: F401 - re-exported
 from desktop_app.core.project.rows import (  # noqa: F401 - re-exported
     DEFAULT_FRACTIONS,
     SPLITS,
@@ -45,6 +44,7 @@ from desktop_app.core.project.rows import (  # noqa: F401 - re-exported
     split_for_row,
 )
 from desktop_app.core.project.runs import RunRecords
+from desktop_app.core.project.schema import SUFFIX, migrate
 
 _INSERT_BATCH = 5000
 

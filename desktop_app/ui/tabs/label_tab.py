@@ -45,6 +45,7 @@ from desktop_app.tasks import TaskRunner
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.label_writer import LabelWriter
+from desktop_app.ui.training_settings import TrainingSettings
 from desktop_app.ui.widgets.label_card import MAX_KEYS, LabelCard
 from desktop_app.ui.widgets.label_panels import AgreementPanel, ProgressPanel, ReviewPanel
 from desktop_app.ui.widgets.project_banner import ProjectBanner
@@ -60,7 +61,6 @@ ORDERS = (
     ("File order", "file"),
 )
 EXPORT_FILTER = "CSV (*.csv);;JSON lines (*.jsonl);;Excel (*.xlsx)"
-DEFAULT_RETRAIN_KIND = "minilm-head"
 
 
 class LabelTab(QWidget):
@@ -1114,50 +1114,8 @@ class LabelTab(QWidget):
         return self._train_job
 
     def _retrain_config(self) -> dict[str, Any]:
-        """The Training tab's settings (QSettings ``training/...``) for the current model kind.
-
-        The current model's kind is retrained; while the model is VADER (nothing trained
-        yet) the Training tab's chosen kind is used, else the fast ``minilm-head``.
-        """
-        import json
-
-        from desktop_app.core.training.config import TrainConfig, model_kind
-
-        settings = self.state.settings
-
-        def stored(key: str) -> dict[str, Any]:
-            raw = settings.value(key, "")
-            try:
-                value = json.loads(str(raw)) if raw else {}
-            except ValueError:
-                return {}
-            return value if isinstance(value, dict) else {}
-
-        last = stored("training/config")
-        info = self.state.model_info
-        kind = str(info.get("kind") or "")
-        spec = kind
-        if kind in ("", "vader", "?"):
-            spec = str(last.get("model") or "") or DEFAULT_RETRAIN_KIND
-            if model_kind(spec) == "vader":
-                spec = DEFAULT_RETRAIN_KIND
-        elif kind == "transformer":
-            spec = (
-                str(last.get("model") or "")
-                if model_kind(str(last.get("model") or "")) == "transformer"
-                else ""
-            )
-            spec = spec or str(info.get("folder") or "") or DEFAULT_RETRAIN_KIND
-        kind = model_kind(spec)
-        config = TrainConfig.defaults(spec).to_dict()
-        overlay = dict(stored(f"training/values/{kind}"))
-        if model_kind(str(last.get("model") or "")) == kind:
-            overlay.update(last)
-        for key, value in overlay.items():
-            if key in config and key != "model" and value is not None:
-                config[key] = value
-        config["model"] = spec
-        return config
+        """The Training tab's settings for the current model kind (see TrainingSettings)."""
+        return TrainingSettings(self.state.settings).retrain_config(self.state.model_info)
 
     # -- the jobs' handles (GUI thread) ------------------------------------------------------
     def _on_progress(self, report: Progress) -> None:

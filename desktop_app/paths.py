@@ -34,6 +34,11 @@ def _home() -> Path:
 
 
 def user_data_dir() -> Path:
+    """The app's data folder (runs, and logs/cache on Windows). ``SENTIMENT_STUDIO_HOME``
+    replaces it: for tests and portable installs."""
+    override = os.environ.get("SENTIMENT_STUDIO_HOME")
+    if override:
+        return Path(override).expanduser()
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA", _home() / "AppData" / "Local"))
         return base / APP_ID

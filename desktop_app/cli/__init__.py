@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "self-test": "desktop_app.cli.self_test_cmd",
     "train": "desktop_app.cli.train_cmd",
     "evaluate": "desktop_app.cli.evaluate_cmd",
+    "runs": "desktop_app.cli.runs_cmd",
 }
 
 COMMAND_HELP: dict[str, str] = {
@@ -33,7 +34,8 @@ COMMAND_HELP: dict[str, str] = {
     "explain": "explain one prediction with LIME: word weights, stability, deletion check",
     "self-test": "start the app offscreen, predict/explain/train once; exit 0 if all pass",
     "train": "train a model on a labelled file, print test metrics, save it to a folder",
-    "evaluate": "test a saved model (or 'vader') on every labelled row of a data file",
+    "evaluate": "test a saved model (or 'vader') on the labelled rows it never saw",
+    "runs": "list, show, compare, rename, pin or delete the training runs kept so far",
 }
 
 

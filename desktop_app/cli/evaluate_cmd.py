@@ -1,11 +1,13 @@
-"""`evaluate FOLDER DATA`: test metrics of a saved model (or vader) on a labelled file."""
+"""`evaluate FOLDER DATA`: metrics of a saved model (or vader) on the labelled rows of a file
+that it never saw in training or validation (the leakage guard; ``--include-seen`` scores all).
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-HELP = "test a saved model (or 'vader') on every labelled row of a data file"
+HELP = "test a saved model (or 'vader') on the labelled rows of a data file it never saw"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,37 +16,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-column", help="column that holds the text (default: guessed)")
     parser.add_argument("--label-column", help="column that holds the label (default: guessed)")
     parser.add_argument(
+        "--include-seen",
+        action="store_true",
+        help="also score rows the model was trained or validated on (not a held-out figure)",
+    )
+    parser.add_argument(
         "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="compute device"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def evaluate(model: Any, texts: list[str], labels: list[str], ctx: Any = None) -> dict[str, Any]:
-    """Metrics of ``model`` on ``texts``; every label must be one the model knows."""
-    from desktop_app.core.errors import ModelError
-    from desktop_app.core.training.metrics import evaluate_probs
+def evaluate(
+    model: Any, texts: list[str], labels: list[str], ctx: Any = None, include_seen: bool = False
+) -> dict[str, Any]:
+    """Metrics of ``model`` on ``texts`` (see :func:`desktop_app.core.training.evaluate.
+    evaluate_model`); every label must be one the model knows."""
+    from desktop_app.core.training.evaluate import evaluate_model
 
-    unknown = sorted(set(labels) - set(model.labels))
-    if unknown:
-        raise ModelError(
-            f"The data has labels the model does not know: {', '.join(unknown)} "
-            f"(the model knows {', '.join(model.labels)}). Pick another label column, "
-            "rename the labels, or use a model trained on these classes."
-        )
-    probs = model.predict_proba(texts, ctx)
-    metrics = evaluate_probs(probs, labels, model.labels)
-    metrics["truncated"] = int(sum(model.truncated(texts)))
-    return metrics
+    return evaluate_model(model, texts, labels, include_seen=include_seen, ctx=ctx)
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The text output: the plain figures, then those within the file's classes."""
+    from desktop_app.cli.train_cmd import format_metrics
+
+    lines = []
+    if report["guard"] == "included" and report["seen_rows"]:
+        lines.append("Scored every row, including rows the model saw (not a held-out figure):")
+    lines.append(format_metrics(report))
+    within = report.get("within_file_classes")
+    if within:
+        lines.append("")
+        lines.append("Within the data's own classes (the most likely of those classes):")
+        lines.append(format_metrics(within))
+    lines.extend(report["notes"])
+    if report["skipped_unlabelled"]:
+        lines.append(f"{report['skipped_unlabelled']:,} unlabelled rows were skipped.")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     import sys
 
     from desktop_app.cli.common import eprint, print_json, stderr_context
-    from desktop_app.cli.train_cmd import format_metrics
     from desktop_app.core.data.dataset import LoadOptions, load_dataset
     from desktop_app.core.errors import UserError
     from desktop_app.core.models import create_vader, load_model
+    from desktop_app.core.runs.record import model_label, run_of_model
 
     ctx = stderr_context()
     dataset = load_dataset(
@@ -71,24 +89,46 @@ def run(args: argparse.Namespace) -> int:
         f"Evaluating {model.name} on {len(texts)} labelled rows"
         + (f" ({skipped} unlabelled rows skipped)" if skipped else "")
     )
-    metrics = evaluate(model, texts, labels, ctx)
+    report = evaluate(model, texts, labels, ctx, include_seen=args.include_seen)
+    report["skipped_unlabelled"] = skipped
+    for warning in report["warnings"]:
+        eprint(f"warning: {warning}")
     doc = {
-        "accuracy": metrics["accuracy"],
-        "macro_f1": metrics["macro_f1"],
-        "per_class": metrics["per_class"],
-        "confusion_matrix": metrics["confusion_matrix"],
-        "labels": metrics["labels"],
-        "rows": len(texts),
-        "skipped_unlabelled": skipped,
-        "truncated": metrics["truncated"],
-        "model": model.kind,
-        "name": model.name,
-        "folder": model.folder,
+        key: report.get(key)
+        for key in (
+            "accuracy",
+            "accuracy_ci",
+            "macro_f1",
+            "macro_f1_ci",
+            "per_class",
+            "confusion_matrix",
+            "labels",
+            "rows",
+            "excluded_seen",
+            "include_seen",
+            "seen_rows",
+            "seen_by_split",
+            "guard",
+            "skipped_unlabelled",
+            "truncated",
+            "warnings",
+            "notes",
+        )
     }
+    doc["include_seen"] = bool(args.include_seen)
+    if "within_file_classes" in report:
+        doc["within_file_classes"] = report["within_file_classes"]
+    doc.update(
+        {
+            "model": model.kind,
+            "name": model.name,
+            "folder": model.folder,
+            "model_label": model_label(model),
+            "run": run_of_model(model),
+        }
+    )
     if args.json:
         print_json(doc)
     else:
-        sys.stdout.write(format_metrics(metrics) + "\n")
-        if skipped:
-            sys.stdout.write(f"{skipped} unlabelled rows were skipped.\n")
+        sys.stdout.write(format_report(report) + "\n")
     return 0

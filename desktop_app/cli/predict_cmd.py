@@ -31,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write cells starting with = + - @ as they are (CSV/XLSX; see README)",
     )
     parser.add_argument(
+        "--include-seen",
+        action="store_true",
+        help="with --file: count rows the model was trained or validated on in the accuracy",
+    )
+    parser.add_argument(
         "--batch-size", type=int, default=128, help="texts per forward pass (default 128)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -55,23 +60,27 @@ def _load(spec: str, labels: list[str] | None = None):  # noqa: ANN202
 
 
 def _info(model) -> dict:  # noqa: ANN001
+    from desktop_app.core.runs.record import model_label
     from desktop_app.jobs.common import model_info
 
-    return model_info(model, saved=True)
+    return {**model_info(model, saved=True), "label": model_label(model)}
 
 
 def _predict_texts(args: argparse.Namespace) -> int:
+    from desktop_app.core.guard import guard_rows
     from desktop_app.core.predict.batch import check_texts, predict_texts
 
     texts = check_texts(args.text)  # before the (slow) model load
     model = _load(args.model)
     result = predict_texts(model, texts, stderr_context())
+    seen = guard_rows(model, texts).seen
     rows = [
         {
             "text": text,
             "label": result["predicted"][i],
             "probabilities": dict(zip(result["labels"], result["probabilities"][i], strict=True)),
             "truncated": result["truncated"][i],
+            "seen": seen[i],
         }
         for i, text in enumerate(texts)
     ]
@@ -82,6 +91,8 @@ def _predict_texts(args: argparse.Namespace) -> int:
         probs = ", ".join(f"{k} {v:.3f}" for k, v in row["probabilities"].items())
         short = row["text"] if len(row["text"]) <= 60 else row["text"][:59] + "…"
         flag = "  (truncated)" if row["truncated"] else ""
+        if row["seen"]:
+            flag += f"  (a {row['seen']} text of this model)"
         print(f"{row['label']:<12} {probs}  {short!r}{flag}")
     return 0
 
@@ -89,7 +100,10 @@ def _predict_texts(args: argparse.Namespace) -> int:
 def _predict_file(args: argparse.Namespace) -> int:
     from desktop_app.core.data.dataset import LoadOptions, load_dataset
     from desktop_app.core.data.export import write_table
+    from desktop_app.core.guard import guard_note, guard_rows, guarded_accuracy
     from desktop_app.core.predict.batch import predict_batch, results_rows
+    from desktop_app.core.runs.record import model_label
+    from desktop_app.core.training.metrics import format_figure
 
     ctx = stderr_context()
     options = LoadOptions(text_column=args.text_column, label_column=args.label_column)
@@ -103,7 +117,18 @@ def _predict_file(args: argparse.Namespace) -> int:
     model = _load(args.model, list(data.labels) if has_labels else None)
     eprint(f"Predicting {len(texts):,} texts with {model.name}…")
     result = predict_batch(model, texts, true, ctx=ctx, batch_size=args.batch_size)
+    guarded = guard_rows(model, texts, include_seen=args.include_seen)
+    name = model_label(model)
     rows = results_rows(texts, result, true, extra={"source_row": frame["source_row"].tolist()})
+    for row, seen in zip(rows, guarded.seen, strict=True):
+        row["seen"] = seen  # "train" / "validation" / "": every row is written
+        row["model"] = name
+    scored = guarded_accuracy(result["correct"], guarded)
+    note = (
+        guard_note(guarded.state, scored["seen_by_split"], scored["labelled"])
+        if has_labels
+        else None
+    )
     report = write_table(rows, args.out, False if args.no_formula_protection else None)
     counts: dict[str, int] = {}
     for label in result["predicted"]:
@@ -114,13 +139,20 @@ def _predict_file(args: argparse.Namespace) -> int:
         "rows": len(texts),
         "output": report,
         "predicted_counts": counts,
-        "accuracy": result["accuracy"],
-        "labelled": result["labelled"],
+        "accuracy": scored["accuracy"],
+        "accuracy_ci": scored["accuracy_ci"],
+        "labelled": scored["labelled"],
+        "excluded_seen": scored["excluded_seen"],
+        "seen_rows": sum(1 for s in guarded.seen if s),
+        "guard": guarded.state,
+        "notes": [note] if note and guarded.state != "unavailable" else [],
         "truncated": sum(result["truncated"]),
         "texts_per_second": result["texts_per_second"],
-        "warnings": list(data.report.warnings) + result["warnings"],
+        "warnings": list(data.report.warnings)
+        + result["warnings"]
+        + ([note] if note and guarded.state == "unavailable" else []),
     }
-    for warning in result["warnings"]:
+    for warning in summary["warnings"][len(data.report.warnings) :]:
         eprint(f"warning: {warning}")
     if args.json:
         print_json(summary)
@@ -132,8 +164,13 @@ def _predict_file(args: argparse.Namespace) -> int:
             "got a leading ' (use --no-formula-protection to write them as they are)."
         )
     print("Predicted: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
-    if result["accuracy"] is not None:
-        print(f"Accuracy: {result['accuracy']:.4f} on {result['labelled']:,} labelled rows")
+    if scored["accuracy"] is not None:
+        figure = format_figure(scored["accuracy"], scored["accuracy_ci"], scored["labelled"])
+        print(f"Accuracy: {figure} on the labelled rows")
+    elif has_labels and scored["excluded_seen"]:
+        print("Accuracy: none: every labelled row is a text the model saw (--include-seen).")
+    for line in summary["notes"]:
+        print(line)
     if summary["truncated"]:
         print(f"{summary['truncated']:,} texts were longer than the model reads (truncated).")
     return 0

@@ -39,12 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def document(result: Any, folder: str, data: Any) -> dict[str, Any]:
+def document(result: Any, folder: str, data: Any, run: Any = None) -> dict[str, Any]:
     """The --json document: the test metrics first, then the run's details."""
     metrics = result.metrics
     return {
         "accuracy": metrics["accuracy"],
+        "accuracy_ci": metrics.get("accuracy_ci"),
         "macro_f1": metrics["macro_f1"],
+        "macro_f1_ci": metrics.get("macro_f1_ci"),
         "per_class": metrics["per_class"],
         "confusion_matrix": metrics["confusion_matrix"],
         "labels": metrics["labels"],
@@ -62,15 +64,19 @@ def document(result: Any, folder: str, data: Any) -> dict[str, Any]:
         "sizes": data.sizes(),
         "fingerprint": data.fingerprint,
         "config": result.config,
+        "run": run.summary() if run is not None else None,
     }
 
 
 def format_metrics(metrics: dict[str, Any], baseline: dict[str, Any] | None = None) -> str:
+    from desktop_app.core.training.metrics import format_figure
+
     labels = metrics["labels"]
     width = max(12, *(len(label) for label in labels))
+    n = metrics["n"]
     lines = [
-        f"Accuracy {metrics['accuracy']:.4f}   macro-F1 {metrics['macro_f1']:.4f}   "
-        f"({metrics['n']} texts)"
+        f"Accuracy {format_figure(metrics['accuracy'], metrics.get('accuracy_ci'), n)}   "
+        f"macro-F1 {format_figure(metrics['macro_f1'], metrics.get('macro_f1_ci'), n)}"
     ]
     if baseline:
         lines[0] += f"   VADER baseline: accuracy {baseline['accuracy']:.4f}"
@@ -97,10 +103,13 @@ def progress_context() -> Any:
 
 def run(args: argparse.Namespace) -> int:
     import sys
+    from pathlib import Path
 
     from desktop_app.cli.common import eprint, print_json
     from desktop_app.core.data.dataset import LoadOptions, load_dataset
     from desktop_app.core.errors import UserError
+    from desktop_app.core.runs.record import record_run
+    from desktop_app.core.runs.registry import RunRegistry, runs_folder_for
     from desktop_app.core.training.config import TrainConfig
     from desktop_app.core.training.data import TrainData
     from desktop_app.core.training.train import train_model
@@ -134,11 +143,25 @@ def run(args: argparse.Namespace) -> int:
         f"({sizes['validation']} validation, {sizes['test']} test; labels: {', '.join(data.labels)})"
     )
     result = train_model(config, data, ctx)
+    try:  # every run is kept; a runs folder that cannot be written must not lose the model
+        run = record_run(
+            result,
+            data,
+            registry=RunRegistry(runs_folder_for(args.data)),
+            data_name=Path(str(args.data)).name,
+            data_path=str(args.data),
+            ctx=ctx,
+        )
+    except UserError as exc:
+        run = None
+        eprint(f"warning: the run was not kept: {exc}")
     result.model.save(args.out)
     eprint(f"Saved the model to {args.out}")
     if args.json:
-        print_json(document(result, str(args.out), data))
+        print_json(document(result, str(args.out), data, run))
     else:
         sys.stdout.write(format_metrics(result.metrics, result.baseline) + "\n")
         sys.stdout.write(f"Trained in {result.train_seconds:.1f} s; {result.stopped_at}.\n")
+        if run is not None:
+            sys.stdout.write(f"Kept as run {run.id} ({run.name}): see `sentiment-studio runs`.\n")
     return 0

@@ -4,12 +4,19 @@ Used for what a model was trained on (``TrainData.fingerprint``, kept in ``train
 and in the project's run records), for a project's labelled data (``ProjectStore.fingerprint``
 hashes its split data the same way, so a project and the training data prepared from it have
 the same fingerprint) and as a cache key for texts (the Label tab's review embeddings).
+
+:func:`text_hashes` hashes single texts after :func:`normalise_text`: what the leakage guard
+(:mod:`desktop_app.core.guard`) keeps of the texts a model was fitted and selected on.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Part = tuple[str, Sequence[str], Sequence[str | None]]
 
@@ -34,3 +41,39 @@ def data_fingerprint(parts: Iterable[Part]) -> str:
             digest.update(b"" if label is None else str(label).encode("utf-8", "surrogatepass"))
             digest.update(b"\x1e")
     return digest.hexdigest()[:16]
+
+
+# -- texts a model saw (the leakage guard, desktop_app.core.guard) ------------------------------
+def normalise_text(text: str) -> str:
+    """The form in which two texts count as the same: Unicode NFC, case-folded, runs of
+    whitespace collapsed to one space and trimmed. Nothing else (punctuation, accents and
+    digits stay), so only texts a reader would call identical match.
+
+    NFC is applied again after case folding because folding can decompose a few characters.
+    """
+    import unicodedata
+
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", str(text)).casefold())
+    return " ".join(folded.split())
+
+
+def text_hashes(texts: Iterable[str]) -> np.ndarray:
+    """64-bit BLAKE2b hashes (uint64) of the normalised texts, one per text, in order.
+
+    64 bits make an accidental match between two different texts about one in 10^8 even
+    among a million rows: exact membership for practical purposes, no probabilistic filter.
+    """
+    import numpy as np
+
+    items = [normalise_text(text) for text in texts]
+    return np.fromiter(
+        (
+            int.from_bytes(
+                hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                "little",
+            )
+            for t in items
+        ),
+        dtype=np.uint64,
+        count=len(items),
+    )

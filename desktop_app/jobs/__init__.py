@@ -24,6 +24,7 @@ JOBS: dict[str, str] = {
     "train": "desktop_app.jobs.models:train",
     "save_model": "desktop_app.jobs.models:save_model",
     "load_model": "desktop_app.jobs.models:load_model",
+    "load_run": "desktop_app.jobs.models:load_run",
     "use_vader": "desktop_app.jobs.models:use_vader",
     "predict": "desktop_app.jobs.predict:predict",
     "predict_batch": "desktop_app.jobs.predict:predict_batch",

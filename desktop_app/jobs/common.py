@@ -20,8 +20,13 @@ def model_info(model: Any, saved: bool, model_id: str = "", **extra: Any) -> dic
     """Plain-data description of a model for the GUI (never the model itself).
 
     ``id`` changes with every new model the worker holds (trained, loaded, reset to VADER);
-    results remember it so a view can tell that they came from an earlier model.
+    results remember it so a view can tell that they came from an earlier model. ``run`` is
+    ``{"id", "name"}`` of the training run the model came from (None otherwise) and ``label``
+    what prediction exports put in their ``model`` column (run name and id, else the folder).
     """
+    from desktop_app.core.runs.record import model_label, run_of_model
+
+    run = run_of_model(model)
     return {
         "id": model_id,
         "name": getattr(model, "name", type(model).__name__),
@@ -30,5 +35,7 @@ def model_info(model: Any, saved: bool, model_id: str = "", **extra: Any) -> dic
         "folder": getattr(model, "folder", None),
         "max_length": getattr(model, "max_length", None),
         "saved": saved,
+        "run": run,
+        "label": model_label(model, run),
         **extra,
     }

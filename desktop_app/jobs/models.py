@@ -1,4 +1,4 @@
-"""Model jobs: train, save_model, load_model, use_vader (worker thread only).
+"""Model jobs: train, save_model, load_model, load_run, use_vader (worker thread only).
 
 The trained or loaded model stays in ``state.model``; results are plain data
 (see docs/architecture.md, "Worker jobs").
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop_app.core.errors import ModelError
+from desktop_app.core.errors import ModelError, UserError
 from desktop_app.core.jobs import JobContext
 
 
@@ -17,7 +17,15 @@ def _device_choice(state: Any, params: dict) -> str:
 
 
 def train(state: Any, params: dict, ctx: JobContext) -> dict:
-    """``{"config": TrainConfig dict, "data": TrainData dict}`` -> training result dict."""
+    """``{"config": TrainConfig dict, "data": TrainData dict, "run"?: {"place"?, "data"?,
+    "data_path"?, "name"?}}`` -> training result dict.
+
+    With ``"run"`` the run is kept (:func:`desktop_app.core.runs.record.record_run`) in
+    ``place`` (a runs folder; default the user's; a project's:
+    ``desktop_app.core.runs.registry.project_runs_folder(project)``), ``data`` naming the
+    data in the default run name; the payload's ``run`` is the run's summary (None without),
+    and ``run_error`` says why a run could not be kept (the trained model is kept in any case).
+    """
     from desktop_app.core.training.config import TrainConfig
     from desktop_app.core.training.data import TrainData
     from desktop_app.core.training.train import train_model
@@ -27,11 +35,37 @@ def train(state: Any, params: dict, ctx: JobContext) -> dict:
     config = TrainConfig.from_dict(params.get("config"))
     data = TrainData.from_dict(params["data"])
     result = train_model(config, data, ctx)
-    # VADER has nothing to save (it is built in), so it never counts as unsaved work.
-    info = state.set_model(result.model, saved=result.model.kind == "vader")
+    run, run_error = None, None
+    if params.get("run") is not None:
+        try:
+            run = _record(result, data, dict(params["run"]), ctx)
+        except UserError as exc:
+            run_error = str(exc)
+            ctx.log(f"The run was not kept: {exc}")
+    # VADER has nothing to save (it is built in), so it never counts as unsaved work; a kept
+    # run holds the model's files.
+    info = state.set_model(result.model, saved=run is not None or result.model.kind == "vader")
     payload = result.to_dict()
     payload["model_info"] = info
+    payload["run"] = run.summary() if run is not None else None
+    payload["run_error"] = run_error
     return payload
+
+
+def _record(result: Any, data: Any, options: dict, ctx: JobContext) -> Any:
+    from desktop_app.core.runs.record import record_run
+    from desktop_app.core.runs.registry import RunRegistry
+
+    place = options.get("place")
+    return record_run(
+        result,
+        data,
+        registry=RunRegistry(place) if place else RunRegistry(),
+        data_name=str(options.get("data") or ""),
+        data_path=options.get("data_path"),
+        name=options.get("name"),
+        ctx=ctx,
+    )
 
 
 def save_model(state: Any, params: dict, ctx: JobContext) -> dict:
@@ -56,6 +90,25 @@ def load_model(state: Any, params: dict, ctx: JobContext) -> dict:
     ctx.log(f"Loading the model in {folder}…")
     model = core_load_model(str(folder), device=_device_choice(state, params))
     return state.set_model(model, saved=True)
+
+
+def load_run(state: Any, params: dict, ctx: JobContext) -> dict:
+    """``{"id", "place"?}`` -> ``{"model_info", "run"}``: the run's model becomes the current
+    one; ``run`` is everything the run kept (metrics, per-class, confusion matrix, history)."""
+    from desktop_app.core.models import load_model as core_load_model
+    from desktop_app.core.runs.registry import RunRegistry
+
+    place = params.get("place")
+    registry = RunRegistry(place) if place else RunRegistry()
+    record = registry.get(str(params.get("id") or ""))
+    if not record.model_folder.is_dir():
+        raise ModelError(
+            f"The run {record.name} ({record.id}) has no model files left in "
+            f"{record.model_folder}; delete the run, or train again."
+        )
+    ctx.log(f"Loading the model of run {record.name}…")
+    model = core_load_model(str(record.model_folder), device=_device_choice(state, params))
+    return {"model_info": state.set_model(model, saved=True), "run": record.to_dict()}
 
 
 def use_vader(state: Any, params: dict, ctx: JobContext) -> dict:

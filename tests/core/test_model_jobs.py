@@ -71,6 +71,8 @@ def test_train_save_load_cycle(tmp_path):
         "folder": None,
         "max_length": info["max_length"],
         "saved": False,
+        "run": None,  # the run is kept only when the job is asked to ("run" param)
+        "label": "BiLSTM",
     }
     kinds = {k for k, _ in partials}
     assert kinds == {"step", "epoch"}

@@ -71,15 +71,18 @@ def test_train_then_evaluate_json(tmp_path):
     assert "epoch 2/2" in run.stderr  # progress goes to standard error
     assert (out / "training.json").is_file()
 
-    # evaluate on a file with one class only, and an unlabelled row: skipped and counted
+    # evaluate on a file with one class only, and an unlabelled row: skipped and counted;
+    # its rows are training rows, scored here only because --include-seen asks for it
     pos = [t for t, lab in zip(texts, labels, strict=True) if lab == "positive"][:10]
     subset = write_csv(
         tmp_path / "subset.csv", [*pos, "an unlabelled text"], ["positive"] * 10 + [""]
     )
-    run = cli("evaluate", str(out), str(subset), "--json")
+    run = cli("evaluate", str(out), str(subset), "--json", "--include-seen")
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     assert doc["rows"] == 10 and doc["skipped_unlabelled"] == 1
+    assert doc["excluded_seen"] == 0 and 0 < doc["seen_rows"] <= 10 and doc["guard"] == "included"
+    assert "not a held-out estimate" in doc["notes"][0]
     assert doc["labels"] == ["negative", "positive"] and doc["model"] == "bilstm"
     assert doc["per_class"]["positive"]["support"] == 10
 

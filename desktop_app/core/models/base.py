@@ -3,7 +3,9 @@
 A model has a fixed label order (``labels``; ``id2label`` / ``label2id`` follow it),
 ``predict_proba(texts) -> (n, len(labels))`` and ``save(folder)`` which writes the
 weights and ``training.json`` (hyperparameters, label map, data fingerprint,
-metrics, loss history, library versions). :func:`load_model` reads any of them back.
+metrics, loss history, library versions) and, for a model trained here, the hashes of the texts
+it was trained and selected on (:data:`~desktop_app.core.guard.SEEN_FILE`, the leakage guard).
+:func:`load_model` reads any of them back.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from desktop_app.core.errors import ModelError
+from desktop_app.core.guard import SeenTexts, write_seen
 from desktop_app.core.jobs import JobContext
 
 TRAINING_JSON = "training.json"
@@ -27,6 +30,8 @@ class SentimentModel:
     """Base class: one interface for VADER, MiniLM, any transformer, the head and the BiLSTM."""
 
     kind: str = "?"
+    # False for models fitted on no texts (VADER): their record of seen texts is empty
+    learns_from_texts: bool = True
 
     def __init__(self, labels: Sequence[str], name: str = "", max_length: int | None = None):
         if len(labels) < 2:
@@ -37,6 +42,8 @@ class SentimentModel:
         self.folder: str | None = None
         # hyperparameters, fingerprint, metrics, history: written to training.json
         self.training_info: dict[str, Any] = {}
+        # the texts it was trained / selected on (the leakage guard); None = no record
+        self.seen: SeenTexts | None = None if self.learns_from_texts else SeenTexts()
 
     # -- label maps ---------------------------------------------------------------
     @property
@@ -84,6 +91,7 @@ class SentimentModel:
         (folder / TRAINING_JSON).write_text(
             json.dumps(_plain(info), indent=2, ensure_ascii=False), encoding="utf-8"
         )
+        write_seen(self, folder)  # every kind saves through here
 
     def describe(self) -> str:
         return f"{self.name} ({self.kind}, labels: {', '.join(self.labels)})"
@@ -170,6 +178,9 @@ def load_model(spec: str, device: str = "auto") -> SentimentModel:
         raise ModelError(f"{folder}/training.json names an unknown model kind {kind!r}.")
     if info:
         model.training_info = {k: v for k, v in info.items() if k not in ("versions",)}
+    seen = SeenTexts.load(folder)
+    if seen is not None or model.learns_from_texts:
+        model.seen = seen
     model.folder = str(folder)
     return model
 

@@ -69,6 +69,7 @@ def _polarity_roles(labels: Sequence[str]) -> list[str]:
 
 class VaderModel(SentimentModel):
     kind = "vader"
+    learns_from_texts = False  # a lexicon: it saw no texts, so the guard leaves none out
 
     def __init__(self, labels: Sequence[str] | None = None) -> None:
         labels = list(labels) if labels else list(DEFAULT_LABELS)

@@ -87,3 +87,139 @@ def evaluate_probs(
 ) -> dict[str, Any]:
     pred = [labels[i] for i in probs.argmax(axis=1)] if len(y_true) else []
     return classification_metrics(y_true, pred, labels)
+
+
+# -- intervals ------------------------------------------------------------------------------
+INTERVAL_BELOW = 1000  # figures on fewer rows than this carry a 95 % interval
+BOOTSTRAP_SAMPLES = 1000
+Z_95 = 1.959963984540054
+
+
+def wilson_interval(correct: int, n: int, z: float = Z_95) -> list[float] | None:
+    """Wilson score interval for a proportion ``correct / n`` (95 % by default)."""
+    if n <= 0:
+        return None
+    p = correct / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return [float(max(0.0, centre - half)), float(min(1.0, centre + half))]
+
+
+def accuracy_interval(correct: int, n: int) -> list[float] | None:
+    """The Wilson interval when ``n`` is below :data:`INTERVAL_BELOW`, else None."""
+    return wilson_interval(correct, n) if 0 < n < INTERVAL_BELOW else None
+
+
+def macro_f1_interval(
+    y_true: Sequence[str],
+    y_pred: Sequence[str],
+    labels: Sequence[str],
+    *,
+    seed: int = 0,
+    samples: int = BOOTSTRAP_SAMPLES,
+) -> list[float] | None:
+    """Percentile bootstrap 95 % interval of macro-F1 (rows resampled with replacement,
+    seeded), when there are fewer than :data:`INTERVAL_BELOW` rows; else None.
+
+    Each resample averages F1 over the classes present in its own true labels, as
+    :func:`classification_metrics` does for the whole sample.
+    """
+    n = len(y_true)
+    if not 0 < n < INTERVAL_BELOW:
+        return None
+    index = {label: i for i, label in enumerate(labels)}
+    t = np.asarray([index[str(y)] for y in y_true])
+    p = np.asarray([index.get(str(y), -1) for y in y_pred])
+    rows = np.random.default_rng(seed).integers(0, n, size=(samples, n))
+    tb, pb = t[rows], p[rows]
+    f1_sum = np.zeros(samples)
+    present = np.zeros(samples)
+    for c in range(len(labels)):
+        true_c, pred_c = tb == c, pb == c
+        tp = (true_c & pred_c).sum(axis=1)
+        support = true_c.sum(axis=1)
+        predicted = pred_c.sum(axis=1)
+        denominator = support + predicted
+        f1 = np.divide(2 * tp, denominator, out=np.zeros(samples), where=denominator > 0)
+        f1_sum += np.where(support > 0, f1, 0.0)
+        present += support > 0
+    scores = f1_sum / np.maximum(present, 1)
+    low, high = np.percentile(scores, [2.5, 97.5])
+    return [float(low), float(high)]
+
+
+def add_intervals(
+    metrics: dict[str, Any], y_true: Sequence[str], y_pred: Sequence[str], seed: int = 0
+) -> dict[str, Any]:
+    """``metrics`` (from :func:`classification_metrics`) with ``accuracy_ci`` and
+    ``macro_f1_ci`` ([low, high], or None from :data:`INTERVAL_BELOW` rows on)."""
+    n = len(y_true)
+    correct = sum(str(a) == str(b) for a, b in zip(y_true, y_pred, strict=True))
+    metrics["accuracy_ci"] = accuracy_interval(correct, n)
+    metrics["macro_f1_ci"] = macro_f1_interval(y_true, y_pred, metrics["labels"], seed=seed)
+    return metrics
+
+
+def format_figure(
+    value: float | None, ci: Sequence[float] | None = None, n: int | None = None
+) -> str:
+    """``0.750 (0.51–0.90, n = 16)``; ``0.750 (n = 2,000)`` without an interval."""
+    if value is None:
+        return "–"
+    text = f"{value:.3f}"
+    parts = []
+    if ci:
+        parts.append(f"{ci[0]:.2f}–{ci[1]:.2f}")
+    if n is not None:
+        parts.append(f"n = {n:,}")
+    return text + (f" ({', '.join(parts)})" if parts else "")
+
+
+def evaluate_probs_with_intervals(
+    probs: np.ndarray, y_true: Sequence[str], labels: Sequence[str], seed: int = 0
+) -> dict[str, Any]:
+    """:func:`evaluate_probs` plus ``accuracy_ci`` and ``macro_f1_ci``."""
+    pred = [labels[i] for i in probs.argmax(axis=1)] if len(y_true) else []
+    return add_intervals(classification_metrics(y_true, pred, labels), y_true, pred, seed)
+
+
+# -- a file with fewer classes than the model ------------------------------------------------
+def check_file_classes(file_classes: Sequence[str], model_labels: Sequence[str]) -> list[str]:
+    """Warnings when the file's classes are a strict subset of the model's; a
+    :class:`~desktop_app.core.errors.ModelError` naming each file class the model lacks."""
+    from desktop_app.core.errors import ModelError
+
+    file_set = {str(x) for x in file_classes}
+    unknown = sorted(file_set - set(model_labels))
+    if unknown:
+        raise ModelError(
+            f"The data has labels the model does not know: {', '.join(unknown)} "
+            f"(the model knows {', '.join(model_labels)}). Pick another label column, "
+            "rename the labels, or use a model trained on these classes."
+        )
+    missing = [label for label in model_labels if label not in file_set]
+    if not missing:
+        return []
+    return [
+        f"The data has no rows of {', '.join(missing)} (the model's classes are "
+        f"{', '.join(model_labels)}): predictions of {' or '.join(missing)} count as wrong in "
+        "the plain figures; within_file_classes picks the most likely of the data's own classes "
+        f"({', '.join(label for label in model_labels if label in file_set)})."
+    ]
+
+
+def within_classes_metrics(
+    probs: np.ndarray,
+    y_true: Sequence[str],
+    model_labels: Sequence[str],
+    classes: Sequence[str],
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Metrics with the choice restricted to ``classes`` (argmax over those columns only),
+    in the model's class order: ``accuracy``, ``macro_f1``, ``per_class``,
+    ``confusion_matrix``, ``labels``, ``n`` and the intervals."""
+    keep = [label for label in model_labels if label in set(classes)]
+    columns = [list(model_labels).index(label) for label in keep]
+    sub = np.asarray(probs)[:, columns] if len(y_true) else np.zeros((0, len(keep)))
+    return evaluate_probs_with_intervals(sub, y_true, keep, seed)

@@ -11,11 +11,16 @@ from typing import Any
 import numpy as np
 
 from desktop_app.core.errors import ModelError
+from desktop_app.core.guard import SeenTexts
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.models.base import SentimentModel
 from desktop_app.core.training.config import TrainConfig
 from desktop_app.core.training.data import TrainData
-from desktop_app.core.training.metrics import evaluate_probs, examples
+from desktop_app.core.training.metrics import (
+    evaluate_probs,
+    evaluate_probs_with_intervals,
+    examples,
+)
 
 
 @dataclass
@@ -31,6 +36,9 @@ class TrainResult:
     test_examples: list[dict[str, Any]]
     best_epoch: int | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    # the predicted class of every test row, in the test split's order (kept in the run so
+    # two runs can be compared row by row: McNemar's test); not in to_dict (test_examples is)
+    test_predicted: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (everything but the model itself)."""
@@ -80,7 +88,7 @@ def finish_run(
     truncated: int,
     best_epoch: int | None,
 ) -> TrainResult:
-    metrics = evaluate_probs(test_probs, data.test_labels, data.labels)
+    metrics = evaluate_probs_with_intervals(test_probs, data.test_labels, data.labels, config.seed)
     baseline = vader_baseline(data)
     result = TrainResult(
         model=model,
@@ -94,7 +102,12 @@ def finish_run(
         test_examples=examples(data.test_texts, data.test_labels, test_probs, data.labels),
         best_epoch=best_epoch,
         config=config.to_dict(),
+        test_predicted=[data.labels[i] for i in np.asarray(test_probs).argmax(axis=1)]
+        if len(data.test_texts)
+        else [],
     )
+    # The leakage guard: the texts the model was fitted on and selected on (VADER: none).
+    model.seen = SeenTexts.from_data(data) if model.learns_from_texts else SeenTexts()
     model.training_info = {
         "hyperparameters": config.to_dict(),
         "fingerprint": data.fingerprint,
@@ -107,6 +120,7 @@ def finish_run(
         "stopped_at": stopped_at,
         "train_seconds": result.train_seconds,
         "truncated": truncated,
+        "seen_texts": model.seen.counts(),
     }
     if ctx is not None:
         acc = metrics["accuracy"]

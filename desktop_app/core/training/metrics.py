@@ -103,7 +103,9 @@ def wilson_interval(correct: int, n: int, z: float = Z_95) -> list[float] | None
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return [float(max(0.0, centre - half)), float(min(1.0, centre + half))]
+    low = 0.0 if correct == 0 else float(max(0.0, centre - half))
+    high = 1.0 if correct == n else float(min(1.0, centre + half))  # exact at the edges
+    return [low, high]
 
 
 def accuracy_interval(correct: int, n: int) -> list[float] | None:

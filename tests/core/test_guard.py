@@ -167,6 +167,9 @@ def test_score_rows_subset_classes_and_unknown_labels():
     # ... or, for a view that still shows every row, a warning and the row left out
     skipped = score_rows(probs[:2], ["negative", "mixed"], labels, unknown="skip")
     assert skipped["rows"] == 1 and "mixed" in skipped["warnings"][0]
+    # one class left: warned, but no "within" figures (picking among one is always right)
+    assert "within_file_classes" not in skipped
+    assert "within_file_classes" not in skipped["warnings"][1]
     # unlabelled rows are skipped and counted
     partial = score_rows(probs[:2], ["negative", None], labels)
     assert partial["rows"] == 1 and partial["skipped_unlabelled"] == 1

@@ -48,8 +48,8 @@ def score_rows(
     ``confusion_matrix``, ``labels``, ``rows`` (rows scored), ``skipped_unlabelled``,
     ``excluded_seen`` (labelled rows left out because the model saw them), ``seen_rows``,
     ``seen_by_split``, ``guard`` ("applied" | "included" | "unavailable" | "none"),
-    ``file_labels``, ``warnings``, ``notes`` and, when the rows' classes are a strict subset of
-    the model's, ``within_file_classes`` (argmax over the rows' classes only).
+    ``file_labels``, ``warnings``, ``notes`` and, when the rows hold two or more classes but
+    not all of the model's, ``within_file_classes`` (argmax over the rows' classes only).
     """
     model_labels = [str(x) for x in model_labels]
     n = len(y_true)
@@ -95,7 +95,7 @@ def score_rows(
     note = guard_note(report["guard"], by_split, len(scored))
     if note is not None:
         (warnings if report["guard"] == "unavailable" else report["notes"]).append(note)
-    if set(file_labels) < set(model_labels) and file_labels:
+    if set(file_labels) < set(model_labels) and len(file_labels) >= 2:
         report["within_file_classes"] = within_classes_metrics(
             p, y, model_labels, file_labels, seed
         )

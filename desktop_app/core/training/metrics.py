@@ -203,12 +203,18 @@ def check_file_classes(file_classes: Sequence[str], model_labels: Sequence[str])
     missing = [label for label in model_labels if label not in file_set]
     if not missing:
         return []
-    return [
+    own = [label for label in model_labels if label in file_set]
+    warning = (
         f"The data has no rows of {', '.join(missing)} (the model's classes are "
         f"{', '.join(model_labels)}): predictions of {' or '.join(missing)} count as wrong in "
-        "the plain figures; within_file_classes picks the most likely of the data's own classes "
-        f"({', '.join(label for label in model_labels if label in file_set)})."
-    ]
+        "the plain figures"
+    )
+    if len(own) >= 2:  # with one class left, picking among "them" would always be right
+        warning += (
+            "; within_file_classes picks the most likely of the data's own classes "
+            f"({', '.join(own)})"
+        )
+    return [warning + "."]
 
 
 def within_classes_metrics(

@@ -211,8 +211,8 @@ def check_file_classes(file_classes: Sequence[str], model_labels: Sequence[str])
     )
     if len(own) >= 2:  # with one class left, picking among "them" would always be right
         warning += (
-            "; within_file_classes picks the most likely of the data's own classes "
-            f"({', '.join(own)})"
+            "; the figures within the data's own classes (within_file_classes) pick the most "
+            f"likely of {', '.join(own)}"
         )
     return [warning + "."]
 

@@ -93,9 +93,7 @@ def test_label_and_undo_are_announced_once_and_read_through_the_workspace(
     assert changes[-1]["what"] == "project" and workspace.session is None
 
 
-def test_suggestions_never_offer_a_class_the_project_does_not_have(
-    qtbot, main_window, tmp_path
-):
+def test_suggestions_never_offer_a_class_the_project_does_not_have(qtbot, main_window, tmp_path):
     """VADER knows negative, neutral and positive; this project has no "neutral"."""
     path = tmp_path / "two.sstudio"
     rows = _rows(24, 0)

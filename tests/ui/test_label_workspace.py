@@ -13,7 +13,7 @@ import html
 import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QInputDialog, QPushButton
 
 from desktop_app.core.project.store import ProjectStore
 from tests.ui.conftest import announce_model
@@ -130,3 +130,31 @@ def test_another_model_drops_the_suggestions_and_rescores(qtbot, main_window, pr
         assert "Suggestion:" not in tab.card.suggestion_label.text()  # dropped at once
         assert "Other model" in tab.card.suggestion_label.text()  # "Waiting for …"
     qtbot.waitUntil(lambda: "Suggestion:" in tab.card.suggestion_label.text(), timeout=30000)
+
+
+def test_a_project_opened_or_closed_through_the_workspace_is_what_the_tab_shows(
+    qtbot, main_window, project_path, tmp_path
+):
+    """The tab follows the workspace, whoever opens or closes a project there."""
+    tab = _open(qtbot, main_window, project_path)
+    workspace = main_window.state.workspace
+    old_store = tab.store
+    other = tmp_path / "other.sstudio"
+    ProjectStore.create(other, _rows(12, 0), labels=list(LABELS)).close()
+    with qtbot.waitSignal(tab.project_changed, timeout=5000,
+                          check_params_cb=lambda path: path.endswith("other.sstudio")):  # fmt: skip
+        workspace.open_project(ProjectStore.open(other))
+    assert old_store.closed and tab.store is workspace.session.store
+    assert main_window.windowTitle().startswith("other.sstudio")
+    assert "0 of 12 rows labelled" in tab.progress_label.text().replace("<b>", "").replace(
+        "</b>", ""
+    )
+    row = tab.current_row()
+    qtbot.keyClick(tab.card, Qt.Key.Key_1)
+    assert tab.store.row(row).label == "negative"
+
+    store = tab.store
+    workspace.close_project()
+    assert store.closed and tab.store is None and tab.current_row() is None
+    assert main_window.windowTitle() == "Sentiment Studio"
+    assert tab.findChild(QPushButton, "openProjectButton").isVisible()

@@ -184,6 +184,9 @@ class LabelTab(QWidget):
             session = self.workspace.open_project(store)
         finally:
             self._switching = False
+        self._show_session(session)
+
+    def _show_session(self, session: Any) -> None:
         self.writer.attach(session)
         if not session.labels and not session.read_only:
             classes = list(self.state.model_info.get("labels") or []) or DEFAULT_CLASSES
@@ -205,7 +208,7 @@ class LabelTab(QWidget):
         self.project_changed.emit(self.project_path)
         if not self.annotators.name():
             self.annotators.ask_later()
-        if not self.retrainer.load_last_model(store):
+        if not self.retrainer.load_last_model(session.store):
             self.scoring.start(self.state.model_info)
 
     def save_project_as(self, path: str) -> bool:
@@ -294,15 +297,8 @@ class LabelTab(QWidget):
             return
         session = self._shown
         if what == "project":
-            if (
-                not self._switching
-                and session is not None
-                and self.workspace.session is not session
-            ):
-                session_store = session.store  # closed (or replaced) by someone else
-                self._close_view()
-                session_store.close()
-                self.project_changed.emit("")
+            if not self._switching:
+                self._follow_project(session, self.workspace.session)
             return
         if session is None or self.workspace.session is not session:
             return
@@ -314,6 +310,17 @@ class LabelTab(QWidget):
             self.scoring.score_missing()
         self.progress.refresh()
         self.presenter.refresh_status(change.get("row_ids") if what == "labels" else None)
+
+    def _follow_project(self, shown: Any, current: Any) -> None:
+        """Someone else opened or closed a project through the workspace: show what it has."""
+        if shown is not None and current is not shown:
+            self._close_view()
+            if current is None or current.store is not shown.store:
+                shown.store.close()
+        if current is not None and self._shown is None:
+            self._show_session(current)
+        elif current is None:
+            self.project_changed.emit("")
 
     @Slot(dict)
     def _on_model_changed(self, info: dict) -> None:

@@ -157,16 +157,16 @@ def run(items: int, minilm: bool) -> dict[str, Any]:
         results["model"] = window.state.model_info.get("name") or kind
         results["kind"] = kind
         results["first_scores_s"] = time.perf_counter() - started
-        results["pool"] = len(tab._pool())
-        _wait(app, lambda: not tab._score_jobs, 900, "scoring to finish")
+        results["pool"] = len(tab.scoring.pool())
+        _wait(app, lambda: not tab.scoring.busy, 900, "scoring to finish")
         _pump(app, 0.5)
         results["idle"] = press_keys(app, tab, items)
 
         # The worker busy: re-score the whole pool with the model while labelling.
-        tab._start_scoring()
+        tab.scoring.start()
         _pump(app, 0.3)
         results["busy"] = press_keys(app, tab, items)
-        results["busy_still_scoring"] = bool(tab._score_jobs)
+        results["busy_still_scoring"] = tab.scoring.busy
         window.close()
         app.processEvents()
     return results

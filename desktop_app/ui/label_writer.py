@@ -1,7 +1,9 @@
 """Label writes from the GUI thread, with the project's failures shown, never raised.
 
 The Label tab hands each label to :meth:`LabelWriter.write`, which commits it through the
-store (:mod:`desktop_app.core.project.store`) and answers at once:
+open project's :class:`~desktop_app.core.labelling.session.LabelSession` (the store first,
+then the session's view) and, once it is committed, has the workspace announce the change
+(``workspace.apply(change)``: every tab sees it). It answers at once:
 
 - written: True, the tab moves on;
 - the project is read-only (on purpose, by permissions, or taken over by another
@@ -11,6 +13,9 @@ store (:mod:`desktop_app.core.project.store`) and answers at once:
   (0.25 s doubling to 5 s) until it is written (:attr:`committed`) or the project becomes
   read-only (then it is refused visibly). One label at most is pending: further labels
   are refused until it is written, so nothing the user did is silently queued.
+
+Other writes (undo, a note, the class names, a training run) go through :meth:`guard`,
+which shows their failures in the banner the same way.
 
 It also beats the project's heartbeat (every ``HEARTBEAT_S`` s) so another instance knows
 this one is alive, and notices when another instance has taken the project over.
@@ -41,10 +46,14 @@ class LabelWriter(QObject):
     committed = Signal(int, str)  # row id, label: a pending label has now been written
     read_only_changed = Signal()  # the store became read-only (taken over, writes refused)
 
-    def __init__(self, banner: ProjectBanner, parent: QObject | None = None) -> None:
+    def __init__(
+        self, banner: ProjectBanner, workspace: Any, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.banner = banner
-        self.store: Any = None
+        self.workspace = workspace  # announces every committed change
+        self.session: Any = None  # LabelSession of the open project
+        self.store: Any = None  # its ProjectStore
         # row id, label, annotator, note of the label waiting for the lock
         self.pending: tuple[int, str, str, str | None] | None = None
         self._delay = RETRY_S[0]
@@ -58,8 +67,9 @@ class LabelWriter(QObject):
         self._beat.timeout.connect(self.heartbeat)
 
     # -- the open project ------------------------------------------------------------------
-    def attach(self, store: Any) -> None:
-        self.store = store
+    def attach(self, session: Any) -> None:
+        self.session = session
+        self.store = store = session.store
         store.lock_timeout = LOCK_WAIT_S  # the GUI thread never waits the core's 5 s
         self.pending = None
         self._retry.stop()
@@ -89,7 +99,7 @@ class LabelWriter(QObject):
                 )
         self._retry.stop()
         self.pending = None
-        self.store = None
+        self.session = self.store = None
         self.banner.clear()
 
     # -- labels ----------------------------------------------------------------------------
@@ -106,7 +116,7 @@ class LabelWriter(QObject):
             )
             return False
         try:
-            self.store.label(row_id, label, annotator, note=note, timeout=FIRST_TRY_S)
+            change = self.session.label(row_id, label, annotator, note=note, timeout=FIRST_TRY_S)
         except ProjectLocked as exc:
             self.pending = (row_id, label, annotator, note)
             self._delay = RETRY_S[0]
@@ -117,6 +127,7 @@ class LabelWriter(QObject):
             self._failed(exc, label)
             return False
         self.banner.refuse(None)
+        self.workspace.apply(change)
         return True
 
     def _schedule(self, exc: ProjectLocked) -> None:
@@ -142,7 +153,7 @@ class LabelWriter(QObject):
         assert self.pending is not None
         row_id, label, annotator, note = self.pending
         try:
-            self.store.label(row_id, label, annotator, note=note, timeout=timeout)
+            change = self.session.label(row_id, label, annotator, note=note, timeout=timeout)
         except ProjectLocked as exc:
             self._last_error = str(exc)
             self._schedule(exc)
@@ -154,6 +165,7 @@ class LabelWriter(QObject):
             self._failed(exc, label)
             return False
         self.pending = None
+        self.workspace.apply(change)
         return True
 
     def _failed(self, exc: ProjectError, label: str | None = None) -> None:

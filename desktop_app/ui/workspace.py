@@ -44,6 +44,11 @@ class Workspace(QObject):
             return self.session.dataset()
         return self._file_dataset
 
+    @property
+    def file_dataset(self) -> Any:
+        """The data file loaded in the Dataset tab (kept while a project is open), or None."""
+        return self._file_dataset
+
     def training_data(self, kind: str | None = None) -> tuple[Any, list[str]]:
         """(TrainData, notes) from the project's current labels or the loaded file."""
         from desktop_app.core.training.data import prepare_training_data

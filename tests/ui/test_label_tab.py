@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 
 import pytest
 from PySide6.QtCore import Qt
@@ -118,8 +119,9 @@ def test_label_20_items_with_keys_counts_undo_reopen(qtbot, main_window, project
         assert store.counts()["labelled"] == 29
     tab = _open(qtbot, main_window, project_path)
     assert "29 of 60" in tab.progress_label.text().replace("<b>", "").replace("</b>", "")
-    assert main_window.state.dataset is not None
-    assert int((main_window.state.dataset.frame["label"].notna()).sum()) == 29
+    dataset = main_window.state.workspace.dataset  # what the other tabs read
+    assert dataset is not None
+    assert int((dataset.frame["label"].notna()).sum()) == 29
 
 
 def test_enter_accepts_suggestion_and_hidden_mode(qtbot, main_window, project_path):
@@ -161,19 +163,20 @@ def test_orders_file_and_random(qtbot, main_window, project_path):
 
 def test_agreement_review_duplicates_and_export(qtbot, main_window, project_path, tmp_path):
     tab = _open(qtbot, main_window, project_path)
+    workspace = main_window.state.workspace
     store = tab.store
     for row, (a, b) in zip(
         range(10, 22), [("negative", "negative"), ("positive", "neutral")] * 6, strict=True
     ):
-        store.label(row, a, "ann")
-        store.label(row, b, "bob")
+        workspace.label(row, a, "ann")  # as another annotator's labels would come in
+        workspace.label(row, b, "bob")
     tab.side.setCurrentIndex(2)
     assert "Cohen's kappa" in tab.kappa_label.text()
     assert tab.disagreement_list.count() == 6
     # A conflicting duplicate shows in the review list.
-    store.add_rows([{"text": store.row(1).text, "label": "positive"}])
+    workspace.apply(tab.session.add_rows([{"text": store.row(1).text, "label": "positive"}]))
+    assert "of 61 rows labelled" in tab.progress_label.text()
     tab.side.setCurrentIndex(1)
-    tab._show_duplicates([])
     assert any(
         "conflicting" in tab.review_list.item(i).text() for i in range(tab.review_list.count())
     )
@@ -216,6 +219,12 @@ def test_retrain_starts_a_job_and_queue_reorders(qtbot, main_window, tmp_path):
         pass
     qtbot.waitUntil(lambda: main_window.state.model_info.get("kind") == "bilstm", timeout=10000)
     assert tab.retrain_button.text() == "Retrain with my labels"
+    # The status says what it trained on: the 60 rows labelled when Retrain was pressed.
+    sizes = re.search(
+        r"Retrained on (\d+) training, (\d+) validation and (\d+) test rows; test accuracy",
+        tab.status_label.text(),
+    )
+    assert sizes and sum(int(n) for n in sizes.groups()) == 60, tab.status_label.text()
     after = [tab.current_row(), *tab.queue.upcoming(10)]
     assert after[1:] != before[2:12]
 
@@ -282,7 +291,7 @@ def test_opening_a_dataset_offers_a_project(qtbot, main_window, tmp_path):
     data.write_text("text,label\nlovely film,positive\nawful film,negative\nok film,\n", "utf-8")
     dataset = load_dataset(data)
     tab = main_window.tab_widgets["labelTab"]
-    main_window.state.set_dataset(dataset)
+    main_window.state.workspace.set_dataset(dataset)  # what the Dataset tab does on loading
     assert tab.offer_bar.isVisibleTo(tab)
     assert "reviews.csv" in tab.offer_label.text()
     main_window.settings.setValue("label/annotator", "tester")

@@ -5,27 +5,34 @@ first; rows not scored yet follow in file order), ``random`` (seeded) and ``file
 Rows already shown in this pass are not offered again until the pass ends; skipped
 rows come back in the next pass. Every step is O(1) amortised, so the next item is
 ready at once even on a large pool; only :meth:`LabelQueue.rebuild` sorts.
+
+The queue keeps no idea of its own of which rows are labelled: it asks ``is_labelled``
+(the open project's :meth:`~desktop_app.core.labelling.session.LabelSession.is_labelled`),
+so a label given anywhere -- this queue's card, another tab, an import -- takes the row
+out of the queue at once, and an undo puts it back.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 ORDERS = ("uncertainty", "random", "file")
 
 
 class LabelQueue:
+    """The order rows come in, the row on the card, and the way back (see the module)."""
+
     def __init__(
         self,
-        ids: Sequence[int],
-        labelled: Iterable[int] = (),
+        ids: Iterable[int],
+        is_labelled: Callable[[int], bool],
         order: str = "uncertainty",
         seed: int = 0,
         include_labelled: bool = False,
     ) -> None:
         self._ids = [int(i) for i in ids]
-        self._labelled = {int(i) for i in labelled}
+        self.is_labelled = is_labelled  # the owner's answer (O(1)), asked at every step
         self.order = order if order in ORDERS else "uncertainty"
         self.seed = seed
         self.include_labelled = include_labelled
@@ -34,19 +41,21 @@ class LabelQueue:
         self._cursor = 0
         self._seen: set[int] = set()
         self._back: list[int] = []
-        self._ahead: list[int] = []
+        # Rows stepped back from (by back or go_to), to return to: (row, labelled then).
+        self._ahead: list[tuple[int, bool]] = []
         self.current: int | None = None
         self.rebuild()
 
     # -- state --------------------------------------------------------------------
-    def is_labelled(self, row_id: int) -> bool:
-        return row_id in self._labelled
-
-    def mark_labelled(self, row_id: int) -> None:
-        self._labelled.add(int(row_id))
-
-    def mark_unlabelled(self, row_id: int) -> None:
-        self._labelled.discard(int(row_id))
+    def set_ids(self, ids: Iterable[int]) -> None:
+        """The rows changed (rows were added): re-order over the new ones."""
+        self._ids = [int(i) for i in ids]
+        known = set(self._ids)
+        self._back = [i for i in self._back if i in known]
+        self._ahead = [entry for entry in self._ahead if entry[0] in known]
+        if self.current is not None and self.current not in known:
+            self.current = None
+        self.rebuild()
 
     @property
     def scored(self) -> int:
@@ -76,7 +85,8 @@ class LabelQueue:
         if self.include_labelled:
             candidates = list(self._ids)
         else:
-            candidates = [i for i in self._ids if i not in self._labelled]
+            labelled = self.is_labelled
+            candidates = [i for i in self._ids if not labelled(i)]
         if self.order == "random":
             random.Random(self.seed).shuffle(candidates)
         elif self.order == "uncertainty":
@@ -92,7 +102,7 @@ class LabelQueue:
         return (
             row_id != self.current
             and row_id not in self._seen
-            and (self.include_labelled or row_id not in self._labelled)
+            and (self.include_labelled or not self.is_labelled(row_id))
         )
 
     def advance(self) -> int | None:
@@ -101,10 +111,10 @@ class LabelQueue:
             self._seen.add(self.current)
             self._back.append(self.current)
         while self._ahead:
-            row_id = self._ahead.pop()
-            if row_id != self.current:
-                self.current = row_id
-                return row_id
+            entry = self._ahead.pop()
+            if entry[0] != self.current and self._returnable(entry):
+                self.current = entry[0]
+                return entry[0]
         found = self._scan()
         if found is None and self._seen:
             # End of the pass: skipped rows come round again.
@@ -113,6 +123,15 @@ class LabelQueue:
             found = self._scan()
         self.current = found
         return found
+
+    def _leaving(self, row_id: int) -> tuple[int, bool]:
+        return (row_id, self.is_labelled(row_id))
+
+    def _returnable(self, entry: tuple[int, bool]) -> bool:
+        """A row stepped back from is shown again, unless it was unlabelled then and has
+        been labelled since (elsewhere): the queue no longer offers it."""
+        row_id, was_labelled = entry
+        return self.include_labelled or was_labelled or not self.is_labelled(row_id)
 
     def _scan(self) -> int | None:
         order = self._order
@@ -128,7 +147,7 @@ class LabelQueue:
         if not self._back:
             return None
         if self.current is not None:
-            self._ahead.append(self.current)
+            self._ahead.append(self._leaving(self.current))
         self.current = self._back.pop()
         return self.current
 
@@ -138,7 +157,7 @@ class LabelQueue:
         if row_id == self.current:
             return
         if self.current is not None:
-            self._ahead.append(self.current)
+            self._ahead.append(self._leaving(self.current))
         self._seen.discard(row_id)
         self.current = row_id
 
@@ -162,11 +181,11 @@ class LabelQueue:
     def upcoming(self, count: int) -> list[int]:
         """The next ``count`` rows :meth:`advance` would show, without moving."""
         out: list[int] = []
-        for row_id in reversed(self._ahead):
+        for entry in reversed(self._ahead):
             if len(out) >= count:
                 return out
-            if row_id != self.current:
-                out.append(row_id)
+            if entry[0] != self.current and self._returnable(entry):
+                out.append(entry[0])
         cursor = self._cursor
         order = self._order
         while len(out) < count and cursor < len(order):
@@ -175,7 +194,3 @@ class LabelQueue:
             if self._eligible(row_id) and row_id not in out:
                 out.append(row_id)
         return out
-
-    def remaining(self) -> int:
-        """Rows still to label (unlabelled), whatever the order."""
-        return len(self._ids) - len(self._labelled & set(self._ids))

@@ -8,7 +8,8 @@ GUI's workspace announces each change once; the Label tab (the queue and counts)
 tab (the table), the Training tab (the data a run uses) and the Predict tab read from here.
 
 The store stays the truth: the session caches the rows' texts and current labels so the Label
-tab answers a key press without a query, and re-reads them with :meth:`refresh`.
+tab answers a key press without a query, and re-reads them with :meth:`refresh`. The Label
+tab's queue (:meth:`make_queue`) asks the session which rows are labelled; it keeps no copy.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.jobs import JobContext
+from desktop_app.core.labelling.queue import LabelQueue
+
+# The Label tab's view of a project, kept in the project's app state.
+ORDER_KEY, INCLUDE_KEY, SEED_KEY, CURRENT_KEY = (
+    "label.order",
+    "label.include_labelled",
+    "label.seed",
+    "label.current",
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,36 @@ class LabelSession:
             self._dataset_version = self.version
         return self._dataset
 
+    # -- the queue ------------------------------------------------------------------------------
+    def make_queue(self) -> LabelQueue:
+        """A queue over the rows, asking this session which are labelled; in the order and
+        at the row saved when the project was last closed (:meth:`save_queue`)."""
+        get = self.store.get_state
+        seed = get(SEED_KEY, 0)
+        queue = LabelQueue(
+            self.ids,
+            self.is_labelled,
+            order=str(get(ORDER_KEY, "uncertainty")),
+            seed=seed if isinstance(seed, int) else 0,
+            include_labelled=bool(get(INCLUDE_KEY, False)),
+        )
+        queue.start()
+        last = get(CURRENT_KEY)
+        if isinstance(last, int) and last in self:
+            queue.go_to(last)
+        return queue
+
+    def save_queue(self, queue: LabelQueue) -> None:
+        """Remember the queue's order and row for the next opening (not when read-only).
+
+        Raises :class:`~desktop_app.core.errors.ProjectError` when the store cannot write."""
+        if self.store.closed or self.store.read_only:
+            return
+        self.store.set_state(ORDER_KEY, queue.order)
+        self.store.set_state(INCLUDE_KEY, queue.include_labelled)
+        if queue.current is not None:
+            self.store.set_state(CURRENT_KEY, queue.current)
+
     # -- writing (each returns what changed) ---------------------------------------------------
     def _changed(self, what: str, row_ids: Iterable[int] = (), **details: Any) -> Change:
         self.version += 1
@@ -149,7 +189,11 @@ class LabelSession:
         *,
         timeout: float | None = None,
     ) -> Change:
-        """Write the label (committed before this returns), then reflect it."""
+        """Write the label (committed before this returns), then reflect it.
+
+        The signature is the store's: ``timeout`` (s) is how long to wait for another
+        writer before :class:`~desktop_app.core.errors.ProjectLocked`; nothing is changed
+        then, here or in the store."""
         kwargs = {} if timeout is None else {"timeout": timeout}
         self.store.label(row_id, label, annotator, note=note, **kwargs)
         previous = self._labels.get(row_id)
@@ -169,8 +213,9 @@ class LabelSession:
         return self.store.add_note(row_id, note, annotator)
 
     def set_classes(self, names: Sequence[str]) -> Change:
+        """Declare the class names (their order gives the keys 1-9)."""
         self.store.set_labels(list(names))
-        return self._changed("classes")
+        return self._changed("classes", classes=self.labels)
 
     def add_rows(self, data: Any, ctx: JobContext | None = None) -> Change:
         added = self.store.add_rows(data, ctx=ctx)

@@ -79,6 +79,7 @@ class LabelCard(QFrame):
         self.suggestion_label = QLabel()
         self.suggestion_label.setObjectName("cardSuggestion")
         self.suggestion_label.setTextFormat(Qt.TextFormat.RichText)
+        self.suggestion_label.setWordWrap(True)  # the scope line must not widen the card
         font = QFont(self.suggestion_label.font())
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.suggestion_label.setFont(font)
@@ -108,6 +109,10 @@ class LabelCard(QFrame):
         self._current: str | None = None
 
     # -- labels ---------------------------------------------------------------------
+    def labels(self) -> list[str]:
+        """The class names the buttons (and keys 1-9) stand for."""
+        return list(self._labels)
+
     def set_labels(self, labels: list[str]) -> None:
         if labels == self._labels:
             return
@@ -156,6 +161,13 @@ class LabelCard(QFrame):
         for button in self.buttons:
             button.setEnabled(True)
 
+    def set_status(self, info: str, current: str | None) -> None:
+        """The row's line ("Row 3 of the file · labelled positive") and checked button, when
+        its label changed while it is on the card."""
+        self.info_label.setText(info)
+        self._current = current
+        self._check_current()
+
     def show_highlight(self, body_html: str) -> None:
         """The text with LIME colours (HTML from ``highlight_html``)."""
         self.text_label.setText(body_html)
@@ -179,7 +191,10 @@ class LabelCard(QFrame):
         confidence: float | None,
         hidden: bool = False,
         note: str = "",
+        scope: str = "",
     ) -> None:
+        """The suggestion (or, without one, ``note``); ``scope`` says when it is chosen among
+        fewer classes than the model knows."""
         if hidden:
             self.suggestion_label.setText(
                 "<span style='color:gray'>Suggestion hidden until you answer</span>"
@@ -188,9 +203,14 @@ class LabelCard(QFrame):
             self.suggestion_label.setText(f"<span style='color:gray'>{html.escape(note)}</span>")
         else:
             strength = "" if (confidence or 0) >= CONFIDENT else " (unsure)"
+            scope_html = (
+                f"<br><span style='color:gray; font-size:small'>{html.escape(scope)}</span>"
+                if scope
+                else ""
+            )
             self.suggestion_label.setText(
                 f"Suggestion: <b>{html.escape(label)}</b> · {100 * (confidence or 0):.0f}%"
-                f"{strength} <span style='color:gray'>— Enter accepts</span>"
+                f"{strength} <span style='color:gray'>— Enter accepts</span>{scope_html}"
             )
 
     def show_message(self, title: str, message: str) -> None:

@@ -36,6 +36,31 @@ class CodedColumn:
         code = int(self.codes[row])
         return self.categories[code] if code >= 0 else self.missing
 
+    def set(self, row: int, value: str | None) -> None:
+        """Change one cell in place (an edited label): O(1), a new name becomes a category.
+
+        ``None`` or ``missing`` empties the cell. The codes are copied once on the first
+        change, as pandas may hand out read-only arrays.
+        """
+        if value is None or value == self.missing:
+            code = -1
+        else:
+            value = str(value)
+            if value not in self.categories:
+                self.categories.append(value)
+            code = self.categories.index(value)
+        if not self.codes.flags.writeable:
+            self.codes = self.codes.copy()
+        if code > _max_code(self.codes):
+            self.codes = self.codes.astype("int32")
+        self.codes[row] = code
+
+
+def _max_code(codes: Any) -> int:
+    import numpy as np
+
+    return int(np.iinfo(codes.dtype).max)
+
 
 class BlockColumn:
     """Any pandas Series, converted to Python objects block by block on first access."""

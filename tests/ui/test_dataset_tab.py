@@ -480,3 +480,40 @@ def test_sheet_picker_reads_another_sheet(qtbot, main_window, tmp_path):
     assert _combo(tab, "textColumnCombo").currentText() == "column 1"
     assert "not the first sheet" not in tab.warning_banner.text()
     assert main_window.state.workspace.dataset.report.sheet == "Read me"
+
+
+def test_delimiter_box_takes_any_single_character(qtbot, main_window, tmp_path):
+    """The raw Financial PhraseBank file is ``sentence@label``: type @ as the delimiter."""
+    path = tmp_path / "Sentences_AllAgree.txt"
+    sentences = [
+        ("Operating profit rose to EUR 13.1 mn from EUR 8.7 mn , the company said .", "positive"),
+        ("The company , based in Helsinki , employs 50 people .", "neutral"),
+        ("Net sales decreased by 5 % , and the outlook is weak .", "negative"),
+        ("The order is worth EUR 2 mn .", "neutral"),
+        ("Profit before taxes doubled .", "positive"),
+        ("Sales fell sharply in Finland .", "negative"),
+    ]
+    path.write_text("\n".join(f"{s}@{label}" for s, label in sentences) + "\n", "latin-1")
+    tab = _tab(main_window)
+    _open(qtbot, main_window, path)
+    assert tab.row_count_label.text().startswith("6 rows · 0 classes"), "read as plain lines"
+
+    combo = _combo(tab, "delimiterCombo")
+    assert combo.isEditable()
+    combo.lineEdit().selectAll()
+    qtbot.keyClicks(combo.lineEdit(), "@")
+    qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
+    _wait_idle(qtbot, tab)
+    assert tab.table.model().rowCount() == 6
+    assert tab.table.model().index(1, 1).data() == sentences[1][0]
+    assert tab.row_count_label.text().startswith("6 rows · 3 classes")
+    assert combo.currentText() == "'@'" and combo.currentData() == "@"
+    assert "'@'" in tab.summary.toPlainText()
+
+    # More than one character is refused with a message; the file stays as read.
+    combo.lineEdit().selectAll()
+    qtbot.keyClicks(combo.lineEdit(), "@@")
+    qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
+    assert "must be one character" in main_window.statusBar().currentMessage()
+    assert combo.currentText() == "'@'"
+    assert not tab.is_busy() and tab.table.model().rowCount() == 6

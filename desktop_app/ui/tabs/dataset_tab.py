@@ -77,6 +77,7 @@ class DatasetTab(ProjectFollower, QWidget):
         self._task: JobHandle | None = None
         self._loading_path: str | None = None
         self._loading_options: dict[str, Any] | None = None  # LoadOptions fields of a load
+        self._opening = False  # the running load opens a file anew (not a re-read)
         self._project_stale = False  # the project must be shown (again) from the workspace
         self._pending_rows: set[int] = set()  # project rows whose labels changed, not shown yet
         self._restat_due = False  # statistics and charts lag behind the labels
@@ -212,6 +213,7 @@ class DatasetTab(ProjectFollower, QWidget):
     def open_path(self, path: str) -> None:
         """Load ``path`` (a file, a folder or ``nltk:NAME``) with detected settings."""
         self._loading_path = path
+        self._opening = True
         self._start_load(path, {}, f"Loading {short_name(path)}…")
 
     def cancel(self) -> None:
@@ -404,6 +406,7 @@ class DatasetTab(ProjectFollower, QWidget):
         self._task = None
         self._loading_path = None
         self._loading_options = None
+        self._opening = False
         self._set_busy(False)
         if self.prepared is not None:
             self.options.show_report(self.prepared.dataset.report)
@@ -412,9 +415,13 @@ class DatasetTab(ProjectFollower, QWidget):
     # -- showing ------------------------------------------------------------------------
     def show_prepared(self, prepared: PreparedDataset, project: ProjectRows | None = None) -> None:
         """Swap in a prepared dataset: O(1) table model, the charts' pixels, the summary."""
-        same_data = self.prepared is not None and (
-            (project is not None) == (self.project is not None)
-            and (self.prepared.dataset.report.path == prepared.dataset.report.path)
+        # Search, filters and sort stay for the same data read again (other columns, names,
+        # split, encoding); a file opened anew or another data set starts without them.
+        same_data = (
+            self.prepared is not None
+            and not self._opening
+            and (project is not None) == (self.project is not None)
+            and self.prepared.dataset.report.path == prepared.dataset.report.path
         )
         self.prepared, self.project = prepared, project
         dataset, stats = prepared.dataset, prepared.stats

@@ -42,6 +42,7 @@ class IndexProxyModel(QAbstractProxyModel):
         super().__init__(parent)
         self._order = RowOrder(0)
         self._connected: QAbstractItemModel | None = None
+        self._cell: Any = None  # the source's cell(row, column, role), if it has one
 
     # -- the order --------------------------------------------------------------------------
     @property
@@ -74,6 +75,9 @@ class IndexProxyModel(QAbstractProxyModel):
                 signal.disconnect(slot)
         super().setSourceModel(model)
         self._connected = model
+        # A source with cell(row, column, role) skips building a source index per call:
+        # a view asks for seven roles of every visible cell on each paint.
+        self._cell = getattr(model, "cell", None)
         if model is not None:
             for signal, slot in self._source_signals(model):
                 signal.connect(slot)
@@ -162,7 +166,10 @@ class IndexProxyModel(QAbstractProxyModel):
         model = self.sourceModel()
         if model is None or not index.isValid():
             return None
-        return model.data(model.index(self.source_row(index.row()), index.column()), role)
+        row = self.source_row(index.row())
+        if self._cell is not None:
+            return self._cell(row, index.column(), role)
+        return model.data(model.index(row, index.column()), role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         model = self.sourceModel()

@@ -12,8 +12,9 @@ numpy for category codes and numbers (``argsort``, ``isin``). Python objects (a 
 are turned into Arrow arrays in slices, each holding the GIL for a few milliseconds.
 
 Columns are what the tables already keep for their lazy models
-(:mod:`desktop_app.ui.lazy_columns`): a ``CodedColumn`` (category codes + names), a
-``BlockColumn`` (a pandas Series), a numpy array of numbers, or any sequence of values.
+(:mod:`desktop_app.ui.lazy_columns`): a ``CodedColumn`` (category codes + names), an
+``ArrowColumn`` or a ``BlockColumn`` (a pandas Series), a numpy array of numbers, or any
+sequence of values.
 """
 
 from __future__ import annotations
@@ -166,6 +167,9 @@ def _strings(column: Any, total: int, ctx: JobContext | None) -> Any:
     """An Arrow string array of any column (Arrow-backed pandas strings are not copied)."""
     import pyarrow as pa
 
+    arrow = getattr(column, "arrow", None)
+    if arrow is not None:
+        return arrow  # an ArrowColumn's own buffers
     series = getattr(column, "series", None)
     if series is None and hasattr(column, "iloc"):
         series = column  # a pandas Series

@@ -63,16 +63,17 @@ class DatasetTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        return self.cell(index.row(), index.column(), role)
+
+    def cell(self, row: int, col: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """``data()`` without a model index (the sorting proxy calls it directly)."""
         if role == Qt.ItemDataRole.DisplayRole:
-            row, col = index.row(), index.column()
             if col == 0:
                 if len(self._rows):
                     return str(int(self._rows[row]) + self.row_offset)
                 return str(row + 1)
             if col == 1:
-                text = self._texts[row]
-                if not isinstance(text, str):
-                    text = "" if text is None else str(text)
+                text = self.text(row)
                 if len(text) > DISPLAY_CHARS:
                     text = text[:DISPLAY_CHARS] + "…"
                 # One line per row: a newline inside a text would be cut at the row height.
@@ -81,10 +82,10 @@ class DatasetTableModel(QAbstractTableModel):
                 label = self._labels[row]
                 return "" if label is None or label != label else str(label)  # None/NaN
             return str(self._splits[row] or "") if len(self._splits) else ""
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
-            text = self.text(index.row())
+        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
+            text = self.text(row)
             return text if len(text) <= TOOLTIP_CHARS else text[:TOOLTIP_CHARS] + "…"
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

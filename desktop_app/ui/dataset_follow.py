@@ -6,6 +6,7 @@ its loader). The workspace announces every change once (``workspace.changed``):
 * ``project`` / ``classes`` / ``rows`` -- the tab shows ``workspace.dataset`` again: the store
   is read on the GUI thread (it lives there), statistics, table columns and charts are prepared
   on the loader thread;
+* ``dataset`` -- a file loaded elsewhere (not by this tab) is prepared and shown;
 * ``labels`` (a label, an undo, an import) -- the changed rows' label and split are read from
   the store and written into the table's columns and the split counts
   (:class:`~desktop_app.ui.dataset_project.ProjectRows`): O(changed rows), so labelling a
@@ -35,6 +36,7 @@ class ProjectFollower:
 
     project: ProjectRows | None
     _project_stale: bool
+    _file_stale: bool
     _pending_rows: set[int]
     _restat_due: bool
 
@@ -47,6 +49,11 @@ class ProjectFollower:
         elif what == "project":  # closed: back to the file, if one is loaded
             self._leave_project()
             return
+        elif what == "dataset" and source == "file":
+            shown = self.file_prepared.dataset if self.file_prepared is not None else None
+            if self.workspace.dataset is shown:
+                return  # the file this tab loaded
+            self._file_stale = True  # a data set another part of the app loaded
         else:
             return
         self._catch_up()
@@ -59,7 +66,9 @@ class ProjectFollower:
         """Show what changed in the project, if the tab is visible and not loading."""
         if not self.isVisible() or self._task is not None:
             return
-        if self._project_stale:
+        if self._file_stale and self.workspace.source == "file":
+            self._show_file()
+        elif self._project_stale:
             self._show_project()
         elif self._pending_rows and self.project is not None:
             self._apply_labels()
@@ -79,6 +88,19 @@ class ProjectFollower:
             dataset_project.prepare_project, dataset, session.ids, charts=self._chart_styles()
         )
         self._start(fn, f"Showing the project {short_name(str(session.path))}…", self._on_project)
+
+    def _show_file(self) -> None:
+        self._file_stale = False
+        dataset = self.workspace.dataset
+        fn = functools.partial(dataset_jobs.prepare_view, dataset, charts=self._chart_styles())
+        self._start(fn, f"Showing {short_name(dataset.report.path)}…", self._on_file)
+
+    def _on_file(self, prepared: object) -> None:
+        if isinstance(prepared, dataset_jobs.PreparedDataset):
+            self.path = prepared.dataset.report.path
+            self.file_prepared = prepared
+            if self.workspace.source == "file":
+                self.show_prepared(prepared)
 
     def _on_project(self, rows: object) -> None:
         if isinstance(rows, ProjectRows) and self.workspace.session is not None:

@@ -77,6 +77,11 @@ class BlockColumn:
     def __len__(self) -> int:
         return len(self.series)
 
+    @property
+    def blocks_kept(self) -> int:
+        """How many blocks are held as Python objects now (at most ``max_blocks``)."""
+        return len(self._blocks)
+
     def __getitem__(self, row: int) -> Any:
         block, offset = divmod(int(row), self.block_rows)
         values = self._blocks.get(block)

@@ -517,3 +517,16 @@ def test_delimiter_box_takes_any_single_character(qtbot, main_window, tmp_path):
     assert "must be one character" in main_window.statusBar().currentMessage()
     assert combo.currentText() == "'@'"
     assert not tab.is_busy() and tab.table.model().rowCount() == 6
+
+
+def test_a_data_set_loaded_elsewhere_is_shown(qtbot, main_window, small_csv):
+    """The workspace owns the data: whatever file it holds, the Dataset tab shows."""
+    from desktop_app.core.data.dataset import load_dataset
+
+    tab = _tab(main_window)
+    main_window.tabs.setCurrentWidget(tab)
+    main_window.state.workspace.set_dataset(load_dataset(str(small_csv)))
+    qtbot.waitUntil(lambda: tab.file_label.text() == "reviews.csv", timeout=20000)
+    _wait_idle(qtbot, tab)
+    assert tab.table.model().rowCount() == 12
+    assert tab.row_count_label.text().startswith("12 rows · 3 classes")

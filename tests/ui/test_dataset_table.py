@@ -8,7 +8,7 @@ import pandas as pd
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QComboBox
 
-from desktop_app.ui.lazy_columns import BlockColumn, CodedColumn, column_view
+from desktop_app.ui.lazy_columns import ArrowColumn, BlockColumn, CodedColumn, column_view
 from desktop_app.ui.tables.filter_bar import TableFilterBar
 from desktop_app.ui.widgets.dataset_table import DISPLAY_CHARS, DatasetTableModel
 
@@ -64,13 +64,34 @@ def test_block_column_converts_blocks_on_demand_and_keeps_a_few():
     assert len(column) == 10_000
     assert column[0] == "t0" and column[999] == "t999" and column[1000] == "t1000"
     assert column[9999] == "t9999" and column[5500] == "t5500"
-    assert len(column._blocks) == 3  # blocks 0, 1, 9, 5 were read; the oldest was dropped
+    assert column.blocks_kept == 3  # blocks 0, 1, 9, 5 were read; the oldest was dropped
     assert column[0] == "t0"
 
 
 def test_coded_column_uses_categories_and_missing():
     column = CodedColumn(np.array([0, 1, -1]), ["a", "b"])
     assert [column[i] for i in range(3)] == ["a", "b", ""]
+
+
+def test_coded_column_cells_change_in_place_and_learn_new_names():
+    codes = np.array([0, 1, -1], dtype=np.int8)
+    codes.flags.writeable = False  # as pandas may hand them out
+    column = CodedColumn(codes, ["a", "b"])
+    column.set(2, "b")
+    column.set(0, None)
+    column.set(1, "new")
+    assert [column[i] for i in range(3)] == ["", "new", "b"]
+    assert column.categories == ["a", "b", "new"]
+    assert list(codes) == [0, 1, -1], "the array it was given is left alone"
+
+
+def test_column_view_reads_arrow_texts_cell_by_cell():
+    column = column_view(pd.Series(["a", None, "ü"], dtype="str"))
+    assert isinstance(column, ArrowColumn)
+    assert [column[i] for i in range(3)] == ["a", None, "ü"]
+    assert isinstance(column_view(pd.Series(["a", 1], dtype=object)), BlockColumn)
+    model = DatasetTableModel(np.arange(3), column, ["x", "y", "z"], ())
+    assert model.index(1, 1).data() == "" and model.index(2, 1).data() == "ü"
 
 
 # -- the table in the Dataset tab: sort, search, filter, row actions ---------------------------

@@ -79,6 +79,7 @@ class DatasetTab(ProjectFollower, QWidget):
         self._loading_options: dict[str, Any] | None = None  # LoadOptions fields of a load
         self._opening = False  # the running load opens a file anew (not a re-read)
         self._project_stale = False  # the project must be shown (again) from the workspace
+        self._file_stale = False  # the workspace holds a file this tab has not shown
         self._pending_rows: set[int] = set()  # project rows whose labels changed, not shown yet
         self._restat_due = False  # statistics and charts lag behind the labels
         # NLTK corpora for File > Open sample; None until the warm-up has looked for them.

@@ -29,6 +29,7 @@ from desktop_app.ui.dataset_project import ProjectRows
 from desktop_app.ui.dataset_report import summary_html
 
 RESTAT_DELAY_MS = 1500  # statistics and charts follow labels once labelling pauses this long
+REBUILD_ABOVE = 20_000  # more changed rows than this are shown by building the view again
 
 
 class ProjectFollower:
@@ -44,6 +45,8 @@ class ProjectFollower:
         what, source = change.get("what"), change.get("source")
         if what == "labels" and self.project is not None:
             self._pending_rows.update(int(i) for i in change.get("row_ids", ()))
+            if len(self._pending_rows) > REBUILD_ABOVE:
+                self._project_stale = True  # an import of many labels: show it all again
         elif what in ("project", "classes", "rows") and source == "project":
             self._project_stale = True
         elif what == "project":  # closed: back to the file, if one is loaded

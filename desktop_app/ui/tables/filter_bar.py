@@ -88,6 +88,9 @@ class TableFilterBar(QWidget):
         """The values the ``key`` filter offers (``EMPTY`` is shown as ``empty_text``); the
         current pick stays if it is still there, else the filter goes back to All."""
         combo = self.combos[key]
+        offered = [combo.itemData(i) for i in range(1, combo.count())]
+        if offered == list(values):
+            return  # called after every edit of a label: nothing new to offer
         current = combo.currentData()
         combo.blockSignals(True)
         combo.clear()

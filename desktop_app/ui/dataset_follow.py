@@ -104,10 +104,13 @@ class ProjectFollower:
             self.file_prepared = prepared
             if self.workspace.source == "file":
                 self.show_prepared(prepared)
+                self.state.message(f"{prepared.stats.rows:,} rows from {short_name(self.path)}")
 
     def _on_project(self, rows: object) -> None:
-        if isinstance(rows, ProjectRows) and self.workspace.session is not None:
+        session = self.workspace.session
+        if isinstance(rows, ProjectRows) and session is not None:
             self.show_prepared(rows.prepared, rows)
+            self.state.message(f"{len(rows):,} rows of {short_name(str(session.path))}", 8000)
 
     def _apply_labels(self) -> None:
         """Write the current label and split of the changed rows into the table (O(rows))."""

@@ -25,6 +25,7 @@ class AppState(QObject):
     show_tab = Signal(str)  # object name of the tab to bring to front
     open_path_requested = Signal(str)  # a file path to open (data file or project)
     explain_requested = Signal(str)  # a text to explain (Predict tab -> Explain tab)
+    relabel_requested = Signal(int)  # a project row id to show in the Label tab (any table)
 
     def __init__(
         self, service: ModelService, settings: QSettings, parent: QObject | None = None
@@ -36,10 +37,17 @@ class AppState(QObject):
         self.workspace = Workspace(self)
         self.device_info: dict[str, Any] = {}
         service.model_changed.connect(self.model_changed)  # signal to signal, GUI thread
+        # Deprecated bridge, deleted with dataset_changed: a file the Dataset tab loads into
+        # the workspace still reaches the tabs that listen to dataset_changed.
+        self.workspace.changed.connect(self._file_loaded)
 
     def set_dataset(self, dataset: Any) -> None:
         self.dataset = dataset
         self.dataset_changed.emit(dataset)
+
+    def _file_loaded(self, change: dict) -> None:
+        if change.get("what") == "dataset" and change.get("source") == "file":
+            self.set_dataset(self.workspace.dataset)
 
     @property
     def model_info(self) -> dict[str, Any]:

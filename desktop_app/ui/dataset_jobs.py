@@ -82,6 +82,56 @@ def recolumn(
     return _split_and_prepare(dataset, split, ctx, strict=False, charts=charts)
 
 
+def prepare_view(
+    dataset: Any, ctx: JobContext, charts: tuple[Any, Any] | None = None
+) -> PreparedDataset:
+    """Prepare ``dataset`` as it is, without splitting it (an open project's rows)."""
+    ctx.progress(1, 3, "Computing statistics…")
+    prepared = prepare(dataset)
+    ctx.check_cancelled()
+    if charts is not None:
+        from desktop_app.ui.chart_images import render_charts
+
+        ctx.progress(2, 3, "Drawing charts…")
+        prepared.charts = render_charts(prepared.stats, charts)
+    ctx.progress(3, 3, "Done")
+    return prepared
+
+
+def restat(
+    texts: Any,
+    label_codes: Any,
+    label_names: list[str],
+    split_codes: Any,
+    split_names: list[str],
+    ctx: JobContext,
+    charts: tuple[Any, Any] | None = None,
+) -> tuple[Any, list[Any]]:
+    """Statistics (and charts) of the same rows with edited labels: ``(stats, charts)``.
+
+    The codes are copies the GUI thread took, so its later edits do not race with this.
+    """
+    import pandas as pd
+
+    from desktop_app.core.data.stats import compute_stats
+
+    frame = pd.DataFrame(
+        {
+            "text": texts,
+            "label": pd.Categorical.from_codes(label_codes, categories=label_names),
+            "split": pd.Categorical.from_codes(split_codes, categories=split_names),
+        }
+    )
+    ctx.check_cancelled()
+    stats = compute_stats(frame)
+    drawn: list[Any] = []
+    if charts is not None:
+        from desktop_app.ui.chart_images import render_charts
+
+        drawn = render_charts(stats, charts)
+    return stats, drawn
+
+
 def import_data_libraries(ctx: JobContext) -> str:
     """Warm-up: pandas and the readers (see :data:`WARM_UPS`)."""
     import desktop_app.core.data.dataset  # noqa: F401
@@ -165,16 +215,20 @@ def prepare(dataset: Any) -> PreparedDataset:
         labels=column_view(frame["label"]),
         splits=column_view(frame["split"]) if "split" in frame.columns else (),
     )
+    prepared.split_counts, prepared.unsplit = split_table(stats)
+    prepared.label_values, prepared.label_note = label_values(dataset)
+    return prepared
+
+
+def split_table(stats: Any) -> tuple[dict[str, dict[str, int]], int]:
+    """``(class -> split -> rows, labelled rows in no split)`` for the Split panel."""
     # stats.splits is split -> class -> rows; the panel shows class -> split -> rows.
     counts: dict[str, dict[str, int]] = {name: {} for name in stats.labels}
     for part, per_class in (getattr(stats, "splits", None) or {}).items():
         for name, n in per_class.items():
             counts.setdefault(str(name), {})[str(part)] = int(n)
-    prepared.split_counts = counts
     in_splits = sum(sum(per_class.values()) for per_class in counts.values())
-    prepared.unsplit = max(0, sum(stats.labels.values()) - in_splits)
-    prepared.label_values, prepared.label_note = label_values(dataset)
-    return prepared
+    return counts, max(0, sum(stats.labels.values()) - in_splits)
 
 
 def label_values(dataset: Any) -> tuple[list[tuple[str, int, str]], str]:

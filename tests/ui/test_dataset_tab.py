@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMessageBox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,6 +91,17 @@ def _error_box() -> QMessageBox:
     return boxes[0]
 
 
+def _combo(tab, name: str) -> QComboBox:
+    combo = tab.findChild(QComboBox, name)
+    assert combo is not None, name
+    return combo
+
+
+def _buddy_label(tab, widget) -> QLabel:
+    """The label that names ``widget`` on screen."""
+    return next(label for label in tab.findChildren(QLabel) if label.buddy() is widget)
+
+
 def _tab(window):
     return window.tab_widgets["datasetTab"]
 
@@ -109,9 +120,11 @@ def _open(qtbot, window, path: Path | str) -> None:
 def test_open_csv_shows_rows_classes_and_charts(qtbot, main_window, small_csv):
     tab = _tab(main_window)
     assert "No data" in tab.file_label.text()
-    with qtbot.waitSignal(main_window.state.dataset_changed, timeout=20000) as blocker:
+    workspace = main_window.state.workspace
+    with qtbot.waitSignal(workspace.changed, timeout=20000) as blocker:
         main_window.open_path(str(small_csv))
-    assert blocker.args[0] is main_window.state.dataset
+    assert blocker.args[0]["what"] == "dataset" and blocker.args[0]["source"] == "file"
+    assert len(workspace.dataset) == 12
     _wait_idle(qtbot, tab)
 
     assert main_window.tabs.currentWidget() is tab
@@ -120,8 +133,8 @@ def test_open_csv_shows_rows_classes_and_charts(qtbot, main_window, small_csv):
     assert tab.row_count_label.text().startswith("12 rows · 3 classes")
     first = tab.table.model().index(0, 1).data()
     assert first == "I loved this film, wonderful acting"
-    assert tab.text_combo.currentText() == "review"
-    assert tab.label_combo.currentText() == "sentiment"
+    assert _combo(tab, "textColumnCombo").currentText() == "review"
+    assert _combo(tab, "labelColumnCombo").currentText() == "sentiment"
     summary = tab.summary.toPlainText()
     assert "positive" in summary and "5 (41.7%)" in summary
     assert "Encoding" in summary and "utf-8" in summary.lower()
@@ -148,7 +161,7 @@ def test_open_csv_shows_rows_classes_and_charts(qtbot, main_window, small_csv):
 def test_change_label_column_and_rename_labels(qtbot, main_window, small_csv):
     tab = _tab(main_window)
     _open(qtbot, main_window, small_csv)
-    combo = tab.label_combo
+    combo = _combo(tab, "labelColumnCombo")
     index = combo.findText("liked")
     assert index >= 0
     combo.setCurrentIndex(index)
@@ -169,7 +182,7 @@ def test_change_label_column_and_rename_labels(qtbot, main_window, small_csv):
     _wait_idle(qtbot, tab)
     ticks = sorted(t.get_text() for t in tab.charts.class_chart.figure.axes[0].get_xticklabels())
     assert ticks == ["disliked", "liked it"]
-    assert sorted(main_window.state.dataset.labels) == ["disliked", "liked it"]
+    assert sorted(main_window.state.workspace.dataset.labels) == ["disliked", "liked it"]
 
 
 def test_resplit_shows_new_counts(qtbot, main_window, tmp_path):
@@ -181,7 +194,7 @@ def test_resplit_shows_new_counts(qtbot, main_window, tmp_path):
     panel.spins["validation"].setValue(0.25)
     panel.spins["test"].setValue(0.25)
     assert panel.split_button.isEnabled()
-    with qtbot.waitSignal(main_window.state.dataset_changed, timeout=20000):
+    with qtbot.waitSignal(main_window.state.workspace.changed, timeout=20000):
         qtbot.mouseClick(panel.split_button, Qt.MouseButton.LeftButton)
     _wait_idle(qtbot, tab)
     assert panel.count("Total", "train") == 20
@@ -200,7 +213,7 @@ def test_resplit_shows_new_counts(qtbot, main_window, tmp_path):
 def test_cancel_large_load_keeps_previous_data(qtbot, main_window, small_csv, big_csv):
     tab = _tab(main_window)
     _open(qtbot, main_window, small_csv)
-    before = main_window.state.dataset
+    before = main_window.state.workspace.dataset
     main_window.open_path(str(big_csv))
     assert tab.cancel_button.isVisible()
     qtbot.mouseClick(tab.cancel_button, Qt.MouseButton.LeftButton)
@@ -212,7 +225,7 @@ def test_cancel_large_load_keeps_previous_data(qtbot, main_window, small_csv, bi
     assert not tab.progress.isVisible()
     assert tab.table.model().rowCount() == 12
     assert tab.file_label.text() == "reviews.csv"
-    assert main_window.state.dataset is before
+    assert main_window.state.workspace.dataset is before
 
 
 def test_cancel_first_load_returns_to_empty_page(qtbot, main_window, big_csv):
@@ -221,7 +234,7 @@ def test_cancel_first_load_returns_to_empty_page(qtbot, main_window, big_csv):
     tab.cancel()
     _wait_idle(qtbot, tab)
     assert tab.stack.currentWidget().objectName() == "datasetEmptyPage"
-    assert main_window.state.dataset is None
+    assert main_window.state.workspace.dataset is None
 
 
 def test_bad_file_shows_plain_error_and_keeps_tab(qtbot, main_window, tmp_path):
@@ -234,7 +247,7 @@ def test_bad_file_shows_plain_error_and_keeps_tab(qtbot, main_window, tmp_path):
     assert "empty" in box.text().lower()
     assert box.detailedText() == "", "an expected error shows no traceback"
     box.close()
-    assert main_window.state.dataset is None
+    assert main_window.state.workspace.dataset is None
     assert tab.stack.currentWidget().objectName() == "datasetEmptyPage"
 
 
@@ -362,22 +375,22 @@ def test_header_and_encoding_overrides_read_the_file_again(qtbot, main_window, t
     tab = _tab(main_window)
     _open(qtbot, main_window, path)
     assert tab.row_count_label.text().startswith("9 rows · 2 classes")
-    assert tab.delimiter_combo.itemText(0) == "Auto (semicolon)"
-    assert "1252" in tab.encoding_combo.itemText(0)
+    assert _combo(tab, "delimiterCombo").itemText(0) == "Auto (semicolon)"
+    assert "1252" in _combo(tab, "encodingCombo").itemText(0)
     assert tab.table.model().index(0, 1).data() == "crème brûlée number 0"
 
     # Header row: no -> the header line becomes a row and the columns get numbers.
-    combo = tab.header_combo
+    combo = _combo(tab, "headerCombo")
     combo.setCurrentIndex(combo.findText("no"))
     combo.activated.emit(combo.currentIndex())
     _wait_idle(qtbot, tab)
     assert tab.table.model().rowCount() == 10
-    assert tab.text_combo.currentText() == "column 1"
-    assert tab.header_combo.currentText() == "no"
+    assert _combo(tab, "textColumnCombo").currentText() == "column 1"
+    assert _combo(tab, "headerCombo").currentText() == "no"
 
     # Encoding: reading the Windows-1252 bytes as Latin-1 changes nothing visible here, but
     # the report says which encoding was used.
-    combo = tab.encoding_combo
+    combo = _combo(tab, "encodingCombo")
     combo.setCurrentIndex(combo.findData("latin-1"))
     combo.activated.emit(combo.currentIndex())
     _wait_idle(qtbot, tab)
@@ -410,7 +423,7 @@ def test_load_warnings_show_in_a_banner_above_the_table(qtbot, main_window, tmp_
     tab = _tab(main_window)
     _open(qtbot, main_window, clean)
     assert not tab.warning_banner.isVisible(), "a clean file shows no banner"
-    assert not tab.sheet_combo.isVisible(), "a CSV has no sheets to pick"
+    assert not _combo(tab, "sheetCombo").isVisible(), "a CSV has no sheets to pick"
 
     lines = ["text,label"]
     for n in range(2, 31):
@@ -449,12 +462,12 @@ def test_sheet_picker_reads_another_sheet(qtbot, main_window, tmp_path):
 
     tab = _tab(main_window)
     _open(qtbot, main_window, path)
-    combo = tab.sheet_combo
-    assert combo.isVisible() and tab.sheet_label.isVisible()
+    combo = _combo(tab, "sheetCombo")
+    assert combo.isVisible() and _buddy_label(tab, combo).isVisible()
     assert [combo.itemText(i) for i in range(combo.count())] == ["Read me", "Data"]
     assert combo.currentText() == "Data"
     assert tab.table.model().rowCount() == 12
-    assert tab.text_combo.currentText() == "review"
+    assert _combo(tab, "textColumnCombo").currentText() == "review"
     assert "not the first sheet 'Read me'" in tab.warning_banner.text()
     assert "Sheet" in tab.summary.toPlainText()
 
@@ -464,6 +477,56 @@ def test_sheet_picker_reads_another_sheet(qtbot, main_window, tmp_path):
     assert tab.table.model().rowCount() == 1
     assert tab.table.model().index(0, 1).data() == "Read me: the reviews are on the next sheet."
     assert combo.currentText() == "Read me"
-    assert tab.text_combo.currentText() == "column 1"
+    assert _combo(tab, "textColumnCombo").currentText() == "column 1"
     assert "not the first sheet" not in tab.warning_banner.text()
-    assert main_window.state.dataset.report.sheet == "Read me"
+    assert main_window.state.workspace.dataset.report.sheet == "Read me"
+
+
+def test_delimiter_box_takes_any_single_character(qtbot, main_window, tmp_path):
+    """The raw Financial PhraseBank file is ``sentence@label``: type @ as the delimiter."""
+    path = tmp_path / "Sentences_AllAgree.txt"
+    sentences = [
+        ("Operating profit rose to EUR 13.1 mn from EUR 8.7 mn , the company said .", "positive"),
+        ("The company , based in Helsinki , employs 50 people .", "neutral"),
+        ("Net sales decreased by 5 % , and the outlook is weak .", "negative"),
+        ("The order is worth EUR 2 mn .", "neutral"),
+        ("Profit before taxes doubled .", "positive"),
+        ("Sales fell sharply in Finland .", "negative"),
+    ]
+    path.write_text("\n".join(f"{s}@{label}" for s, label in sentences) + "\n", "latin-1")
+    tab = _tab(main_window)
+    _open(qtbot, main_window, path)
+    assert tab.row_count_label.text().startswith("6 rows · 0 classes"), "read as plain lines"
+
+    combo = _combo(tab, "delimiterCombo")
+    assert combo.isEditable()
+    combo.lineEdit().selectAll()
+    qtbot.keyClicks(combo.lineEdit(), "@")
+    qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
+    _wait_idle(qtbot, tab)
+    assert tab.table.model().rowCount() == 6
+    assert tab.table.model().index(1, 1).data() == sentences[1][0]
+    assert tab.row_count_label.text().startswith("6 rows · 3 classes")
+    assert combo.currentText() == "'@'" and combo.currentData() == "@"
+    assert "'@'" in tab.summary.toPlainText()
+
+    # More than one character is refused with a message; the file stays as read.
+    combo.lineEdit().selectAll()
+    qtbot.keyClicks(combo.lineEdit(), "@@")
+    qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
+    assert "must be one character" in main_window.statusBar().currentMessage()
+    assert combo.currentText() == "'@'"
+    assert not tab.is_busy() and tab.table.model().rowCount() == 6
+
+
+def test_a_data_set_loaded_elsewhere_is_shown(qtbot, main_window, small_csv):
+    """The workspace owns the data: whatever file it holds, the Dataset tab shows."""
+    from desktop_app.core.data.dataset import load_dataset
+
+    tab = _tab(main_window)
+    main_window.tabs.setCurrentWidget(tab)
+    main_window.state.workspace.set_dataset(load_dataset(str(small_csv)))
+    qtbot.waitUntil(lambda: tab.file_label.text() == "reviews.csv", timeout=20000)
+    _wait_idle(qtbot, tab)
+    assert tab.table.model().rowCount() == 12
+    assert tab.row_count_label.text().startswith("12 rows · 3 classes")

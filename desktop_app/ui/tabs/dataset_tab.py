@@ -1,29 +1,35 @@
-"""The Dataset tab: open a data file, check how it was read, pick columns, name labels, split.
+"""The Dataset tab: open a data file, check how it was read, pick columns, name labels, split;
+with a project open, the project's rows and their current labels.
 
 Loading, re-picking columns and re-splitting run on a background :class:`TaskRunner` (not the
 model worker) with a progress bar and a Cancel button; the GUI thread only swaps in the
 prepared result (see :mod:`desktop_app.ui.dataset_jobs`). A cancelled or failed task leaves
-the tab as it was.
+the tab as it was. A loaded file goes to the workspace (``state.workspace.set_dataset``), the
+one owner of the data the tabs work on.
+
+While a project is open (``workspace.source == "project"``) the tab shows
+``workspace.dataset`` and follows the workspace's announcements: a label or an undo updates
+the label and split of the changed rows and the counts (:mod:`desktop_app.ui.dataset_project`),
+never the whole table; while the tab is hidden it only notes what changed and catches up when
+it is shown. The file options (columns, encoding, split) are disabled then: the project's rows
+and splits are fixed.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import logging
-import os
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -35,38 +41,54 @@ from desktop_app.job_handle import JobHandle
 from desktop_app.tasks import TaskRunner
 from desktop_app.ui import dataset_jobs
 from desktop_app.ui.app_state import AppState
+from desktop_app.ui.dataset_follow import (
+    RESTAT_DELAY_MS,
+    ProjectFollower,
+    project_counts,
+    short_name,
+)
 from desktop_app.ui.dataset_jobs import PreparedDataset, SplitSettings
-from desktop_app.ui.dataset_report import delimiter_name, summary_html
+from desktop_app.ui.dataset_project import ProjectRows
+from desktop_app.ui.dataset_report import summary_html
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.widgets.dataset_charts import DatasetCharts
-from desktop_app.ui.widgets.dataset_table import DatasetTableModel
+from desktop_app.ui.widgets.dataset_table import DatasetTableModel, DatasetTablePanel
 from desktop_app.ui.widgets.label_mapping import LabelMappingEditor
+from desktop_app.ui.widgets.read_options import ReadOptionsBar
 from desktop_app.ui.widgets.split_panel import SplitPanel
 from desktop_app.ui.widgets.warning_banner import WarningBanner
-
-ENCODINGS = ("utf-8", "utf-8-sig", "windows-1252", "latin-1", "utf-16", "cp1250", "shift_jis")
-DELIMITERS = ((",", "comma ,"), ("\t", "tab"), (";", "semicolon ;"), ("|", "pipe |"))
-NO_LABEL = "(no label column)"
 
 log = logging.getLogger(__name__)
 
 
-class DatasetTab(QWidget):
+class DatasetTab(ProjectFollower, QWidget):
     TITLE = "Dataset"
 
     def __init__(self, state: AppState) -> None:
         super().__init__()
         self.setObjectName("datasetTab")
         self.state = state
+        self.workspace = state.workspace
         self.runner = TaskRunner("datasetLoader", self)
-        self.prepared: PreparedDataset | None = None
+        self.prepared: PreparedDataset | None = None  # what the tab shows
+        self.file_prepared: PreparedDataset | None = None  # the loaded file, also in a project
+        self.project: ProjectRows | None = None  # the open project's rows, while shown
         self.path: str | None = None
         self._task: JobHandle | None = None
         self._loading_path: str | None = None
         self._loading_options: dict[str, Any] | None = None  # LoadOptions fields of a load
+        self._opening = False  # the running load opens a file anew (not a re-read)
+        self._project_stale = False  # the project must be shown (again) from the workspace
+        self._file_stale = False  # the workspace holds a file this tab has not shown
+        self._pending_rows: set[int] = set()  # project rows whose labels changed, not shown yet
+        self._restat_due = False  # statistics and charts lag behind the labels
         # NLTK corpora for File > Open sample; None until the warm-up has looked for them.
         self.sample_corpora: list[str] | None = None
         self._content_laid_out = False  # see _chart_styles
+        self._restat_timer = QTimer(self)
+        self._restat_timer.setSingleShot(True)
+        self._restat_timer.setInterval(RESTAT_DELAY_MS)
+        self._restat_timer.timeout.connect(self._restat)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_empty_page())
@@ -75,6 +97,7 @@ class DatasetTab(QWidget):
         layout.addLayout(self._build_top_bar())
         layout.addWidget(self.stack, 1)
         self._set_busy(False)
+        self.workspace.changed.connect(self._on_workspace_changed)
         # Import matplotlib on the loader thread while the user looks at the fresh window,
         # not when the first file arrives (the import costs most of a second).
         QTimer.singleShot(0, self._warm_up)
@@ -133,18 +156,19 @@ class DatasetTab(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(self._build_options_row())
+        self.project_note = QLabel()
+        self.project_note.setObjectName("projectNote")
+        self.project_note.setWordWrap(True)
+        self.project_note.hide()
+        layout.addWidget(self.project_note)
+        self.options = ReadOptionsBar()
+        self.options.columns_changed.connect(self._on_columns_changed)
+        self.options.read_again.connect(self._on_read_options_changed)
+        self.options.problem.connect(self._on_option_problem)
+        layout.addWidget(self.options)
 
-        self.table = QTableView()
-        self.table.setObjectName("datasetTable")
-        self.table.setModel(DatasetTableModel(parent=self))
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        vertical = self.table.verticalHeader()
-        vertical.setVisible(False)
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table_panel = DatasetTablePanel(self.state)
+        self.table = self.table_panel.view
         self.row_count_label = QLabel()
         self.row_count_label.setObjectName("rowCountLabel")
         self.warning_banner = WarningBanner()
@@ -153,7 +177,7 @@ class DatasetTab(QWidget):
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.warning_banner)
         table_layout.addWidget(self.row_count_label)
-        table_layout.addWidget(self.table, 1)
+        table_layout.addWidget(self.table_panel, 1)
 
         self.charts = DatasetCharts()
         self.charts.setMinimumHeight(200)
@@ -186,66 +210,12 @@ class DatasetTab(QWidget):
         layout.addWidget(splitter, 1)
         return page
 
-    def _build_options_row(self) -> QHBoxLayout:
-        self.text_combo = self._combo("textColumnCombo", "The column that holds the texts")
-        self.text_combo.activated.connect(self._on_columns_changed)
-        self.label_combo = self._combo("labelColumnCombo", "The column that holds the labels")
-        self.label_combo.activated.connect(self._on_columns_changed)
-        self.encoding_combo = self._combo(
-            "encodingCombo", "Character encoding of the file; pick one if accents look wrong"
-        )
-        self.encoding_combo.setEditable(True)
-        self.encoding_combo.addItem("Auto", None)
-        for name in ENCODINGS:
-            self.encoding_combo.addItem(name, name)
-        self.encoding_combo.activated.connect(self._on_read_options_changed)
-        self.encoding_combo.lineEdit().editingFinished.connect(self._on_encoding_typed)
-        self.delimiter_combo = self._combo("delimiterCombo", "The character between columns")
-        self.delimiter_combo.addItem("Auto", None)
-        for value, name in DELIMITERS:
-            self.delimiter_combo.addItem(name, value)
-        self.delimiter_combo.activated.connect(self._on_read_options_changed)
-        self.header_combo = self._combo("headerCombo", "Whether the first row holds column names")
-        for text, value in (("Auto", None), ("yes", True), ("no", False)):
-            self.header_combo.addItem(text, value)
-        self.header_combo.activated.connect(self._on_read_options_changed)
-        self.sheet_combo = self._combo("sheetCombo", "The workbook sheet to read")
-        self.sheet_combo.activated.connect(self._on_read_options_changed)
-        row = QHBoxLayout()
-        for text, combo in (
-            ("Sheet:", self.sheet_combo),
-            ("Text column:", self.text_combo),
-            ("Label column:", self.label_combo),
-            ("Encoding:", self.encoding_combo),
-            ("Delimiter:", self.delimiter_combo),
-            ("Header row:", self.header_combo),
-        ):
-            label = QLabel(text)
-            label.setBuddy(combo)
-            row.addWidget(label)
-            row.addWidget(combo)
-            row.addSpacing(8)
-            if combo is self.sheet_combo:
-                self.sheet_label = label  # shown only for workbooks of several sheets
-                label.hide()
-                combo.hide()
-        row.addStretch(1)
-        return row
-
-    @staticmethod
-    def _combo(name: str, tip: str) -> QComboBox:
-        combo = QComboBox()
-        combo.setObjectName(name)
-        combo.setToolTip(tip)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        combo.setMinimumContentsLength(8)
-        return combo
-
     # -- public API -------------------------------------------------------------------
     def open_path(self, path: str) -> None:
         """Load ``path`` (a file, a folder or ``nltk:NAME``) with detected settings."""
         self._loading_path = path
-        self._start_load(path, {}, f"Loading {_short(path)}…")
+        self._opening = True
+        self._start_load(path, {}, f"Loading {short_name(path)}…")
 
     def cancel(self) -> None:
         """Stop the running load; the tab keeps what it showed before."""
@@ -255,10 +225,12 @@ class DatasetTab(QWidget):
             self.cancel_button.setEnabled(False)
 
     def is_busy(self) -> bool:
-        return self._task is not None
+        return self._task is not None or self.table_panel.controller.is_busy()
 
     def shutdown(self) -> None:
-        """Called by the main window on close: stop and wait for the loader thread."""
+        """Called by the main window on close: stop and wait for the background threads."""
+        self._restat_timer.stop()
+        self.table_panel.controller.shutdown()
         self.runner.shutdown()
 
     @Slot()
@@ -291,11 +263,11 @@ class DatasetTab(QWidget):
             message,
         )
 
-    def _start(self, fn: Any, message: str) -> None:
+    def _start(self, fn: Any, message: str, on_result: Any = None) -> None:
         if self._task is not None:
             self._task.cancel()  # the new request replaces the running one
         task = self.runner.start(fn, name="dataset", priority=1)
-        task.on_progress(self._on_progress).on_result(self._on_result)
+        task.on_progress(self._on_progress).on_result(on_result or self._on_result)
         task.on_failed(self._on_failed).on_cancelled(self._on_cancelled)
         task.on_finished(functools.partial(self._on_finished, task))
         self._task = task
@@ -327,17 +299,16 @@ class DatasetTab(QWidget):
         if choose is not None:
             choose()  # the main window remembers the folder and the recent files
 
-    @Slot(int)
-    def _on_columns_changed(self, _index: int = 0) -> None:
-        if self.prepared is None:
+    @Slot()
+    def _on_columns_changed(self) -> None:
+        if self.prepared is None or self.project is not None:
             return
-        text = self.text_combo.currentText()
-        label = self.label_combo.currentData()
+        text = self.options.text_column()
         fn = functools.partial(
             dataset_jobs.recolumn,
             self.prepared.dataset,
             text,
-            label,
+            self.options.label_column(),
             None,
             self._split_settings(),
             charts=self._chart_styles(),
@@ -346,7 +317,7 @@ class DatasetTab(QWidget):
 
     @Slot(dict)
     def _on_label_names(self, names: dict) -> None:
-        if self.prepared is None:
+        if self.prepared is None or self.project is not None:
             return
         report = self.prepared.dataset.report
         fn = functools.partial(
@@ -362,7 +333,7 @@ class DatasetTab(QWidget):
 
     @Slot(float, float, float, int)
     def _on_split_requested(self, train: float, validation: float, test: float, seed: int) -> None:
-        if self.prepared is None:
+        if self.prepared is None or self.project is not None:
             return
         fn = functools.partial(
             dataset_jobs.resplit,
@@ -373,44 +344,21 @@ class DatasetTab(QWidget):
         self._start(fn, "Splitting…")
 
     @Slot()
-    def _on_encoding_typed(self) -> None:
-        text = self.encoding_combo.currentText().strip()
-        if self.prepared is None or not text or text == self.encoding_combo.itemText(0):
-            return
-        if text != (self.prepared.dataset.report.encoding or ""):
-            self._on_read_options_changed()
-
-    @Slot()
     def _show_summary(self) -> None:
         self.side.setCurrentWidget(self.summary)
 
-    @Slot(int)
-    def _on_read_options_changed(self, _index: int = 0) -> None:
+    @Slot()
+    def _on_read_options_changed(self) -> None:
         """Encoding, delimiter, header or sheet changed: read the file again with them."""
-        if self.prepared is None or self.path is None:
+        if self.prepared is None or self.path is None or self.project is not None:
             return
-        report = self.prepared.dataset.report
-        combo = self.encoding_combo
-        typed = combo.currentText().strip()
-        encoding = combo.currentData() if typed == combo.itemText(combo.currentIndex()) else typed
-        options = {
-            "encoding": encoding,
-            "delimiter": self.delimiter_combo.currentData(),
-            "has_header": self.header_combo.currentData(),
-            "text_column": report.text_column,
-            "label_column": report.label_column if report.label_column is not None else "",
-            "sheet": self.sheet_combo.currentData() if self.sheet_combo.count() > 1 else None,
-        }
-        if (
-            options["delimiter"] is not None
-            or options["has_header"] is not None
-            or options["sheet"] not in (None, report.sheet)
-        ):
-            # Other delimiters, header rows or sheets give other columns: guess them again.
-            options["text_column"] = None
-            options["label_column"] = None
+        options = self.options.read_options(self.prepared.dataset.report)
         self._loading_path = self.path
-        self._start_load(self.path, options, f"Reading {_short(self.path)} again…")
+        self._start_load(self.path, options, f"Reading {short_name(self.path)} again…")
+
+    @Slot(str)
+    def _on_option_problem(self, message: str) -> None:
+        self.state.message(message, 8000)
 
     # -- the load's handle (GUI thread) ----------------------------------------------------
     def _on_progress(self, report: Progress) -> None:
@@ -425,11 +373,21 @@ class DatasetTab(QWidget):
             return
         if self._loading_path is not None:
             self.path = self._loading_path
+        self.file_prepared = prepared
+        if self.workspace.source == "project":
+            # The project stays what every tab works on; the file waits until it is closed.
+            self.workspace.set_dataset(prepared.dataset)
+            self.state.message(
+                f"{prepared.stats.rows:,} rows read from {short_name(self.path or '')}; the tabs "
+                "show the open project until you close it (File ▸ Close project).",
+                10000,
+            )
+            return
         if self._loading_options is not None:
-            self._show_read_options(self._loading_options)
+            self.options.show_overrides(self._loading_options)
         self.show_prepared(prepared)
-        self.state.set_dataset(prepared.dataset)
-        self.state.message(f"{prepared.stats.rows:,} rows from {_short(self.path or '')}", 8000)
+        self.workspace.set_dataset(prepared.dataset)
+        self.state.message(f"{prepared.stats.rows:,} rows from {short_name(self.path or '')}", 8000)
 
     def _on_failed(self, message: str, details: str) -> None:
         self.state.message("Could not load the data", 5000)
@@ -449,39 +407,41 @@ class DatasetTab(QWidget):
         self._task = None
         self._loading_path = None
         self._loading_options = None
+        self._opening = False
         self._set_busy(False)
-        self._sync_controls()
+        if self.prepared is not None:
+            self.options.show_report(self.prepared.dataset.report)
+        self._catch_up()
 
     # -- showing ------------------------------------------------------------------------
-    def show_prepared(self, prepared: PreparedDataset) -> None:
+    def show_prepared(self, prepared: PreparedDataset, project: ProjectRows | None = None) -> None:
         """Swap in a prepared dataset: O(1) table model, the charts' pixels, the summary."""
-        self.prepared = prepared
-        dataset, stats = prepared.dataset, prepared.stats
-        old = self.table.model()
-        self.table.setModel(
-            DatasetTableModel(
-                prepared.rows, prepared.texts, prepared.labels, prepared.splits, parent=self
-            )
+        # Search, filters and sort stay for the same data read again (other columns, names,
+        # split, encoding); a file opened anew or another data set starts without them.
+        same_data = (
+            self.prepared is not None
+            and not self._opening
+            and (project is not None) == (self.project is not None)
+            and self.prepared.dataset.report.path == prepared.dataset.report.path
         )
-        if old is not None:
-            old.deleteLater()
-        header = self.table.horizontalHeader()
-        # Widths from font metrics, not ResizeToContents: that asks data() for a thousand rows.
-        digits = len(f"{len(prepared.rows) or stats.rows}") + 1
-        metrics = self.table.fontMetrics()
-        for column, mode in enumerate(
-            (QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.Stretch)
-            + (QHeaderView.ResizeMode.Interactive,) * 2
-        ):
-            header.setSectionResizeMode(column, mode)
-        header.resizeSection(0, metrics.horizontalAdvance("9" * digits) + 16)
-        header.resizeSection(2, 110)
-        header.resizeSection(3, 90)
-        self.row_count_label.setText(self._rows_text(stats))
+        self.prepared, self.project = prepared, project
+        dataset, stats = prepared.dataset, prepared.stats
+        self.table_panel.show_data(
+            DatasetTableModel(
+                prepared.rows,
+                prepared.texts,
+                prepared.labels,
+                prepared.splits,
+                parent=self,
+                row_offset=0 if project is not None else 1,
+            ),
+            row_id_of=project.row_id if project is not None else None,
+            keep_query=same_data,
+        )
         self.warning_banner.show_warnings(dataset.report.warnings)
         self.summary.setHtml(summary_html(dataset, stats))
         self.label_editor.set_values(prepared.label_values, prepared.label_note)
-        self.split_panel.show_counts(prepared.split_counts, prepared.unsplit, prepared.split_note)
+        self._show_counts()
         if prepared.charts:
             self.charts.show_charts(prepared.charts)  # drawn on the loader thread
         else:
@@ -492,84 +452,60 @@ class DatasetTab(QWidget):
                 stats.length_edges,
                 _median(stats),
             )
-        self.file_label.setText(_short(self.path or dataset.report.path))
-        self.file_label.setToolTip(self.path or dataset.report.path)
-        self._sync_controls()
+        source = dataset.report.path if project is not None else self.path or dataset.report.path
+        self.file_label.setText(
+            f"Project {short_name(source)}" if project is not None else short_name(source)
+        )
+        self.file_label.setToolTip(source)
+        self.options.show_report(dataset.report)
+        self._show_mode()
         self.stack.setCurrentIndex(1)
 
-    def _rows_text(self, stats: Any) -> str:
-        classes = len(stats.labels)
-        parts = [f"{int(stats.rows):,} rows", f"{classes} classes"]
-        if stats.unlabelled:
-            parts.append(f"{int(stats.unlabelled):,} unlabelled")
-        return " · ".join(parts)
-
-    def _sync_controls(self) -> None:
-        """Show the columns and read options the current dataset was loaded with."""
-        if self.prepared is None:
+    def _show_counts(self) -> None:
+        prepared = self.prepared
+        if prepared is None:
             return
-        report = self.prepared.dataset.report
-        for combo in (self.text_combo, self.label_combo):
-            combo.blockSignals(True)
-            combo.clear()
-        for column in report.columns:
-            self.text_combo.addItem(str(column), str(column))
-        self.label_combo.addItem(NO_LABEL, "")
-        for column in report.columns:
-            self.label_combo.addItem(str(column), str(column))
-        self.text_combo.setCurrentIndex(max(0, self.text_combo.findData(report.text_column)))
-        self.label_combo.setCurrentIndex(
-            max(0, self.label_combo.findData(report.label_column or ""))
-        )
-        for combo in (self.text_combo, self.label_combo):
-            combo.blockSignals(False)
-        self.encoding_combo.setItemText(0, f"Auto ({report.encoding or '—'})")
-        self.delimiter_combo.setItemText(0, f"Auto ({delimiter_name(report.delimiter)})")
-        header = {True: "yes", False: "no"}.get(report.has_header, "—")
-        self.header_combo.setItemText(0, f"Auto ({header})")
-        sheets = list(report.sheets or [])
-        self.sheet_combo.clear()
-        for name in sheets:
-            self.sheet_combo.addItem(name, name)
-        self.sheet_combo.setCurrentIndex(max(0, self.sheet_combo.findData(report.sheet)))
-        for widget in (self.sheet_label, self.sheet_combo):
-            widget.setVisible(len(sheets) > 1)
+        session = self.workspace.session
+        if self.project is not None and session is not None:
+            self.row_count_label.setText(project_counts(session.counts()))
+        else:
+            self.row_count_label.setText(_rows_text(prepared.stats))
+        self.split_panel.show_counts(prepared.split_counts, prepared.unsplit, prepared.split_note)
 
-    def _show_read_options(self, options: dict[str, Any]) -> None:
-        """Show the overrides a load used ("Auto" where it used detection)."""
-        for combo, value in (
-            (self.encoding_combo, options.get("encoding")),
-            (self.delimiter_combo, options.get("delimiter")),
-            (self.header_combo, options.get("has_header")),
-        ):
-            index = combo.findData(value) if value is not None else 0
-            if index >= 0:
-                combo.setCurrentIndex(index)
-            elif combo.isEditable():
-                combo.setEditText(str(value))
+    def _show_mode(self) -> None:
+        """File options are for files: disabled, with the reason, while a project is shown."""
+        in_project = self.project is not None
+        self.project_note.setVisible(in_project)
+        if in_project:
+            self.project_note.setText(
+                f"Showing the project <b>{html.escape(short_name(self.file_label.toolTip()))}</b>: "
+                "its rows with their current labels, updated as you label. The file options "
+                "are off: a project keeps the rows and columns it was made from, and puts each "
+                "labelled row in a split by a hash of its id. Close the project "
+                "(File ▸ Close project) to work on a file."
+            )
+        self._set_busy(self._task is not None)
 
     def _set_busy(self, busy: bool) -> None:
         for widget in (self.progress, self.progress_label, self.cancel_button):
             widget.setVisible(busy)
         self.cancel_button.setEnabled(busy)
-        for widget in (
-            self.text_combo,
-            self.label_combo,
-            self.encoding_combo,
-            self.delimiter_combo,
-            self.header_combo,
-            self.sheet_combo,
-            self.label_editor,
-        ):
-            widget.setEnabled(not busy)
+        editable = not busy and self.project is None
+        for widget in (*self.options.combos(), self.label_editor):
+            widget.setEnabled(editable)
         has_labels = self.prepared is not None and bool(self.prepared.dataset.labels)
-        self.split_panel.set_available(has_labels and not busy)
+        self.split_panel.set_available(has_labels and editable)
+        tip = "A project's rows and splits are fixed" if self.project is not None else ""
+        for widget in (self.options, self.label_editor, self.split_panel):
+            widget.setToolTip(tip)
 
 
-def _short(path: str) -> str:
-    if path.startswith("nltk:"):
-        return f"NLTK corpus {path[5:]}"
-    return os.path.basename(path.rstrip("/\\")) or path
+def _rows_text(stats: Any) -> str:
+    classes = len(stats.labels)
+    parts = [f"{int(stats.rows):,} rows", f"{classes} classes"]
+    if stats.unlabelled:
+        parts.append(f"{int(stats.unlabelled):,} unlabelled")
+    return " · ".join(parts)
 
 
 def _median(stats: Any) -> float | None:

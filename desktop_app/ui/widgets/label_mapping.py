@@ -15,6 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+HINT = (
+    "Double-click a class name to rename it. Rows with the same class name are merged "
+    "into one class; an empty name makes the rows unlabelled."
+)
+
 
 class LabelMappingEditor(QWidget):
     """A two-column table (value in the file, class name) with Apply and Reset buttons.
@@ -39,10 +44,7 @@ class LabelMappingEditor(QWidget):
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
-        self.hint = QLabel(
-            "Double-click a class name to rename it. Rows with the same class name are merged "
-            "into one class; an empty name makes the rows unlabelled."
-        )
+        self.hint = QLabel(HINT)
         self.hint.setWordWrap(True)
         self.apply_button = QPushButton("Apply names")
         self.apply_button.setObjectName("applyLabelNames")
@@ -67,8 +69,7 @@ class LabelMappingEditor(QWidget):
         """Show ``(raw value, rows, class name)`` triples; ``note`` replaces the hint if given."""
         self._values = list(values)
         self._fill()
-        if note:
-            self.hint.setText(note)
+        self.hint.setText(note or HINT)
 
     def mapping(self) -> dict[str, str]:
         """The mapping as edited now: raw value -> class name."""

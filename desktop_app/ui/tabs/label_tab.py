@@ -137,6 +137,7 @@ class LabelTab(QWidget):
         self.scoring.message.connect(self.state.message)
         self.workspace.changed.connect(self._on_workspace_changed)
         self.state.model_changed.connect(self._on_model_changed)
+        self.state.relabel_requested.connect(self.show_row)  # Relabel in any table
 
     # -- the project ------------------------------------------------------------------
     @property

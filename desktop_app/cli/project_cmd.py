@@ -134,6 +134,7 @@ def _import(args: argparse.Namespace, path: Path) -> int:
     try:
         counts = store.counts()
         labels = store.labels
+        kept = store.metadata_columns()
     finally:
         store.close()
     if args.json:
@@ -143,6 +144,7 @@ def _import(args: argparse.Namespace, path: Path) -> int:
                 "created": created,
                 "imported": added,
                 "labels": labels,
+                "metadata_columns": kept,
                 **counts,
             }
         )
@@ -151,6 +153,7 @@ def _import(args: argparse.Namespace, path: Path) -> int:
         print(
             f"{verb} {path}: {added} rows imported; {counts['labelled']} of {counts['total']} "
             f"rows labelled ({', '.join(labels) or 'no labels yet'})."
+            + (f" Kept the file's other columns: {', '.join(kept)}." if kept else "")
         )
     return 0
 

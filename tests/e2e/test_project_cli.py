@@ -54,6 +54,7 @@ def test_import_stats_export(tmp_path):
     assert doc["imported"] == 5
     assert doc["labelled"] == 2 and doc["total"] == 5
     assert doc["labels"] == ["negative", "positive"]
+    assert doc["metadata_columns"] == ["id"]
 
     # Label one row as another annotator would, then look at the statistics.
     from desktop_app.core.project.store import ProjectStore

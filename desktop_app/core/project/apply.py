@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.errors import ProjectError
-from desktop_app.core.project.rows import SPLITS, clean_label, split_for_row
+from desktop_app.core.project.rows import SPLITS, clean_label, splitter
 
 DEFAULT_ANNOTATOR = "import"
 LABEL_FILE_COLUMNS = ("source_row", "label")
@@ -79,6 +79,8 @@ def read_label_file(path: str | os.PathLike[str]) -> list[tuple[str, Any, Any]]:
 
 def _row_number(value: Any) -> int | None:
     """A source_row cell as an int (``"12"``, ``12``, ``12.0``), or None when it is not one."""
+    if type(value) is str and value.isdigit():  # the usual cell: at once
+        return int(value)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
@@ -178,8 +180,7 @@ class LabelImport:
         classes: list[str],
         report: dict[str, Any],
     ) -> None:
-        fractions = self.fractions
-        seed = self._get_meta("split_seed", 0)
+        split_of = splitter(self.fractions, self._get_meta("split_seed", 0))
         now = time.time()
         with self._transaction():
             current: dict[int, tuple[str | None, str]] = {}
@@ -198,7 +199,7 @@ class LabelImport:
                     report["unchanged"] += 1
                     continue
                 if split not in SPLITS:
-                    split = split_for_row(row_id, fractions, seed)
+                    split = split_of(row_id)
                 events.append((row_id, label, previous, annotator or "", now, note))
                 current[row_id] = (label, split)
             self._conn.executemany(

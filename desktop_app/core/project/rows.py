@@ -110,12 +110,13 @@ def row_source(data: Any) -> RowSource:
     raw = getattr(data, "raw", None)
     report = getattr(data, "report", None)
     layout: list[tuple[str, str]] = []
+    plain: list[Any] = []  # the raw columns themselves (a Parquet file's names need not be str)
     if raw is not None and report is not None and "source_row" in columns:
         roles = {report.text_column: ROLE_TEXT}
         if report.label_column:
             roles[report.label_column] = ROLE_LABEL
         layout = [(str(name), roles.get(str(name), "")) for name in raw.columns]
-    plain = [name for name, role in layout if not role]
+        plain = [column for column in raw.columns if not roles.get(str(column))]
 
     def batch(start: int, stop: int) -> tuple[list[tuple], list[list[str | None]]]:
         from desktop_app.core.data.export import cells_as_text
@@ -130,7 +131,7 @@ def row_source(data: Any) -> RowSource:
             taken = part["source_row"].to_numpy()
             if len(taken) and (taken[1:] - taken[:-1] == 1).all():  # in order, none dropped
                 taken = slice(int(taken[0]), int(taken[-1]) + 1)
-            cells = [cells_as_text(raw[name].iloc[taken]) for name in plain]
+            cells = [cells_as_text(raw[column].iloc[taken]) for column in plain]
         rows = [
             (
                 "" if text is None else str(text),

@@ -1,7 +1,8 @@
 """The project file: one SQLite file (``.sstudio``) that holds a labelling project.
 
 It stores the dataset rows (text, original label, current label, split, row in the
-source file), every label event (row, label, previous label, annotator, time, note:
+source file, and every other column of that file: :mod:`desktop_app.core.project.cells`),
+every label event (row, label, previous label, annotator, time, note:
 a full history, so undo appends an event and nothing is overwritten), training runs
 and app state. The schema is versioned (:mod:`desktop_app.core.project.schema`).
 
@@ -118,6 +119,7 @@ class ProjectStore(ProjectFile, LabelEvents, LabelImport, RunRecords, FileColumn
             ("fractions", DEFAULT_FRACTIONS),
             ("split_seed", 0),
             ("source", ""),
+            ("file_columns", []),
         ):
             self._get_meta(key, default)
         # Files from before labels were kept in the meta data (or edited by hand): list any

@@ -26,6 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --file: the true-label column for accuracy (default: guess; '' for none)",
     )
     parser.add_argument(
+        "--keep-columns",
+        action="store_true",
+        help="with --file: carry the file's other columns (IDs, dates, ...) into the results, "
+        "in the file's order after source_row",
+    )
+    parser.add_argument(
         "--no-formula-protection",
         action="store_true",
         help="write cells starting with = + - @ as they are (CSV/XLSX; see README)",
@@ -46,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.out:
             raise UserError("--file needs --out OUT (a .csv, .xlsx or .jsonl file to write).")
         return _predict_file(args)
-    if args.out or args.text_column or args.label_column is not None:
-        raise UserError("--out, --text-column and --label-column go with --file.")
+    if args.out or args.text_column or args.label_column is not None or args.keep_columns:
+        raise UserError("--out, --text-column, --label-column and --keep-columns go with --file.")
     return _predict_texts(args)
 
 
@@ -129,6 +135,8 @@ def _predict_file(args: argparse.Namespace) -> int:
         if has_labels
         else None
     )
+    if args.keep_columns:
+        rows = with_file_columns(rows, data, has_labels)
     report = write_table(rows, args.out, False if args.no_formula_protection else None)
     counts: dict[str, int] = {}
     for label in result["predicted"]:
@@ -174,3 +182,27 @@ def _predict_file(args: argparse.Namespace) -> int:
     if summary["truncated"]:
         print(f"{summary['truncated']:,} texts were longer than the model reads (truncated).")
     return 0
+
+
+def with_file_columns(rows: list[dict], data, has_labels: bool) -> list[dict]:  # noqa: ANN001
+    """The results with the file's columns other than the text (and the true-label) column,
+    as text, after ``source_row``; a name the results use too gets an ``orig_`` prefix."""
+    from desktop_app.core.data.export import cells_as_text, kept_names
+
+    if not rows:
+        return rows
+    report = data.report
+    skip = {report.text_column} | ({report.label_column} if has_labels else set())
+    names = [str(c) for c in data.raw.columns if str(c) not in skip]
+    taken = data.frame["source_row"].to_numpy()
+    columns = {
+        new: cells_as_text(data.raw[name].take(taken))
+        for name, new in zip(names, kept_names(names, rows[0]), strict=True)
+    }
+    out = []
+    for i, row in enumerate(rows):
+        merged = {"source_row": row["source_row"]}
+        merged.update((name, values[i]) for name, values in columns.items())
+        merged.update(row)
+        out.append(merged)
+    return out

@@ -1,4 +1,5 @@
-"""``project FILE.sstudio``: import data into a project, export its labels, or print statistics."""
+"""``project FILE.sstudio``: import data into a project, export its labels, apply labels made
+elsewhere, or print statistics."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 
 from desktop_app.cli.common import eprint, print_json, stderr_context
 from desktop_app.core.errors import ProjectError, ProjectInUse
+from desktop_app.core.project.apply import DEFAULT_ANNOTATOR
 
-HELP = "create a labelling project from data, export its labels, or show its statistics"
+HELP = "create a labelling project from data, export or apply labels, or show its statistics"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write the rows with their current labels, split, annotator and time "
         "(.csv, .jsonl or .xlsx)",
     )
+    action.add_argument(
+        "--apply-labels",
+        metavar="LABELS",
+        help="record the labels of a table with the columns source_row,label (.csv, .jsonl "
+        "or .xlsx; source_row as --export writes it) as label events, all or nothing",
+    )
     action.add_argument("--stats", action="store_true", help="print counts, speed and agreement")
     parser.add_argument("--text-column", help="with --import: the text column (default: guess)")
     parser.add_argument(
@@ -41,16 +49,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --export: write cells starting with = + - @ as they are (CSV/XLSX)",
     )
+    parser.add_argument(
+        "--annotator",
+        help=f"with --apply-labels: the annotator the events are recorded for "
+        f"(default {DEFAULT_ANNOTATOR!r})",
+    )
+    parser.add_argument(
+        "--add-classes",
+        action="store_true",
+        help="with --apply-labels: make labels that are not yet classes of the project new "
+        "classes (without it they are an error and nothing is applied)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.project)
+    if args.apply_labels is None and (args.annotator is not None or args.add_classes):
+        raise ProjectError("--annotator and --add-classes go with --apply-labels.")
     if args.import_path is not None:
         return _import(args, path)
     if args.text_column or args.label_column is not None:
         raise ProjectError("--text-column and --label-column go with --import.")
-    store = _open_for_reading(path)
+    if args.apply_labels is not None:
+        return _apply_labels(args, path)
+    store = open_for_reading(path)
     for warning in store.warnings:
         eprint(f"warning: {warning}")
     try:
@@ -78,8 +101,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_for_reading(path: Path):  # noqa: ANN202 - a ProjectStore (imported lazily)
-    """Open it as usual; while the app has it open, read-only (export and stats only read)."""
+def open_for_reading(path: str | Path):  # noqa: ANN201 - a ProjectStore (imported lazily)
+    """Open it as usual; while the app has it open, read-only (export, stats and ``train``
+    only read)."""
     from desktop_app.core.project.store import ProjectStore
 
     try:
@@ -110,6 +134,7 @@ def _import(args: argparse.Namespace, path: Path) -> int:
     try:
         counts = store.counts()
         labels = store.labels
+        kept = store.metadata_columns()
     finally:
         store.close()
     if args.json:
@@ -119,6 +144,7 @@ def _import(args: argparse.Namespace, path: Path) -> int:
                 "created": created,
                 "imported": added,
                 "labels": labels,
+                "metadata_columns": kept,
                 **counts,
             }
         )
@@ -127,7 +153,65 @@ def _import(args: argparse.Namespace, path: Path) -> int:
         print(
             f"{verb} {path}: {added} rows imported; {counts['labelled']} of {counts['total']} "
             f"rows labelled ({', '.join(labels) or 'no labels yet'})."
+            + (f" Kept the file's other columns: {', '.join(kept)}." if kept else "")
         )
+    return 0
+
+
+def _apply_labels(args: argparse.Namespace, path: Path) -> int:
+    from desktop_app.core.project.apply import UnknownLabels, read_label_file
+    from desktop_app.core.project.store import ProjectStore
+
+    if args.labelled_only:
+        raise ProjectError("--labelled-only goes with --export.")
+    items = read_label_file(args.apply_labels)  # before the project is opened for writing
+    try:
+        store = ProjectStore.open(path)
+    except ProjectInUse as exc:
+        raise ProjectInUse(
+            f"Cannot apply labels to {path.name}: it is open in Sentiment Studio by "
+            f"{exc.holder.describe()}. Close the project there (or quit that app) and run "
+            f"this again.",
+            exc.holder,
+        ) from exc
+    try:
+        for warning in store.warnings:
+            eprint(f"warning: {warning}")
+        if store.read_only:
+            raise ProjectError(
+                f"Cannot apply labels to {path.name}: {store.read_only_reason} Copy it to a "
+                f"folder you can write to and apply them to the copy."
+            )
+        annotator = DEFAULT_ANNOTATOR if args.annotator is None else args.annotator
+        try:
+            report = store.apply_labels(items, annotator, add_classes=args.add_classes)
+        except UnknownLabels as exc:
+            raise ProjectError(f"{exc} To add them as classes, give --add-classes.") from exc
+        counts = store.counts()
+    finally:
+        store.close()
+    if args.json:
+        print_json({"project": str(path), "labels_file": args.apply_labels, **report, **counts})
+        return 0
+    for problem, what in (
+        ("unknown_rows", "match no row of the project"),
+        ("ambiguous_rows", "match rows of more than one imported file, so were not applied"),
+    ):
+        if report[problem]:
+            examples = "; ".join(report["examples"][problem])
+            eprint(f"warning: {report[problem]} rows of {args.apply_labels} {what} ({examples})")
+    added = report["added_classes"]
+    parts = [f"{report['unchanged']} already had that label"]
+    if report["unknown_rows"] or report["ambiguous_rows"]:
+        parts.append(f"{report['unknown_rows'] + report['ambiguous_rows']} rows not found")
+    if report["empty"]:
+        parts.append(f"{report['empty']} without a label")
+    if added:
+        parts.append(f"new classes: {', '.join(added)}")
+    print(
+        f"Applied {report['applied']} of {report['rows']} labels to {path} as {annotator!r} "
+        f"({'; '.join(parts)}). {counts['labelled']} of {counts['total']} rows are labelled."
+    )
     return 0
 
 

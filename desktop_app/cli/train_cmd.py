@@ -1,15 +1,23 @@
-"""`train DATA --model KIND|FOLDER|HUB_ID --out FOLDER`: train, test and save a model."""
+"""`train DATA --model KIND|FOLDER|HUB_ID --out FOLDER`: train, test and save a model.
+
+``DATA`` is a labelled data file or a ``.sstudio`` project (its current labels); either way
+the training data comes from core ``prepare_training_data``, as in the app.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-HELP = "train a model on a labelled data file, print test metrics, save it to a folder"
+HELP = "train a model on a labelled data file or a project, print test metrics, save it"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", help="labelled data file (any format `inspect` reads) or nltk:NAME")
+    parser.add_argument(
+        "data",
+        help="labelled data file (any format `inspect` reads), nltk:NAME, or a project "
+        "FILE.sstudio (trains on its current labels, in the project's splits)",
+    )
     parser.add_argument(
         "--model",
         default="minilm",
@@ -27,10 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed for split and training")
     parser.add_argument(
-        "--val-split", type=float, default=0.1, help="fraction for validation (default 0.1)"
+        "--val-split", type=float, help="data files: fraction for validation (default 0.1)"
     )
     parser.add_argument(
-        "--test-split", type=float, default=0.1, help="fraction for test (default 0.1)"
+        "--test-split", type=float, help="data files: fraction for test (default 0.1)"
     )
     parser.add_argument(
         "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="compute device"
@@ -39,8 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def document(result: Any, folder: str, data: Any, run: Any = None) -> dict[str, Any]:
-    """The --json document: the test metrics first, then the run's details."""
+def document(
+    result: Any, folder: str, data: Any, source: str = "", run: Any = None
+) -> dict[str, Any]:
+    """The --json document: the test metrics first, then the run's details.
+
+    ``sizes`` (train, validation, test) add up to the labelled rows the run used.
+    """
     metrics = result.metrics
     return {
         "accuracy": metrics["accuracy"],
@@ -62,6 +75,7 @@ def document(result: Any, folder: str, data: Any, run: Any = None) -> dict[str, 
         "truncated": result.truncated,
         "max_length": result.model.max_length,
         "sizes": data.sizes(),
+        "data": source,
         "fingerprint": data.fingerprint,
         "config": result.config,
         "run": run.summary() if run is not None else None,
@@ -101,20 +115,41 @@ def progress_context() -> Any:
     return stderr_context()
 
 
-def run(args: argparse.Namespace) -> int:
-    import sys
-    from pathlib import Path
-
-    from desktop_app.cli.common import eprint, print_json
-    from desktop_app.core.data.dataset import LoadOptions, load_dataset
+def training_data(args: argparse.Namespace, kind: str, ctx: Any) -> tuple[Any, list[str]]:
+    """(TrainData, notes) of ``args.data``: a project's current labels, or a data file's."""
     from desktop_app.core.errors import UserError
-    from desktop_app.core.runs.record import record_run
-    from desktop_app.core.runs.registry import RunRegistry, runs_folder_for
-    from desktop_app.core.training.config import TrainConfig
-    from desktop_app.core.training.data import TrainData
-    from desktop_app.core.training.train import train_model
+    from desktop_app.core.project.store import is_project_path
+    from desktop_app.core.training.data import prepare_training_data
 
-    ctx = progress_context()
+    if str(args.data).endswith(".sstudio") or (
+        not str(args.data).startswith("nltk:") and is_project_path(args.data)
+    ):
+        given = [
+            flag
+            for flag, value in (
+                ("--text-column", args.text_column),
+                ("--label-column", args.label_column),
+                ("--val-split", args.val_split),
+                ("--test-split", args.test_split),
+            )
+            if value is not None
+        ]
+        if given:
+            raise UserError(
+                f"{', '.join(given)}: for data files only. A project's rows already have "
+                "their text and labels, and each labelled row its split (a hash of the row's "
+                "id, with the project's fractions)."
+            )
+        from desktop_app.cli.project_cmd import open_for_reading
+
+        store = open_for_reading(args.data)  # read, then closed before the (long) training
+        try:
+            return prepare_training_data(store, kind=kind)
+        finally:
+            store.close()
+
+    from desktop_app.core.data.dataset import LoadOptions, load_dataset
+
     dataset = load_dataset(
         args.data,
         LoadOptions(text_column=args.text_column, label_column=args.label_column),
@@ -124,9 +159,25 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             f"{args.data} has no labelled rows: name the label column with --label-column."
         )
-    train_fraction = 1.0 - args.val_split - args.test_split
-    dataset = dataset.split(train_fraction, args.val_split, args.test_split, seed=args.seed)
-    data = TrainData.from_dataset(dataset)
+    val = 0.1 if args.val_split is None else args.val_split
+    test = 0.1 if args.test_split is None else args.test_split
+    return prepare_training_data(
+        dataset, kind=kind, fractions=(1.0 - val - test, val, test), seed=args.seed
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from desktop_app.cli.common import eprint, print_json
+    from desktop_app.core.errors import UserError
+    from desktop_app.core.runs.record import record_run
+    from desktop_app.core.runs.registry import RunRegistry, runs_folder_for
+    from desktop_app.core.training.config import TrainConfig, model_kind
+    from desktop_app.core.training.train import train_model
+
+    ctx = progress_context()
     config = TrainConfig(
         model=args.model,
         epochs=args.epochs,
@@ -137,6 +188,9 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         threads=args.threads,
     )
+    data, notes = training_data(args, model_kind(args.model), ctx)
+    for note in notes:
+        eprint(note)
     sizes = data.sizes()
     eprint(
         f"Training {args.model} on {sizes['train']} texts "
@@ -158,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
     result.model.save(args.out)
     eprint(f"Saved the model to {args.out}")
     if args.json:
-        print_json(document(result, str(args.out), data, run))
+        print_json(document(result, str(args.out), data, str(args.data), run))
     else:
         sys.stdout.write(format_metrics(result.metrics, result.baseline) + "\n")
         sys.stdout.write(f"Trained in {result.train_seconds:.1f} s; {result.stopped_at}.\n")

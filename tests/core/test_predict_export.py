@@ -97,3 +97,30 @@ def test_dataframes_and_bad_paths(tmp_path):
     blocker.write_text("x")
     with pytest.raises(UserError):
         write_table(ROWS, blocker / "out.csv")
+
+
+def test_streamed_rows_and_the_files_own_columns(tmp_path):
+    import datetime
+
+    import pandas as pd
+
+    from desktop_app.core.data.export import cells_as_text, kept_names
+
+    def rows():
+        yield {"id": "007", "text": "=cmd"}
+        yield {"id": "8", "text": "fine"}
+
+    report = write_table(rows(), tmp_path / "s.csv", columns=["id", "text"])
+    assert report["rows"] == 2 and report["neutralised_cells"] == 1
+    report = write_table(iter(()), tmp_path / "empty.csv", columns=["id", "text"])
+    assert report["rows"] == 0
+    assert (tmp_path / "empty.csv").read_text(encoding="utf-8").strip() == "id,text"
+
+    assert kept_names(["id", "split", "text", "orig_text"], {"split", "text"}) == [
+        "id", "orig_split", "orig_orig_text", "orig_text",
+    ]  # fmt: skip
+    assert cells_as_text(pd.Series([1, 2])) == ["1", "2"]
+    assert cells_as_text(pd.Series([5.0, None, 2.5])) == ["5", None, "2.5"]
+    assert cells_as_text(pd.Series(["é", None], dtype="str")) == ["é", None]
+    values = pd.Series([True, {"a": "ü"}, datetime.date(2024, 1, 2), pd.NA], dtype=object)
+    assert cells_as_text(values) == ["True", '{"a": "ü"}', "2024-01-02", None]

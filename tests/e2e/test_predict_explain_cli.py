@@ -94,6 +94,30 @@ def test_predict_file_writes_a_protected_spreadsheet(tmp_path):
     assert rows[0]["text"] == "@user what a great day"  # JSONL exact
 
 
+def test_predict_file_keeps_the_files_columns(tmp_path):
+    import csv
+
+    data = tmp_path / "tickets.csv"
+    data.write_text(
+        "ticket,text,label,confidence,shop\n"
+        "T-007,I love it,positive,high,Café Ω\n"
+        "T-008,awful just awful,negative,low,\n",
+        encoding="utf-8",
+    )
+    out_path = tmp_path / "out.csv"
+    out = cli("predict", "vader", "--file", str(data), "--out", str(out_path), "--keep-columns")
+    assert out.returncode == 0, out.stderr
+    with open(out_path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0])[:5] == ["source_row", "ticket", "orig_confidence", "shop", "text"]
+    assert [r["ticket"] for r in rows] == ["T-007", "T-008"]
+    assert [r["shop"] for r in rows] == ["Café Ω", ""]
+    assert [r["orig_confidence"] for r in rows] == ["high", "low"]
+    assert float(rows[0]["confidence"]) > 0.5 and rows[0]["true_label"] == "positive"
+    out = cli("predict", "vader", "--text", "good", "--keep-columns")
+    assert out.returncode == 2 and "go with --file" in out.stderr
+
+
 def test_user_errors_are_one_line():
     out = cli("predict", "vader", "--file", "whatever.csv")
     assert out.returncode == 2 and out.stderr.strip().startswith("error: --file needs --out")

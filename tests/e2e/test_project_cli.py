@@ -54,6 +54,7 @@ def test_import_stats_export(tmp_path):
     assert doc["imported"] == 5
     assert doc["labelled"] == 2 and doc["total"] == 5
     assert doc["labels"] == ["negative", "positive"]
+    assert doc["metadata_columns"] == ["id"]
 
     # Label one row as another annotator would, then look at the statistics.
     from desktop_app.core.project.store import ProjectStore
@@ -78,6 +79,14 @@ def test_import_stats_export(tmp_path):
     with open(export, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 5  # every row by default
+    # The file's columns in its order (text and label once, as ours), then ours.
+    assert list(rows[0]) == [
+        "id", "text", "label", "row", "source_row", "original_label", "split", "annotator",
+        "labelled_at", "note",
+    ]  # fmt: skip
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r["source_row"] for r in rows] == ["0", "1", "2", "3", "4"]
+    assert [r["row"] for r in rows] == ["1", "2", "3", "4", "5"]
     assert [r["label"] for r in rows] == ["positive", "negative", "", "positive", ""]
     assert rows[3]["text"] == "Café au lait, très bien" and rows[3]["annotator"] == "alice"
     assert rows[2]["text"].startswith("'=HYPERLINK")  # neutralised for spreadsheets
@@ -159,3 +168,56 @@ def test_damaged_meta_is_a_warning(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stderr.startswith("warning: The project's saved list of labels is not valid JSON")
     assert "2 labelled" in out.stdout and "negative" in out.stdout
+
+
+def test_apply_labels(tmp_path):
+    from desktop_app.core.project.store import ProjectStore
+
+    project = tmp_path / "reviews.sstudio"
+    out = _run(str(project), "--import", str(_data(tmp_path)), "--text-column", "review")
+    assert out.returncode == 0, out.stderr
+    # Label the export elsewhere, as a spreadsheet user would, and bring the labels back.
+    export = tmp_path / "todo.csv"
+    assert _run(str(project), "--export", str(export)).returncode == 0
+    with open(export, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[2]["label"] = "positive"  # a pool row
+    rows[1]["label"] = "positive"  # a relabel
+    rows[4]["label"] = "mixed"  # not a class yet
+    with open(export, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    out = _run(str(project), "--apply-labels", str(export))
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith("error: Labels that are not classes") and "'mixed'" in out.stderr
+    assert "--add-classes" in out.stderr and out.stderr.count("\n") == 1
+    with ProjectStore.open(project) as store:
+        assert store.event_count() == 0  # nothing applied
+
+    out = _run(
+        str(project), "--apply-labels", str(export), "--annotator", "carol", "--add-classes",
+        "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["applied"] == 3 and doc["unchanged"] == 1 and doc["empty"] == 1
+    assert doc["unknown_rows"] == 0 and doc["unknown_labels"] == 1
+    assert doc["added_classes"] == ["mixed"] and doc["annotator"] == "carol"
+    assert doc["labelled"] == 4
+    with ProjectStore.open(project) as store:
+        assert [r.label for r in store.rows()] == [
+            "positive", "positive", "positive", None, "mixed",
+        ]  # fmt: skip
+        assert store.history(3)[0].annotator == "carol"
+
+    labels = tmp_path / "more.csv"
+    labels.write_text("source_row,label\n3,negative\n42,negative\n", encoding="utf-8")
+    out = _run(str(project), "--apply-labels", str(labels))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Applied 1 of 2 labels") and "as 'import'" in out.stdout
+    assert "match no row of the project (line 3: source_row 42)" in out.stderr
+
+    out = _run(str(project), "--export", str(tmp_path / "x.csv"), "--annotator", "dan")
+    assert out.returncode == 2 and "go with --apply-labels" in out.stderr

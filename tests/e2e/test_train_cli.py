@@ -92,3 +92,52 @@ def test_train_then_evaluate_json(tmp_path):
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.strip().splitlines()[-1].startswith("error: ") and "neutral" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def _project(tmp_path: Path, labelled: int) -> tuple[Path, list[str]]:
+    from desktop_app.core.project.store import ProjectStore
+
+    texts, labels = sentences(60)
+    project = tmp_path / "p.sstudio"
+    rows = [
+        {"text": t, "label": lab if i < labelled else None}
+        for i, (t, lab) in enumerate(zip(texts, labels, strict=True))
+    ]
+    ProjectStore.create(project, rows).close()
+    return project, labels
+
+
+def test_train_a_model_on_a_project(tmp_path):
+    project, _labels = _project(tmp_path, 30)
+    run = cli(
+        "train", str(project), "--model", "bilstm", "--out", str(tmp_path / "m"), "--epochs",
+        "1", "--threads", "1", "--json",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert sum(doc["sizes"].values()) == 30 and doc["data"] == str(project)
+    assert doc["labels"] == ["negative", "positive"] and doc["model"] == "bilstm"
+    assert (tmp_path / "m" / "training.json").is_file()
+
+
+def test_train_on_a_project_uses_its_current_labels(tmp_path):
+    from desktop_app.core.project.store import ProjectStore
+
+    project, labels = _project(tmp_path, 30)
+    run = cli("train", str(project), "--model", "vader", "--out", str(tmp_path / "v"), "--json")
+    assert run.returncode == 0, run.stderr
+    assert sum(json.loads(run.stdout)["sizes"].values()) == 30
+    # Label ten more rows: the next run trains on them too, each in its project split.
+    with ProjectStore.open(project) as store:
+        for row_id in range(31, 41):
+            store.label(row_id, labels[row_id - 1], "alice")
+        splits = store.split_data()
+    run = cli("train", str(project), "--model", "vader", "--out", str(tmp_path / "w"), "--json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["sizes"] == {name: len(splits[name][0]) for name in splits}
+    assert sum(doc["sizes"].values()) == 40
+
+    run = cli("train", str(project), "--model", "vader", "--out", str(tmp_path / "x"),
+              "--test-split", "0.2")  # fmt: skip
+    assert run.returncode == 2 and "--test-split: for data files only" in run.stderr

@@ -17,7 +17,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +25,14 @@ from desktop_app.core.errors import UserError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_START)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def is_formula_like(value: Any) -> bool:
     """True for a text cell a spreadsheet might run as a formula."""
     return (
-        isinstance(value, str)
-        and value.startswith(FORMULA_START)
-        and not _NUMBER.match(value.strip())
+        isinstance(value, str) and value[:1] in _FORMULA_FIRST and not _NUMBER.match(value.strip())
     )
 
 
@@ -56,6 +55,60 @@ def table_format(path: str | os.PathLike, format: str | None = None) -> str:
             "name it .csv, .tsv, .xlsx or .jsonl."
         )
     return FORMATS[suffix]
+
+
+def cells_as_text(values: Any) -> list[str | None]:
+    """A column's cells as text, the way a user typed them: missing cells become None.
+
+    Integers stay integers (``5``, not ``5.0``); dates are written in ISO 8601; lists and
+    objects (from JSON) as JSON text; everything else with ``str``.
+    """
+    import pandas as pd
+
+    if isinstance(values, pd.Series):
+        if values.dtype.kind in "iu" and not values.hasnans:
+            return values.astype("str").tolist()
+        if isinstance(values.dtype, pd.StringDtype):  # text as read: only missing to None
+            return values.astype(object).where(values.notna(), None).tolist()
+    out: list[str | None] = []
+    for value in values.tolist() if hasattr(values, "tolist") else values:
+        plain = _plain(value)
+        if plain is None:
+            out.append(None)
+        elif isinstance(plain, str):
+            out.append(plain)
+        elif isinstance(plain, bool):
+            out.append(str(plain))
+        elif isinstance(plain, float) and plain.is_integer() and abs(plain) < 2**53:
+            # A float column that holds whole numbers (a spreadsheet's 5 is 5.0): keep "5".
+            out.append(str(int(plain)))
+        elif isinstance(plain, (dict, list, tuple)):
+            out.append(json.dumps(plain, ensure_ascii=False, default=str))
+        else:
+            out.append(str(plain))
+    return out
+
+
+def kept_names(names: Iterable[str], reserved: Iterable[str], prefix: str = "orig_") -> list[str]:
+    """Names for a file's columns next to ours: a name in ``reserved`` (or taken by an
+    earlier renamed column) gets ``prefix``, repeatedly, so nothing is dropped or overwritten.
+
+    ``kept_names(["id", "split", "orig_split"], {"split"})`` -> ``["id", "orig_orig_split",
+    "orig_split"]``: the file's own ``orig_split`` keeps its name.
+    """
+    names = [str(n) for n in names]
+    ours = set(reserved)
+    taken = ours | set(names)
+    out = []
+    for name in names:
+        if name in ours:
+            new = prefix + name
+            while new in taken:
+                new = prefix + new
+            taken.add(new)
+            name = new
+        out.append(name)
+    return out
 
 
 def _records(rows_or_frame: Any) -> tuple[list[str], list[dict[str, Any]]]:
@@ -84,8 +137,9 @@ def _records(rows_or_frame: Any) -> tuple[list[str], list[dict[str, Any]]]:
 
 def _plain(value: Any) -> Any:
     """numpy / pandas scalars -> Python; NaN and NA -> None."""
-    if value is None:
-        return None
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:  # most cells: at once
+        return value
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
             value = value.item()
@@ -107,48 +161,48 @@ def write_table(
     *,
     format: str | None = None,
     sheet_name: str = "results",
+    columns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Write a table (a DataFrame or dicts) to ``path``; the format comes from the extension.
 
-    ``protect_formulas=None`` means on for CSV/TSV/XLSX; JSONL is always exact. Returns a
-    report: ``path``, ``format``, ``rows``, ``columns``, ``protected`` (bool),
-    ``neutralised_cells`` (how many cells got a leading quote) and ``removed_characters``
-    (control characters XLSX cannot hold).
+    ``protect_formulas=None`` means on for CSV/TSV/XLSX; JSONL is always exact. With
+    ``columns`` given, dicts are read one at a time (any iterable, such as a generator), so
+    CSV and JSONL are written without holding the table in memory. Returns a report:
+    ``path``, ``format``, ``rows``, ``columns``, ``protected`` (bool), ``neutralised_cells``
+    (how many cells got a leading quote) and ``removed_characters`` (control characters
+    XLSX cannot hold).
     """
     fmt = table_format(path, format)
     protected = fmt != "jsonl" and (True if protect_formulas is None else bool(protect_formulas))
-    columns, records = _records(rows_or_frame)
+    if columns is not None and not hasattr(rows_or_frame, "columns"):
+        names, records = [str(c) for c in columns], rows_or_frame
+    else:
+        names, records = _records(rows_or_frame)
     report: dict[str, Any] = {
         "path": str(path),
         "format": fmt,
-        "rows": len(records),
-        "columns": list(columns),
+        "rows": 0,
+        "columns": list(names),
         "protected": protected,
         "neutralised_cells": 0,
         "removed_characters": 0,
     }
+    table = _table_rows(records, names, protected, report)
+    header = list(names)
+    if protected:
+        for i, name in enumerate(header):
+            if is_formula_like(name):
+                header[i] = "'" + name
+                report["neutralised_cells"] += 1
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "jsonl":
-            _write_jsonl(records, columns, path)
-            return report
-        header = list(columns)
-        table = [[_plain(r.get(c)) for c in columns] for r in records]
-        if protected:
-            count = 0
-            for i, name in enumerate(header):
-                if is_formula_like(name):
-                    header[i], count = "'" + name, count + 1
-            for row in table:
-                for j, value in enumerate(row):
-                    if is_formula_like(value):
-                        row[j], count = "'" + value, count + 1
-            report["neutralised_cells"] = count
-        if fmt in ("csv", "tsv"):
+            _write_jsonl(table, names, path)
+        elif fmt in ("csv", "tsv"):
             _write_csv(header, table, path, "\t" if fmt == "tsv" else ",")
         else:
-            report["removed_characters"] = _write_xlsx(header, table, path, sheet_name)
+            report["removed_characters"] = _write_xlsx(header, list(table), path, sheet_name)
     except PermissionError as exc:
         raise UserError(
             f"Cannot write {path}: permission denied (is it open in another program?)."
@@ -158,14 +212,30 @@ def write_table(
     return report
 
 
-def _write_jsonl(records: list[dict], columns: list[str], path: Path) -> None:
+def _table_rows(
+    records: Iterable[Mapping[str, Any]], names: list[str], protected: bool, report: dict
+) -> Iterator[list[Any]]:
+    """Each record's plain values in ``names`` order (quoted where protected), counted."""
+    for record in records:
+        if not isinstance(record, Mapping):
+            raise TypeError("write_table needs a DataFrame or an iterable of dicts")
+        row = [_plain(record.get(c)) for c in names]
+        if protected:
+            for j, value in enumerate(row):
+                if is_formula_like(value):
+                    row[j] = "'" + value
+                    report["neutralised_cells"] += 1
+        report["rows"] += 1
+        yield row
+
+
+def _write_jsonl(table: Iterable[list[Any]], names: list[str], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as handle:
-        for record in records:
-            plain = {c: _plain(record.get(c)) for c in columns}
-            handle.write(json.dumps(plain, ensure_ascii=False) + "\n")
+        for row in table:
+            handle.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n")
 
 
-def _write_csv(header: list[str], table: list[list[Any]], path: Path, delimiter: str) -> None:
+def _write_csv(header: list[str], table: Iterable[list[Any]], path: Path, delimiter: str) -> None:
     import csv
 
     with path.open("w", encoding="utf-8", newline="") as handle:

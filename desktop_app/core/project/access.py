@@ -190,6 +190,17 @@ _META: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     ),
     "source": ("source file name", lambda v: isinstance(v, str), "the source is not shown"),
     "created_at": ("creation time", _number, "the creation time is not shown"),
+    "file_columns": (
+        "list of the imported file's columns",
+        lambda v: (
+            isinstance(v, list)
+            and all(
+                isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x)
+                for x in v
+            )
+        ),
+        "the file's other columns are not shown or exported",
+    ),
 }
 
 

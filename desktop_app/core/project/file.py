@@ -55,7 +55,7 @@ from desktop_app.core.project.schema import (
 OPEN_MODES = ("auto", "read_only", "take_over")
 LOCK_TIMEOUT_S = 5.0  # how long a write waits for another program's write lock
 SQLITE_HEADER = b"SQLite format 3\x00"
-TABLES = {"meta", "rows", "label_events", "training_runs", "app_state"}
+TABLES = {"meta", "rows", "label_events", "training_runs", "app_state", "row_cells"}
 
 
 class ProjectFile:

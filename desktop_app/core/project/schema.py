@@ -64,6 +64,17 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX label_events_undoes ON label_events(undoes)",
         "CREATE INDEX rows_label ON rows(label)",
     ],
+    # Version 3: every column of the imported file, for every row. ``cells`` is a JSON array
+    # of the row's values as text (null where its file had no such column), in the order of
+    # the meta key ``file_columns``' plain columns; that list only ever grows, so a row's
+    # array stays valid. A side table keeps the rows the label queries scan narrow. Older
+    # projects get an empty one (no metadata).
+    3: [
+        """CREATE TABLE row_cells (
+            row_id INTEGER PRIMARY KEY REFERENCES rows(id) ON DELETE CASCADE,
+            cells TEXT NOT NULL
+        )""",
+    ],
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

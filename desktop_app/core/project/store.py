@@ -1,7 +1,8 @@
 """The project file: one SQLite file (``.sstudio``) that holds a labelling project.
 
 It stores the dataset rows (text, original label, current label, split, row in the
-source file), every label event (row, label, previous label, annotator, time, note:
+source file, and every other column of that file: :mod:`desktop_app.core.project.cells`),
+every label event (row, label, previous label, annotator, time, note:
 a full history, so undo appends an event and nothing is overwritten), training runs
 and app state. The schema is versioned (:mod:`desktop_app.core.project.schema`).
 
@@ -28,6 +29,8 @@ from typing import Any
 from desktop_app.core.errors import ProjectError, ProjectReadOnly
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.project.access import connect, folder_problem
+from desktop_app.core.project.apply import LabelImport
+from desktop_app.core.project.cells import FileColumns, cells_json
 from desktop_app.core.project.events import LabelEvent, LabelEvents  # noqa: F401 - re-exported
 from desktop_app.core.project.export import ProjectExport
 from desktop_app.core.project.file import (
@@ -40,8 +43,10 @@ from desktop_app.core.project.rows import (  # noqa: F401 - re-exported
     SPLITS,
     ProjectRow,
     clean_label,
+    row_source,
     rows_from,
     split_for_row,
+    splitter,
 )
 from desktop_app.core.project.runs import RunRecords
 from desktop_app.core.project.schema import SUFFIX, migrate
@@ -49,7 +54,7 @@ from desktop_app.core.project.schema import SUFFIX, migrate
 _INSERT_BATCH = 5000
 
 
-class ProjectStore(ProjectFile, LabelEvents, RunRecords, ProjectExport):
+class ProjectStore(ProjectFile, LabelEvents, LabelImport, RunRecords, FileColumns, ProjectExport):
     """An open project: rows, labels and their history, training runs, app state.
 
     Opening, read-only access, the holder record and transactions are
@@ -114,6 +119,7 @@ class ProjectStore(ProjectFile, LabelEvents, RunRecords, ProjectExport):
             ("fractions", DEFAULT_FRACTIONS),
             ("split_seed", 0),
             ("source", ""),
+            ("file_columns", []),
         ):
             self._get_meta(key, default)
         # Files from before labels were kept in the meta data (or edited by hand): list any
@@ -159,35 +165,60 @@ class ProjectStore(ProjectFile, LabelEvents, RunRecords, ProjectExport):
 
     # -- rows ---------------------------------------------------------------------------
     def add_rows(self, data: Any, ctx: JobContext | None = None) -> int:
-        """Append rows; returns how many. Labelled rows without a split get the hash rule's."""
-        fractions = self.fractions
-        seed = self._get_meta("split_seed", 0)
+        """Append rows in one transaction; returns how many.
+
+        Labelled rows without a split get the hash rule's. A Dataset's other file columns
+        are kept for every row (:mod:`desktop_app.core.project.cells`). Rows are converted
+        and written in batches, so memory stays bounded by the data already loaded.
+        """
+        split_of = splitter(self.fractions, self._get_meta("split_seed", 0))
         start = int(self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM rows").fetchone()[0])
-        rows = list(rows_from(data))
-        total = len(rows)
+        source = row_source(data)
+        total = source.count
+        layout, positions = self._merged_layout(source.layout)
+        width = sum(1 for _name, role in layout if not role)
+        found: set[str] = set()
+        next_id = start + 1
         with self._transaction():
-            for offset in range(0, total, _INSERT_BATCH):
+            if layout != [list(e) for e in self.file_columns()]:
+                self._write_meta("file_columns", layout)
+            for part in source.batches(_INSERT_BATCH):
                 if ctx is not None:
                     ctx.check_cancelled()
-                    ctx.progress(offset, total, "Writing rows to the project")
-                batch = []
-                for i, (text, label, split, source) in enumerate(
-                    rows[offset : offset + _INSERT_BATCH], start=start + offset + 1
-                ):
+                    ctx.progress(next_id - start - 1, total, "Writing rows to the project")
+                part_rows, part_cells = part
+                first = next_id
+                rows = []
+                for text, label, split, row_in_file in part_rows:
                     if split not in SPLITS:
-                        split = split_for_row(i, fractions, seed) if label is not None else ""
-                    batch.append((i, text, label, label, split, source))
+                        split = split_of(next_id) if label is not None else ""
+                    rows.append((next_id, text, label, label, split, row_in_file))
+                    if label is not None:
+                        found.add(label)
+                    next_id += 1
+                cells = [
+                    (row_id, text)
+                    for row_id, text in enumerate(
+                        cells_json(part_cells, positions, width), start=first
+                    )
+                    if text
+                ]
                 self._conn.executemany(
                     "INSERT INTO rows(id, text, original_label, label, split, source_row) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    batch,
+                    rows,
                 )
+                if cells:
+                    self._conn.executemany(
+                        "INSERT INTO row_cells(row_id, cells) VALUES (?, ?)", cells
+                    )
+        self._meta_cache["file_columns"] = layout
         if ctx is not None:
             ctx.progress(total, total, "Rows written")
         known = self.labels
-        found = {label for _, label, _, _ in rows if label is not None} - set(known)
-        if found:
-            self.set_labels(known + sorted(found))
+        new = found - set(known)
+        if new:
+            self.set_labels(known + sorted(new))
         return total
 
     def row_count(self) -> int:
@@ -268,7 +299,12 @@ class ProjectStore(ProjectFile, LabelEvents, RunRecords, ProjectExport):
             {
                 "text": pd.Series(cols["texts"], dtype="str"),
                 "label": pd.Categorical(cols["labels"], categories=declared),
-                "source_row": pd.Series(range(n), dtype="int64"),
+                # The row's position in its imported file (as ``predict --file`` numbers
+                # rows); rows added without one are numbered by their place in the project.
+                "source_row": pd.Series(
+                    [i if s is None else s for i, s in enumerate(cols["source_rows"])],
+                    dtype="int64",
+                ),
                 "split": pd.Categorical(splits, categories=list(SPLIT_CATEGORIES)),
             }
         )

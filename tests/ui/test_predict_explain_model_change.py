@@ -144,14 +144,19 @@ def test_retrained_model_clears_predictions_and_marks_the_rest(
 
         # Predict, one text: no bars of the old model; the history keeps the entry, marked.
         assert single.prob_bars.bars() == {} and single.prediction() == ""
-        assert "The model is now BiLSTM" in single.result_label.text()
+        assert "Another model is now current (BiLSTM)" in single.result_label.text()
+        old_vader = f"Earlier model, no longer current: {VADER}"
         texts = single.history_texts()
-        assert len(texts) == 1 and texts[0].startswith(f"[{VADER}, no longer current] positive ")
-        assert "no longer the current model" in single.history.item(0).toolTip()
+        assert texts[0] == old_vader and texts[1].startswith("positive ") and len(texts) == 2
+        assert (
+            f"From model {VADER} (no longer the current model)" in single.history.item(1).toolTip()
+        )
         # Predict, a file: the table and the accuracy are gone, the rows stay loaded.
         assert panel.table.model().rowCount() == 0 and "P(neutral)" not in _headers(panel)
         assert "Accuracy" not in panel.summary_label.text()
-        assert f"the predictions of {VADER} were cleared" in panel.summary_label.text()
+        summary = panel.summary_label.text()
+        assert "Another model is now current" in summary
+        assert f"the predictions of {VADER} were cleared" in summary
         assert not panel.export_button.isEnabled() and panel.batch_button.isEnabled()
         # Explain: the explanation stays under a banner naming its model.
         assert explain.panel.stale_label.isVisibleTo(explain)
@@ -163,9 +168,9 @@ def test_retrained_model_clears_predictions_and_marks_the_rest(
         _predict_text(qtbot, window, "a lovely film")
         assert set(single.prob_bars.bars()) == TWO
         assert "no longer" not in single.result_label.text()
-        assert single.history.count() == 2
-        assert not single.history_texts()[0].startswith("[")
-        assert single.history_texts()[1].startswith(f"[{VADER}, no longer current]")
+        texts = single.history_texts()
+        assert texts[0].startswith("negative ") or texts[0].startswith("positive ")
+        assert texts[0].endswith("· a lovely film") and texts[1] == old_vader and len(texts) == 3
         _predict_file(qtbot, window)
         assert panel.table.model().rowCount() == len(ROWS)
         assert "P(neutral)" not in _headers(panel) and "P(positive)" in _headers(panel)
@@ -181,7 +186,7 @@ def test_retrained_model_clears_predictions_and_marks_the_rest(
         assert panel.table.model().rowCount() == len(ROWS)
         assert "Accuracy" in panel.summary_label.text()
         assert explain.panel.stale_text() == ""
-        assert not single.history_texts()[0].startswith("[")
+        assert single.history_texts()[0].endswith("· a lovely film")
     finally:
         _leave_saved(qtbot, window)
 
@@ -197,7 +202,7 @@ def test_loaded_model_and_vader_clear_predictions(qtbot, main_window, reviews, s
     info = _change_model(qtbot, window, "load_model", {"folder": saved_bilstm})
     assert info["id"] != vader_id and info["folder"] == saved_bilstm
     assert single.prob_bars.bars() == {}
-    assert single.history_texts()[0].startswith(f"[{VADER}, no longer current]")
+    assert single.history_texts()[0] == f"Earlier model, no longer current: {VADER}"
     assert panel.table.model().rowCount() == 0
     assert "Accuracy" not in panel.summary_label.text()
     assert f"From model {VADER}" in explain.panel.stale_text()
@@ -214,11 +219,12 @@ def test_loaded_model_and_vader_clear_predictions(qtbot, main_window, reviews, s
     assert "the predictions of BiLSTM were cleared" in panel.summary_label.text()
     assert "From model BiLSTM (no longer the current model)" in explain.panel.stale_text()
     texts = single.history_texts()
-    assert texts[0].startswith("[BiLSTM, no longer current]")
-    assert texts[1].startswith(f"[{VADER}, no longer current]")  # the 3-class VADER
+    assert texts[0] == "Earlier model, no longer current: BiLSTM"
+    assert texts[1].endswith("· a lovely film")
+    assert texts[2] == f"Earlier model, no longer current: {VADER}"  # the 3-class VADER
 
     # Clicking an old entry brings it back, marked as the old model's.
-    rect = single.history.visualItemRect(single.history.item(0))
+    rect = single.history.visualItemRect(single.history.item(1))
     qtbot.mouseClick(single.history.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert single.text_edit.toPlainText() == "a lovely film"
     assert set(single.prob_bars.bars()) == TWO

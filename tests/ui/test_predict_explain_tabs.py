@@ -364,3 +364,50 @@ def test_batch_cancel_keeps_the_previous_table(qtbot, main_window, tmp_path):
     assert tab.file.batch_status.text().startswith("Cancelled")
     assert tab.file.table.model().rowCount() == 0
     assert tab.file.batch_button.isEnabled() and not tab.file.export_button.isEnabled()
+
+
+def test_use_dataset_reads_the_open_projects_current_labels(qtbot, main_window, tmp_path):
+    """With a project open, the button takes its rows with the labels they have at the click."""
+    from desktop_app.core.project.store import ProjectStore
+
+    rows = [
+        {"text": "a lovely, wonderful film", "label": "positive"},
+        {"text": "an awful, boring film", "label": "negative"},
+        {"text": "a great and happy story", "label": None},
+        {"text": "a terrible, sad waste", "label": None},
+    ]
+    store = ProjectStore.create(tmp_path / "p.sstudio", rows, labels=["negative", "positive"])
+    workspace = main_window.state.workspace
+    panel = _tab(main_window, "predictTab").file
+    assert not panel.use_dataset_button.isEnabled()
+    try:
+        workspace.open_project(store)
+        assert panel.use_dataset_button.isEnabled()
+        qtbot.mouseClick(panel.use_dataset_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: panel.file_label.text() == "the project: 4 texts, 2 with a label",
+            timeout=LONG_WAIT,
+        )
+        qtbot.waitUntil(panel.batch_button.isEnabled, timeout=LONG_WAIT)
+        with _job_result(qtbot, main_window, "predict_batch"):
+            qtbot.mouseClick(panel.batch_button, Qt.MouseButton.LeftButton)
+        assert "of 2 labelled rows" in panel.summary_label.text()
+
+        # A label given meanwhile (as the Label tab does): the rows shown are marked as older,
+        # and the next click takes the current labels.
+        row_id = store.unlabelled_ids()[0]
+        workspace.label(row_id, "positive", "tester")
+        assert "changed since" in panel.file_label.text()
+        qtbot.mouseClick(panel.use_dataset_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: panel.file_label.text() == "the project: 4 texts, 3 with a label",
+            timeout=LONG_WAIT,
+        )
+        qtbot.waitUntil(panel.batch_button.isEnabled, timeout=LONG_WAIT)
+        with _job_result(qtbot, main_window, "predict_batch"):
+            qtbot.mouseClick(panel.batch_button, Qt.MouseButton.LeftButton)
+        assert "of 3 labelled rows" in panel.summary_label.text()
+    finally:
+        workspace.close_project()
+        store.close()
+    assert not panel.use_dataset_button.isEnabled()

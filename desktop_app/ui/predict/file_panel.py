@@ -353,9 +353,9 @@ class FilePredictPanel(QGroupBox):
             return  # the same model (perhaps just saved)
         self._clear_results()
         self.summary_label.setText(
-            f"The model is now <b>{html.escape(model_name(info))}</b>: the predictions of "
-            f"{html.escape(stamp.name)} were cleared. Press <i>Predict file</i> to predict "
-            "the rows with the new model."
+            f"Another model is now current (<b>{html.escape(model_name(info))}</b>): the "
+            f"predictions of {html.escape(stamp.name)} were cleared. Press <i>Predict file</i> "
+            "to predict the rows with the current model."
         )
         if self._job is None and self._load_task is None:
             self.batch_status.setText("Ready: press Predict file.")

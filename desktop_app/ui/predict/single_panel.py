@@ -2,8 +2,9 @@
 
 The ``predict`` job runs in the model worker; its result names the model that made it
 (``result["model"]``). When another model becomes current the label and bars are cleared
-(they would read as the new model's answer) and the history stays, each older entry marked
-"from model X (no longer the current model)"; clicking one shows it again with that mark.
+(they would read as the new model's answer) and the history stays, the entries of earlier
+models greyed under a header "Earlier model, no longer current: X"; clicking one shows it
+again, marked "from model X (no longer the current model)".
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from desktop_app.ui.widgets.submit_text_edit import SubmitTextEdit
 HISTORY_SIZE = 20
 NOTHING_YET = "—"
 STALE_COLOUR = QColor(128, 128, 128)
+EARLIER_MODEL = "Earlier model, no longer current"
 
 
 class SinglePredictPanel(QGroupBox):
@@ -46,7 +48,7 @@ class SinglePredictPanel(QGroupBox):
         self.service = state.service
         self._job: JobHandle | None = None
         self._shown: ModelStamp | None = None  # the model of the label and bars on screen
-        self._model = ModelStamp.of_info(state.model_info)
+        self._entries: list[tuple[str, dict]] = []  # the history: (text, result), newest first
         self._build()
         self.text_edit.submitted.connect(self.predict)
         self.predict_button.clicked.connect(self.predict)
@@ -157,7 +159,7 @@ class SinglePredictPanel(QGroupBox):
         if not stamp.is_current(self.state.model_info):
             text_html += (
                 f"<br><i>{html.escape(stamp.stale_text(start=True))}: press Predict to "
-                f"predict it with {html.escape(self._model.name)}.</i>"
+                "predict it with the current model.</i>"
             )
         self.result_label.setText(text_html)
         self.prob_bars.set_probabilities(labels, probs, marked=predicted)
@@ -177,51 +179,58 @@ class SinglePredictPanel(QGroupBox):
         return max(bars, key=bars.get) if bars else ""
 
     def history_texts(self) -> list[str]:
-        """The history entries as the user reads them, newest first."""
+        """The history's lines as the user reads them, newest first (with the headers over
+        the entries of earlier models)."""
         return [self.history.item(i).text() for i in range(self.history.count())]
 
     def set_model(self, info: dict[str, Any]) -> None:
         """A model was announced: clear the label and bars of another model, mark the history."""
-        self._model = ModelStamp.of_info(info)
         if self._shown is not None and not self._shown.is_current(info):
             self._shown = None
             self.prob_bars.clear()
             self.truncated_label.setVisible(False)
             self.result_label.setText(
-                f"The model is now {html.escape(model_name(info))}: press Predict to predict "
-                "with it (the history keeps the earlier predictions)."
+                f"Another model is now current ({html.escape(model_name(info))}): press "
+                "Predict to predict with it. The history keeps the earlier predictions."
             )
-        for i in range(self.history.count()):
-            self._mark_history_item(self.history.item(i), info)
+        self._show_history(info)
 
     # -- history ------------------------------------------------------------------------------
     def _add_history(self, text: str, result: dict) -> None:
-        item = QListWidgetItem()
-        item.setData(Qt.ItemDataRole.UserRole, (text, result))
-        self._mark_history_item(item, self.state.model_info)
-        self.history.insertItem(0, item)
-        while self.history.count() > HISTORY_SIZE:
-            self.history.takeItem(self.history.count() - 1)
+        self._entries.insert(0, (text, result))
+        del self._entries[HISTORY_SIZE:]
+        self._show_history(self.state.model_info)
 
-    @staticmethod
-    def _mark_history_item(item: QListWidgetItem, info: dict[str, Any]) -> None:
-        text, result = item.data(Qt.ItemDataRole.UserRole)
-        stamp = ModelStamp.of_result(result)
-        predicted = str(result["predicted"][0])
-        confidence = max(float(p) for p in result["probabilities"][0])
-        short = " ".join(text.split())
-        short = short if len(short) <= 60 else short[:59] + "…"
-        entry = f"{predicted} {confidence:.1%} · {short}"
-        tip = f"{stamp.name}: {predicted} {confidence:.1%}\n\n{text[:1000]}"
-        if stamp.is_current(info):
-            item.setData(Qt.ItemDataRole.ForegroundRole, None)
-        else:
-            # First in the line, so an elided entry still shows it.
-            entry = f"[{stamp.name}, no longer current] {entry}"
-            tip = f"{stamp.stale_text(start=True)}.\n{tip}"
-            item.setForeground(QBrush(STALE_COLOUR))
-        item.setText(entry)
-        item.setToolTip(tip)
+    def _show_history(self, info: dict[str, Any]) -> None:
+        """List the entries, newest first; those of earlier models under a header naming the
+        model (entries of one model are consecutive: a model id never comes back)."""
+        self.history.clear()
+        group: ModelStamp | None = None
+        for text, result in self._entries:
+            stamp = ModelStamp.of_result(result)
+            current = stamp.is_current(info)
+            if not current and stamp != group:
+                # What matters first: a narrow list elides the end of the line.
+                header = QListWidgetItem(f"{EARLIER_MODEL}: {stamp.name}")
+                header.setFlags(Qt.ItemFlag.ItemIsEnabled)  # not selectable, nothing to restore
+                font = header.font()
+                font.setItalic(True)
+                header.setFont(font)
+                header.setToolTip(f"The predictions below are {stamp.stale_text()}.")
+                self.history.addItem(header)
+            group = stamp
+            predicted = str(result["predicted"][0])
+            confidence = max(float(p) for p in result["probabilities"][0])
+            short = " ".join(text.split())
+            short = short if len(short) <= 60 else short[:59] + "…"
+            item = QListWidgetItem(f"{predicted} {confidence:.1%} · {short}")
+            item.setData(Qt.ItemDataRole.UserRole, (text, result))
+            tip = f"{stamp.name}: {predicted} {confidence:.1%}\n\n{text[:1000]}"
+            if not current:
+                tip = f"{stamp.stale_text(start=True)}.\n{tip}"
+                item.setForeground(QBrush(STALE_COLOUR))
+            item.setToolTip(tip)
+            self.history.addItem(item)
 
     @Slot(QListWidgetItem)
     def _restore_history(self, item: QListWidgetItem) -> None:

@@ -227,8 +227,8 @@ class ExplainTab(QWidget):
             self.panel.mark_stale("")
         else:
             self.panel.mark_stale(
-                f"{stamp.stale_text(start=True)}. Press Explain to explain the text with "
-                f"{model_name(info)}."
+                f"{stamp.stale_text(start=True)}. Press Explain to explain the text with the "
+                "current model."
             )
 
     # -- the explanation's handle (GUI thread) --------------------------------------------

@@ -202,8 +202,8 @@ def _without_gc_freeze(fn: Any, *args: Any) -> Any:
 def measure(window: Any, app: Any, texts: list[str], samples: int, runs_k: int) -> list[dict]:
     tab = window.tab_widgets["explainTab"]
     window.tabs.setCurrentWidget(tab)
-    tab.samples_combo.setCurrentText(str(samples))
-    tab.runs_spin.setValue(runs_k)
+    tab.options.samples_combo.setCurrentText(str(samples))
+    tab.options.runs_spin.setValue(runs_k)
     show = Timed(tab, "show_result")
     probe = StallProbe()
     pauses = GcPauses()
@@ -211,14 +211,14 @@ def measure(window: Any, app: Any, texts: list[str], samples: int, runs_k: int) 
     for text in texts:
         tab.text_edit.setPlainText(text)
         shows_before = len(show.calls)
-        pixmap_before = tab.chart.image.pixmap().cacheKey()
+        pixmap_before = tab.panel.chart.image.pixmap().cacheKey()
         _settle(app, 0.2)
         pauses.clear()
         probe.start()
         started = time.perf_counter()
         tab.explain_button.click()
         _wait(app, lambda: len(show.calls) > shows_before, 600)  # noqa: B023
-        _wait(app, lambda: tab.chart.image.pixmap().cacheKey() != pixmap_before, 60)  # noqa: B023
+        _wait(app, lambda: tab.panel.chart.image.pixmap().cacheKey() != pixmap_before, 60)  # noqa: B023
         charted = time.perf_counter()
         _settle(app, 0.3)  # let Qt paint the view and the chart
         stall = probe.stop()

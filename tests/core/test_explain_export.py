@@ -9,7 +9,8 @@ import pytest
 
 from desktop_app.core.explain.audit import folder_fingerprint, model_fingerprint
 from desktop_app.core.explain.explainer import explain_text
-from desktop_app.core.explain.export import highlight_html, write_csv, write_html
+from desktop_app.core.explain.export import write_csv, write_html
+from desktop_app.core.explain.highlight import highlight_html, weight_colour
 from tests.core.toy_models import LexiconModel, WordModel
 
 AUDIT_KEYS = (
@@ -55,7 +56,10 @@ def test_html_export_has_highlights_chart_table_and_audit(result, tmp_path):
     titled = [s for s in parser.spans if "title" in s and "weight" in s["title"]]
     assert {s["title"].split(":")[0] for s in titled} >= {"good", "great", "film"}
     great = next(s for s in titled if s["title"].startswith("great"))
-    assert "rgba(0, 114, 178" in great["style"]  # blue: towards the (positive) class
+    assert "towards" in great["class"]  # towards the (positive) class: blue
+    blue, _ = weight_colour(float(great["data-weight"]), result["max_abs_weight"])
+    assert f"background-color:{blue}" in great["style"]
+    assert "<a " not in page  # a standalone page: no anchors to nowhere
     for key in AUDIT_KEYS:
         assert key in page
     assert result["audit"]["lime_version"] in page
@@ -67,15 +71,25 @@ def test_html_export_has_highlights_chart_table_and_audit(result, tmp_path):
 
 def test_highlight_marks_unstable_words_and_colours_against_in_orange():
     result = explain_text(LexiconModel(), "good film but boring", num_samples=200, runs=3)
-    markup = highlight_html(result)
+    markup, tips = highlight_html(
+        result["tokens"], result["words"], result["label"], result["max_abs_weight"]
+    )
     boring = next(w for w in result["words"] if w["word"] == "boring")
     assert boring["mean_weight"] < 0
     assert 'title="boring: weight' in markup
     start = markup.index('title="boring')
     span = markup[markup.rindex("<span", 0, start) : start]
-    assert "rgba(230, 159, 0" in span  # orange: against the class
+    assert "against" in span
+    assert weight_colour(-1.0, 1.0)[0] == "#eaad26"  # Okabe-Ito orange at full strength
+    assert weight_colour(1.0, 1.0)[0] == "#2687be"  # blue
+    token = next(t for t in result["tokens"] if t["text"] == "boring")
+    orange, _ = weight_colour(token["weight"], result["max_abs_weight"])
+    assert f"background-color:{orange}" in markup[start:]
     unstable = [w for w in result["words"] if w["unstable"]]
-    assert markup.count("unstable") >= len(unstable)
+    assert markup.count(" unstable") >= len(unstable)
+    # One anchor (and one tooltip) per weighted piece, for the Qt view.
+    weighted = [t for t in result["tokens"] if t["feature"] is not None and t["weight"] is not None]
+    assert len(tips) == markup.count('<a href="word:') == len(weighted)
 
 
 def test_csv_export_has_audit_lines_and_weights(result, tmp_path):

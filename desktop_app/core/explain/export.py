@@ -1,12 +1,11 @@
 """Export an explanation (the dict from :func:`desktop_app.core.explain.explainer.explain_text`).
 
-- :func:`highlight_html` - the text as HTML spans coloured by weight (also usable in a
-  ``QTextBrowser``): blue towards the explained class, orange against it (Okabe-Ito's
-  colour-blind-safe pair), opacity proportional to the weight's size, the weight in the
-  ``title`` (hover), unstable words underlined with a dashed line.
-- :func:`write_html` - a standalone page: highlighted text with a legend, probabilities, a bar
-  chart of the top words (inline SVG drawn with matplotlib's Agg backend), the weights table
-  (mean, sd, sign agreement per word), the deletion check and the audit record.
+- :func:`write_html` - a standalone page: the text highlighted by
+  :func:`desktop_app.core.explain.highlight.highlight_html` (the Explain tab's colours, the
+  weight in each piece's ``title``, unstable pieces underlined) with its legend, the
+  probabilities, a bar chart of the top words (inline SVG drawn with matplotlib's Agg
+  backend), the weights table (mean, sd, sign agreement per word), the deletion check and the
+  audit record.
 - :func:`write_csv` - the weights table, preceded by the audit record as ``# key: value``
   comment lines (read it back with ``pandas.read_csv(path, comment="#")``).
 """
@@ -23,70 +22,9 @@ from typing import Any
 
 from desktop_app.core.data.export import protect_cell
 from desktop_app.core.errors import UserError
+from desktop_app.core.explain.highlight import BLUE, ORANGE, highlight_html, legend_html
 
-BLUE = (0, 114, 178)  # Okabe-Ito blue: supports the explained class
-ORANGE = (230, 159, 0)  # Okabe-Ito orange: against it
 TOP_WORDS = 15
-
-
-def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
-    return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {alpha:.3f})"
-
-
-def weight_colour(weight: float, max_abs: float) -> str:
-    """CSS colour for a weight: blue (> 0) or orange (< 0), opacity |weight| / max_abs."""
-    if not max_abs or weight == 0:
-        return "transparent"
-    alpha = min(1.0, abs(weight) / max_abs) * 0.85
-    return _rgba(BLUE if weight > 0 else ORANGE, alpha)
-
-
-def _word_lookup(result: dict) -> dict[int, dict]:
-    return {w["feature"]: w for w in result.get("words", [])}
-
-
-def highlight_html(result: dict) -> str:
-    """The explained text as ``<span>``s with background colours and hover titles."""
-    max_abs = float(result.get("max_abs_weight") or 0.0)
-    words = _word_lookup(result)
-    label = result.get("label", "")
-    parts = []
-    for token in result.get("tokens", []):
-        text = html.escape(token["text"]).replace("\n", "<br>\n")
-        feature = token.get("feature")
-        if feature is None or token.get("weight") is None:
-            parts.append(text)
-            continue
-        w = words.get(feature, {})
-        weight = float(token["weight"])
-        title = (
-            f"{token['text']}: weight {weight:+.4f} for {label}"
-            f" (sd {w.get('sd', 0.0):.4f}, sign agreement {w.get('sign_agreement', 1.0):.0%})"
-        )
-        style = f"background-color: {weight_colour(weight, max_abs)}; border-radius: 3px;"
-        css_class = "w"
-        if token.get("unstable"):
-            style += " border-bottom: 2px dashed #555;"
-            css_class += " unstable"
-            title += " - unstable"
-        parts.append(
-            f'<span class="{css_class}" style="{style}" title="{html.escape(title)}">{text}</span>'
-        )
-    return "".join(parts)
-
-
-def legend_html(label: str) -> str:
-    lab = html.escape(str(label))
-    return (
-        '<div class="legend">'
-        f'<span style="background-color: {_rgba(BLUE, 0.85)}; padding: 0 0.5em;">&nbsp;</span> '
-        f"towards <b>{lab}</b> &nbsp; "
-        f'<span style="background-color: {_rgba(ORANGE, 0.85)}; padding: 0 0.5em;">&nbsp;</span> '
-        f"against <b>{lab}</b> &nbsp; stronger colour = larger weight &nbsp; "
-        '<span style="border-bottom: 2px dashed #555;">dashed</span> = unstable over runs '
-        "(sign flips or sd &gt; |mean|); hover a word for its weight"
-        "</div>"
-    )
 
 
 def bar_chart_svg(result: dict, top: int = TOP_WORDS) -> str:
@@ -140,6 +78,8 @@ _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60em; margin: 2em auto; color: #222; }
 .text { font-size: 1.15em; line-height: 1.9; border: 1px solid #ccc; padding: 0.8em; }
 .legend { margin: 0.5em 0 1.5em; font-size: 0.9em; }
+.lime-word { border-radius: 3px; }
+.lime-word.unstable { text-decoration: underline dotted #555; text-decoration-thickness: 2px; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
 tr.unstable td { color: #a33; }
@@ -199,6 +139,13 @@ def explanation_html(result: dict) -> str:
     except Exception as exc:  # noqa: BLE001 - the page is still useful without the chart
         chart = f'<p class="note">The chart could not be drawn: {html.escape(str(exc))}</p>'
     title = f"Explanation: {label}"
+    text_html, _tips = highlight_html(
+        result.get("tokens", []),
+        result.get("words", []),
+        label,
+        result.get("max_abs_weight"),
+        links=False,
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -214,8 +161,8 @@ LIME over {result.get("runs", 1)} run(s) of {result.get("num_samples", 0)} sampl
 seeds {html.escape(_fmt(result.get("seeds", [])))}; features: {html.escape(str(result.get("level", "word")))}s.</p>
 {notes}
 <h2>Text</h2>
-<div class="text">{highlight_html(result)}</div>
-{legend_html(label)}
+<div class="text">{text_html}</div>
+<div class="legend">{legend_html(label)}</div>
 <h2>Class probabilities</h2>
 {_table(prob_rows, ["class", "probability"])}
 <h2>Top words</h2>

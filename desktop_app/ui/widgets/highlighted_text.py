@@ -1,106 +1,27 @@
 """The explained text with each word's background coloured by its LIME weight.
 
-Blue supports the explained class, orange speaks against it (Okabe-Ito's colour-blind-safe
-pair, as in the HTML export);
-the colour's strength is proportional to ``|weight| / max |weight|``. Every weighted piece
-is a ``<span class="lime-word ...">`` with ``data-feature`` / ``data-weight`` attributes and a
-``title`` (kept in :attr:`HighlightedTextView.markup` for export and tests); inside it an
-anchor lets the view show the weight as a tooltip on hover and report clicks. Unstable
-words get a dotted underline and "unstable" in their tooltip.
+The markup and colours come from :mod:`desktop_app.core.explain.highlight` (the same as the
+HTML export's): blue supports the explained class, orange speaks against it, stronger for
+larger weights. Every weighted piece is a ``<span class="lime-word ...">`` (kept in
+:attr:`HighlightedTextView.markup`) holding an anchor, so the view shows the weight as a
+tooltip on hover and reports clicks. Unstable words get a dotted underline here and
+"unstable" in their tooltip.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QUrl, Signal
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QToolTip, QWidget
 
-from desktop_app.core.explain.export import BLUE as TOWARDS_RGB  # same hues as the HTML export
-from desktop_app.core.explain.export import ORANGE as AGAINST_RGB
+# The one colour formula and markup, shared with the HTML export and the Label tab's card
+# (which calls highlight_html(tokens, words, label, max_abs_weight) -> (body, tips) from here).
+from desktop_app.core.explain.highlight import highlight_html, legend_html, weight_colour
 
-MAX_ALPHA = 0.85
-
-
-def weight_colour(weight: float, max_abs: float) -> tuple[str, str]:
-    """Background and text colour (``#rrggbb``) for a weight, blended over white."""
-    if not max_abs or weight is None or weight == 0:
-        return "", ""
-    alpha = MAX_ALPHA * min(1.0, abs(weight) / max_abs)
-    rgb = TOWARDS_RGB if weight > 0 else AGAINST_RGB
-    mixed = [round(255 + (c - 255) * alpha) for c in rgb]
-    background = "#{:02x}{:02x}{:02x}".format(*mixed)
-    # White on strong blue; orange stays light enough for black text at any strength.
-    foreground = "#ffffff" if weight > 0 and alpha > 0.55 else "#000000"
-    return background, foreground
-
-
-def legend_html(label: str) -> str:
-    """A one-line legend: the two hues, what strength means, what a dotted underline means."""
-    towards, towards_fg = weight_colour(1.0, 1.0)
-    against, against_fg = weight_colour(-1.0, 1.0)
-    name = html.escape(label)
-    return (
-        f'<span style="background-color:{towards}; color:{towards_fg};">&nbsp;towards '
-        f"{name}&nbsp;</span> &nbsp; "
-        f'<span style="background-color:{against}; color:{against_fg};">&nbsp;against '
-        f"{name}&nbsp;</span> &nbsp; stronger = larger weight &nbsp; "
-        '<span style="text-decoration: underline;">underlined</span> = unstable'
-    )
-
-
-def word_tooltip(word: dict[str, Any] | None, weight: float, label: str) -> str:
-    direction = "towards" if weight > 0 else "against"
-    lines = [f"weight {weight:+.4f} ({direction} {label})"]
-    if word:
-        runs = len(word.get("weights", []) or [])
-        lines.append(
-            f"sd {float(word.get('sd', 0.0)):.4f}, sign agreement "
-            f"{float(word.get('sign_agreement', 1.0)):.0%}" + (f" over {runs} runs" if runs else "")
-        )
-        if word.get("unstable"):
-            lines.append("unstable: the sign flips between runs or the sd exceeds the mean")
-    return "\n".join(lines)
-
-
-def highlight_html(
-    tokens: Sequence[dict[str, Any]],
-    words: Sequence[dict[str, Any]],
-    label: str,
-    max_abs_weight: float | None = None,
-) -> tuple[str, dict[str, str]]:
-    """HTML of the text with coloured word spans, and the tooltip of each anchor href."""
-    by_feature = {w.get("feature"): w for w in words}
-    if max_abs_weight is None:
-        max_abs_weight = max((abs(t.get("weight") or 0.0) for t in tokens), default=0.0)
-    parts: list[str] = []
-    tips: dict[str, str] = {}
-    for index, token in enumerate(tokens):
-        piece = html.escape(str(token.get("text", ""))).replace("\n", "<br>")
-        weight = token.get("weight")
-        feature = token.get("feature")
-        if feature is None or weight is None:
-            parts.append(piece)
-            continue
-        background, foreground = weight_colour(float(weight), float(max_abs_weight or 0.0))
-        unstable = bool(token.get("unstable"))
-        href = f"word:{index}"
-        tip = word_tooltip(by_feature.get(feature), float(weight), label)
-        tips[href] = tip
-        classes = ["lime-word", "towards" if weight > 0 else "against" if weight < 0 else "zero"]
-        if unstable:
-            classes.append("unstable")
-        style = f"background-color:{background}; color:{foreground};" if background else ""
-        link_style = f"color:{foreground or 'inherit'}; text-decoration:none;"
-        parts.append(
-            f'<span class="{" ".join(classes)}" data-feature="{feature}" '
-            f'data-weight="{float(weight):.6f}" title="{html.escape(tip)}" style="{style}">'
-            f'<a href="{href}" style="{link_style}">{piece}</a></span>'
-        )
-    return "".join(parts), tips
+__all__ = ["HighlightedTextView", "highlight_html", "legend_html", "weight_colour"]
 
 
 class HighlightedTextView(QTextBrowser):

@@ -17,10 +17,10 @@ from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop_app.core.explain.highlight import BLUE, ORANGE  # the text view's hues
 from desktop_app.core.jobs import JobContext
 from desktop_app.job_handle import JobHandle
 from desktop_app.tasks import TaskRunner
-from desktop_app.ui.widgets.highlighted_text import AGAINST_RGB, TOWARDS_RGB
 
 TOP_WORDS = 10
 LABEL_CHARS = 28  # longer tick labels (sentences, chunks) are cut with an ellipsis
@@ -84,7 +84,7 @@ def render_chart(
         names = [_tick_label(str(w["word"]), bool(w.get("unstable"))) for w in shown]
         means = [float(w["mean_weight"]) for w in shown]
         sds = [float(w.get("sd", 0.0)) for w in shown]
-        colours = [_rgb(TOWARDS_RGB) if m > 0 else _rgb(AGAINST_RGB) for m in means]
+        colours = [_rgb(BLUE) if m > 0 else _rgb(ORANGE) for m in means]
         bars = ax.barh(
             range(len(shown)), means, xerr=sds, color=colours, ecolor=fg, capsize=2, height=0.7
         )

@@ -1,0 +1,71 @@
+"""The file panel's background work (TaskRunner thread; no Qt): read a file, re-pick its
+columns, take the workspace's rows, write the results table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_app.core.jobs import JobContext
+
+
+@dataclass
+class BatchData:
+    """A file read for batch prediction: the dataset and its texts / true labels as lists."""
+
+    dataset: Any  # desktop_app.core.data.dataset.Dataset
+    source: str  # a path, "nltk:NAME", or "the Dataset tab" / "the project" (the workspace)
+    texts: list[str]
+    labels: list[str | None] | None  # None when no label column is picked
+    version: int | None = None  # the workspace's version when its rows were taken
+
+
+def batch_data(dataset: Any, source: str, version: int | None = None) -> BatchData:
+    """The texts and (when a label column is picked) the true labels of ``dataset``."""
+    frame = dataset.frame
+    texts = frame["text"].astype(str).tolist()
+    labels = None
+    if dataset.report.label_column:
+        labels = [None if v is None or v != v else str(v) for v in frame["label"].tolist()]
+        if all(v is None for v in labels):
+            labels = None
+    return BatchData(dataset, source, texts, labels, version)
+
+
+def load_batch_file(path: str, ctx: JobContext) -> BatchData:
+    """Read ``path`` with the Dataset tab's loader (encoding, delimiter, columns detected)."""
+    from desktop_app.core.data.dataset import load_dataset
+
+    dataset = load_dataset(path, None, ctx=ctx)
+    ctx.check_cancelled()
+    return batch_data(dataset, path)
+
+
+def recolumn_batch(
+    data: BatchData, text_column: str, label_column: str, ctx: JobContext
+) -> BatchData:
+    dataset = data.dataset.with_columns(text_column, label_column or "")
+    ctx.check_cancelled()
+    return batch_data(dataset, data.source, data.version)
+
+
+def from_workspace(dataset: Any, source: str, version: int, ctx: JobContext) -> BatchData:
+    """The rows the workspace held (at ``version``) when the user asked."""
+    return batch_data(dataset, source, version)
+
+
+def export_results(
+    texts: list[str],
+    result: dict,
+    true_labels: list | None,
+    path: str,
+    fmt: str,
+    protect: bool,
+    ctx: JobContext,
+) -> dict:
+    from desktop_app.core.data.export import write_table
+    from desktop_app.core.predict.batch import results_rows
+
+    rows = results_rows(texts, result, true_labels)
+    ctx.check_cancelled()
+    return write_table(rows, path, protect_formulas=protect, format=fmt)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, ORG_NAME, __version__
+from desktop_app.ui import wheel_guard
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.gc_guard import GuiThreadGarbageCollector
@@ -55,6 +56,8 @@ class MainWindow(QMainWindow):
         # Before any background thread starts: garbage cycles holding Qt objects must be freed
         # on this thread (see gc_guard).
         self.gc_guard = GuiThreadGarbageCollector(self)
+        # Before any widget is polished: the wheel changes only boxes the user clicked into.
+        wheel_guard.install()
         self.service = ModelService(self)
         self.state = AppState(self.service, self.settings, self)
 

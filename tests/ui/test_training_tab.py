@@ -11,7 +11,7 @@ import random
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from tests.ui.conftest import announce_model
 
@@ -40,7 +40,7 @@ def _write_csv(path, rows: int = 120, labels: tuple[str, ...] = ("negative", "po
 @pytest.fixture(autouse=True)
 def _quit_without_asking(monkeypatch):
     """The window closes at the end of each test; an unsaved model would make it ask (modal)."""
-    from desktop_app.ui.tabs import training_tab
+    from desktop_app.ui.training import dialogs
 
     asked: list[str] = []
 
@@ -48,7 +48,7 @@ def _quit_without_asking(monkeypatch):
         asked.append(text)
         return True
 
-    monkeypatch.setattr(training_tab, "ask_quit", ask)
+    monkeypatch.setattr(dialogs, "ask_quit", ask)
     return asked
 
 
@@ -66,14 +66,15 @@ def _training_tab(window):
 
 
 def _set_tiny_bilstm(tab, epochs: int = 2, batch_size: int = 8) -> None:
+    """Pick a BiLSTM small enough to train in a second (also used by other test modules)."""
     combo = tab.model_combo
     combo.setCurrentIndex(combo.findData("bilstm"))
-    fields = tab._field_widgets
-    fields["epochs"].setValue(epochs)
-    fields["batch_size"].setValue(batch_size)
-    fields["embedding_dim"].setValue(16)
-    fields["hidden_size"].setValue(16)
-    fields["patience"].setValue(0)
+    form = tab.form
+    form.field("epochs").setValue(epochs)
+    form.field("batch_size").setValue(batch_size)
+    form.field("embedding_dim").setValue(16)
+    form.field("hidden_size").setValue(16)
+    form.field("patience").setValue(0)
     tab.threads_spin.setValue(1)
     tab.device_combo.setCurrentIndex(tab.device_combo.findData("cpu"))
 
@@ -90,10 +91,10 @@ def _click(qtbot, button) -> None:
 def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
     qtbot, main_window, dataset, tmp_path, monkeypatch
 ):
-    from desktop_app.ui.tabs import training_tab
+    from desktop_app.ui.training import dialogs
 
     service = main_window.service
-    main_window.state.set_dataset(dataset)
+    main_window.state.workspace.set_dataset(dataset)
     tab = _training_tab(main_window)
     assert "reviews.csv" in tab.dataset_label.text()
     _set_tiny_bilstm(tab, epochs=2)
@@ -106,6 +107,13 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
         qtbot.waitUntil(lambda: tab.start_button.isEnabled(), timeout=10000)
     result = got.args[2]
     assert not result["cancelled"]
+
+    # What the run was computed on: the file and its 60/20/20 split of 120 rows.
+    run_line = tab.findChild(QLabel, "runDataLabel").text()
+    assert "BiLSTM on reviews.csv (file): 72 train · 24 validation · 24 test texts" in run_line
+    assert "BiLSTM on reviews.csv (file): 72 train · 24 validation · 24 test" in (
+        tab.log_view.toPlainText()
+    )
 
     # The live plot drew every step the worker reported, and one validation point per epoch.
     qtbot.waitUntil(
@@ -147,7 +155,7 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
     # Save model… then Load model… (folder dialogs replaced).
     folder = tmp_path / "saved-model"
     folder.mkdir()
-    monkeypatch.setattr(training_tab, "choose_folder", lambda *args: str(folder))
+    monkeypatch.setattr(dialogs, "choose_folder", lambda *args: str(folder))
     with qtbot.waitSignal(service.finished, timeout=30000):
         _click(qtbot, tab.save_button)
     assert (folder / "training.json").is_file()
@@ -166,23 +174,24 @@ def test_settings_come_back_in_a_new_window(qtbot, main_window, dataset):
 
     tab = _training_tab(main_window)
     _set_tiny_bilstm(tab, epochs=3)
-    tab.vectors_edit.setText("/tmp/vectors.txt")
+    tab.picker.vectors_edit.setText("/tmp/vectors.txt")
     tab.save_settings()
     again = TrainingTab(main_window.state)
     qtbot.addWidget(again)
     assert again.model_combo.currentData() == "bilstm"
-    assert again._field_widgets["epochs"].value() == 3
+    assert again.form.field("epochs").value() == 3
     assert again.current_config()["vectors_path"] == "/tmp/vectors.txt"
     assert again.threads_spin.value() == 1
     # Each model keeps its own values; MiniLM still shows its defaults.
     again.model_combo.setCurrentIndex(again.model_combo.findData("minilm"))
     assert again.current_config()["epochs"] == 4
-    assert not again._field_widgets["hidden_size"].isVisible()
+    assert "hidden_size" not in again.form.shown()
+    assert not again.form.field("hidden_size").isVisibleTo(again)
 
 
 def test_cancel_stops_a_run(qtbot, main_window, dataset):
     service = main_window.service
-    main_window.state.set_dataset(dataset)
+    main_window.state.workspace.set_dataset(dataset)
     tab = _training_tab(main_window)
     _set_tiny_bilstm(tab, epochs=200, batch_size=2)
 
@@ -198,10 +207,13 @@ def test_cancel_stops_a_run(qtbot, main_window, dataset):
     # Cancel lands in a training step or in the epoch's validation, depending on timing.
     log_text = tab.log_view.toPlainText()
     assert (
-        "cancelled in epoch" in log_text
-        or "cancelled during validation" in log_text
+        "Training stopped by Cancel during epoch" in log_text
+        or "Training stopped by Cancel while validating epoch" in log_text
         or "Cancelled before" in text
     ), log_text
+    if "during epoch" in log_text:  # the results say it as a sentence too
+        assert "Stopped by Cancel during epoch" in tab.metrics_view.summary.text()
+        assert " of 200, after step " in tab.metrics_view.summary.text()
     assert tab.progress_label.text().startswith("Cancelled")
     assert not service.is_busy()
 
@@ -215,12 +227,12 @@ def test_start_refuses_without_usable_data(qtbot, main_window, tmp_path):
     assert "No dataset is open" in tab.log_view.toPlainText()
 
     one_class = load_dataset(_write_csv(tmp_path / "one.csv", rows=30, labels=("positive",)))
-    main_window.state.set_dataset(one_class)
+    main_window.state.workspace.set_dataset(one_class)
     _click(qtbot, tab.start_button)
     assert "only one class (positive)" in tab.log_view.toPlainText()
 
     few = load_dataset(_write_csv(tmp_path / "few.csv", rows=5))
-    main_window.state.set_dataset(few)
+    main_window.state.workspace.set_dataset(few)
     _set_tiny_bilstm(tab)
     _click(qtbot, tab.start_button)
     assert "Only 5 labelled texts: too few" in tab.log_view.toPlainText()
@@ -231,7 +243,7 @@ def test_start_refuses_without_usable_data(qtbot, main_window, tmp_path):
 
     # Twelve rows, not split yet: Start splits them 80/10/10 (stratified, seed 0) and trains.
     unsplit = load_dataset(_write_csv(tmp_path / "unsplit.csv", rows=12))
-    main_window.state.set_dataset(unsplit)
+    main_window.state.workspace.set_dataset(unsplit)
     assert "not split yet" in tab.dataset_label.text()
     _set_tiny_bilstm(tab, epochs=1)
     with qtbot.waitSignal(service.result, timeout=60000, check_params_cb=_is_train) as got:
@@ -248,10 +260,10 @@ def test_start_refuses_without_usable_data(qtbot, main_window, tmp_path):
 def test_closing_while_training_asks_then_exits_cleanly(
     qtbot, main_window, dataset, monkeypatch, _quit_without_asking
 ):
-    from desktop_app.ui.tabs import training_tab
+    from desktop_app.ui.training import dialogs
 
     service = main_window.service
-    main_window.state.set_dataset(dataset)
+    main_window.state.workspace.set_dataset(dataset)
     tab = _training_tab(main_window)
     _set_tiny_bilstm(tab, epochs=200, batch_size=2)
     with qtbot.waitSignal(
@@ -260,14 +272,14 @@ def test_closing_while_training_asks_then_exits_cleanly(
         _click(qtbot, tab.start_button)
 
     # "Cancel" in the question: the window stays and training goes on.
-    monkeypatch.setattr(training_tab, "ask_quit", lambda parent, text: False)
+    monkeypatch.setattr(dialogs, "ask_quit", lambda parent, text: False)
     main_window.close()
     assert main_window.isVisible() and tab.is_training()
     assert service.thread.isRunning()
 
     # "Quit anyway": the run is cancelled, the worker thread stops, the window closes.
     asked = _quit_without_asking
-    monkeypatch.setattr(training_tab, "ask_quit", lambda parent, text: asked.append(text) or True)
+    monkeypatch.setattr(dialogs, "ask_quit", lambda parent, text: asked.append(text) or True)
     main_window.close()
     assert asked and "still training" in asked[0]
     assert not main_window.isVisible()

@@ -226,6 +226,9 @@ class LossPlot(QWidget):
     def _ensure_figure(self) -> None:
         if self.canvas is not None:
             return
+        from desktop_app.ui.chart_images import preload_matplotlib
+
+        preload_matplotlib(qt=True)  # waits for a warm-up thread importing it (see there)
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
         from matplotlib.figure import Figure
 

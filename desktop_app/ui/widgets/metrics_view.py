@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 METRIC_COLUMNS = ["", "Accuracy", "Macro-F1", "Precision", "Recall", "F1", "Support"]
 EXAMPLE_COLUMNS = ["Text", "True label", "Predicted", "Confidence"]
+TICK_FONT_SIZE = 8  # points; class names on the confusion matrix
 
 
 class ConfusionMatrixView(QWidget):
@@ -80,14 +81,12 @@ class ConfusionMatrixView(QWidget):
                     fontsize=10 if n <= 6 else 7,
                     color="white" if count > peak * 0.55 else "black",
                 )
-        ax.set_xticks(
-            range(n), self.labels, rotation=30 if n > 3 else 0, ha="right" if n > 3 else "center"
-        )
+        ax.set_xticks(range(n), self.labels)
         ax.set_yticks(range(n), self.labels)
         ax.set_xlabel("predicted label", fontsize=9, color=fg)
         ax.set_ylabel("true label", fontsize=9, color=fg)
         ax.set_title("Test confusion matrix", fontsize=9, color=fg)
-        ax.tick_params(colors=fg, labelsize=8)
+        ax.tick_params(colors=fg, labelsize=TICK_FONT_SIZE)
         self._selected = None
         self._fit_margins()
         self.canvas.draw_idle()
@@ -120,6 +119,9 @@ class ConfusionMatrixView(QWidget):
     def _ensure_canvas(self) -> None:
         if self.canvas is not None:
             return
+        from desktop_app.ui.chart_images import preload_matplotlib
+
+        preload_matplotlib(qt=True)  # waits for a warm-up thread importing it (see there)
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
         from matplotlib.figure import Figure
 
@@ -140,19 +142,46 @@ class ConfusionMatrixView(QWidget):
         self.canvas.mpl_connect("resize_event", self._fit_margins)
 
     def _fit_margins(self, _event: Any = None) -> None:
+        """Margins and the x labels' angle from the class names' measured widths, so every
+        name is shown whole and no two overlap (turned 45° when they do not fit side by
+        side). Pixels, not a layout engine: it re-measures every text on each draw."""
+        if self.figure is None or not self.labels:
+            return
         width, height = self.figure.get_size_inches() * self.figure.dpi
         if width < 20 or height < 20:
             return
-        longest = max((len(label) for label in self.labels), default=8)
-        rotated = len(self.labels) > 3
-        left = 34 + 6.5 * min(longest, 24)
-        bottom = 40 + (4.5 * min(longest, 24) if rotated else 0)
+        text_w, text_h = self._label_sizes()
+        longest = max(text_w, default=0.0)
+        left = min(0.5 * width, longest + 34)
+        right, top = 10.0, 22.0
+        n = len(self.labels)
+        # imshow keeps the cells square: the matrix is as wide as the smaller side allows.
+        side = max(1.0, min(width - left - right, height - top - 40 - text_h))
+        rotate = n > 1 and longest > 0.9 * side / n
+        bottom = 34 + text_h + (longest * 0.71 + 4 if rotate else 0)
+        for label in self.ax.get_xticklabels():
+            label.set_rotation(45 if rotate else 0)
+            label.set_horizontalalignment("right" if rotate else "center")
+            label.set_rotation_mode("anchor" if rotate else "default")
         self.figure.subplots_adjust(
-            left=min(0.45, left / width),
-            right=max(0.55, 1 - 10 / width),
-            bottom=min(0.45, bottom / height),
-            top=max(0.55, 1 - 22 / height),
+            left=min(0.5, left / width),
+            right=max(0.5, 1 - right / width),
+            bottom=min(0.5, bottom / height),
+            top=max(0.5, 1 - top / height),
         )
+
+    def _label_sizes(self) -> tuple[list[float], float]:
+        """Pixel widths of the class names and their height, at the tick labels' size."""
+        from matplotlib.font_manager import FontProperties
+
+        renderer = self.canvas.get_renderer()
+        font = FontProperties(size=TICK_FONT_SIZE)
+        widths, height = [], 0.0
+        for label in self.labels:
+            w, h, _d = renderer.get_text_width_height_descent(label, font, ismath=False)
+            widths.append(w)
+            height = max(height, h)
+        return widths, height
 
     def _on_press(self, event: Any) -> None:
         if event.inaxes is not self.ax or event.xdata is None or event.ydata is None:
@@ -322,9 +351,10 @@ def summary_text(result: dict) -> str:
     metrics = result.get("metrics") or {}
     parts = []
     if result.get("cancelled"):
-        where = result.get("stopped_at") or "before the end"
+        # stopped_at reads as a sentence: "stopped by Cancel during epoch 2 of 10, after ..."
+        where = str(result.get("stopped_at") or "stopped by Cancel before the end")
         parts.append(
-            f"<b>Cancelled</b> — stopped at {where}; the metrics are for the best weights so far."
+            f"<b>{where[:1].upper()}{where[1:]}</b>; the metrics are for the best weights so far"
         )
     if metrics:
         parts.append(

@@ -1,40 +1,29 @@
 """The Training tab, driven like a user: Start, watch, read metrics, click the matrix, Cancel, quit.
 
-A tiny BiLSTM on a small generated CSV keeps every run to a few seconds; torch uses one
-thread (the tab's "CPU threads" setting) so the GUI thread keeps a core.
+A tiny BiLSTM on a small generated CSV (tests/ui/training_helpers.py) keeps every run to a few
+seconds.
 """
 
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from tests.ui.conftest import announce_model
-
-# matplotlib's toolbar asks Qt for a deprecated high-DPI attribute whenever it paints an icon.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Enum value .Qt..ApplicationAttribute.AA_UseHighDpiPixmaps:DeprecationWarning"
+from tests.ui.training_helpers import (
+    MPL_WARNING,
+    click,
+    is_train,
+    set_tiny_bilstm,
+    split_dataset,
+    training_tab,
+    write_csv,
 )
 
-POSITIVE = ["great", "wonderful", "delightful", "superb", "moving", "charming", "brilliant"]
-NEGATIVE = ["awful", "boring", "dreadful", "tedious", "clumsy", "dull", "terrible"]
-FILLER = ["the film", "this movie", "the plot", "the cast", "the ending", "the script"]
-
-
-def _write_csv(path, rows: int = 120, labels: tuple[str, ...] = ("negative", "positive")):
-    rng = random.Random(0)
-    lines = ["text,label"]
-    for i in range(rows):
-        label = labels[i % len(labels)]
-        words = POSITIVE if label == "positive" else NEGATIVE
-        text = f"{rng.choice(FILLER)} is {rng.choice(words)} and {rng.choice(words)} {i}"
-        lines.append(f'"{text}",{label}')
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+pytestmark = MPL_WARNING
 
 
 @pytest.fixture(autouse=True)
@@ -54,38 +43,7 @@ def _quit_without_asking(monkeypatch):
 
 @pytest.fixture
 def dataset(tmp_path):
-    from desktop_app.core.data.dataset import load_dataset
-
-    return load_dataset(_write_csv(tmp_path / "reviews.csv")).split(0.6, 0.2, 0.2, seed=0)
-
-
-def _training_tab(window):
-    tab = window.tab_widgets["trainingTab"]
-    window.tabs.setCurrentWidget(tab)
-    return tab
-
-
-def _set_tiny_bilstm(tab, epochs: int = 2, batch_size: int = 8) -> None:
-    """Pick a BiLSTM small enough to train in a second (also used by other test modules)."""
-    combo = tab.model_combo
-    combo.setCurrentIndex(combo.findData("bilstm"))
-    form = tab.form
-    form.field("epochs").setValue(epochs)
-    form.field("batch_size").setValue(batch_size)
-    form.field("embedding_dim").setValue(16)
-    form.field("hidden_size").setValue(16)
-    form.field("patience").setValue(0)
-    tab.threads_spin.setValue(1)
-    tab.device_combo.setCurrentIndex(tab.device_combo.findData("cpu"))
-
-
-def _is_train(_job_id, name, *rest) -> bool:
-    return name == "train"
-
-
-def _click(qtbot, button) -> None:
-    assert button.isEnabled(), f"{button.objectName()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    return split_dataset(tmp_path)
 
 
 def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
@@ -95,13 +53,13 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
 
     service = main_window.service
     main_window.state.workspace.set_dataset(dataset)
-    tab = _training_tab(main_window)
+    tab = training_tab(main_window)
     assert "reviews.csv" in tab.dataset_label.text()
-    _set_tiny_bilstm(tab, epochs=2)
+    set_tiny_bilstm(tab, epochs=2)
 
     with qtbot.assertNotEmitted(service.failed, wait=0):
-        with qtbot.waitSignal(service.result, timeout=60000, check_params_cb=_is_train) as got:
-            _click(qtbot, tab.start_button)
+        with qtbot.waitSignal(service.result, timeout=60000, check_params_cb=is_train) as got:
+            click(qtbot, tab.start_button)
             assert not tab.start_button.isEnabled()
             assert tab.cancel_button.isEnabled()
         qtbot.waitUntil(lambda: tab.start_button.isEnabled(), timeout=10000)
@@ -157,14 +115,14 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
     folder.mkdir()
     monkeypatch.setattr(dialogs, "choose_folder", lambda *args: str(folder))
     with qtbot.waitSignal(service.finished, timeout=30000):
-        _click(qtbot, tab.save_button)
+        click(qtbot, tab.save_button)
     assert (folder / "training.json").is_file()
     assert "(not saved)" not in main_window.model_label.text()
     assert main_window.state.model_info["saved"] is True
     with qtbot.waitSignal(
         service.result, timeout=30000, check_params_cb=lambda j, n, p: n == "load_model"
     ):
-        _click(qtbot, tab.load_button)
+        click(qtbot, tab.load_button)
     assert main_window.state.model_info["folder"] == str(folder)
     assert main_window.state.model_info["kind"] == "bilstm"
 
@@ -172,8 +130,8 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
 def test_settings_come_back_in_a_new_window(qtbot, main_window, dataset):
     from desktop_app.ui.tabs.training_tab import TrainingTab
 
-    tab = _training_tab(main_window)
-    _set_tiny_bilstm(tab, epochs=3)
+    tab = training_tab(main_window)
+    set_tiny_bilstm(tab, epochs=3)
     tab.picker.vectors_edit.setText("/tmp/vectors.txt")
     tab.save_settings()
     again = TrainingTab(main_window.state)
@@ -192,15 +150,15 @@ def test_settings_come_back_in_a_new_window(qtbot, main_window, dataset):
 def test_cancel_stops_a_run(qtbot, main_window, dataset):
     service = main_window.service
     main_window.state.workspace.set_dataset(dataset)
-    tab = _training_tab(main_window)
-    _set_tiny_bilstm(tab, epochs=200, batch_size=2)
+    tab = training_tab(main_window)
+    set_tiny_bilstm(tab, epochs=200, batch_size=2)
 
     with qtbot.waitSignal(
         service.partial, timeout=60000, check_params_cb=lambda j, k, p: k == "step"
     ):
-        _click(qtbot, tab.start_button)
+        click(qtbot, tab.start_button)
     with qtbot.waitSignal(service.finished, timeout=20000):
-        _click(qtbot, tab.cancel_button)
+        click(qtbot, tab.cancel_button)
     qtbot.waitUntil(lambda: tab.start_button.isEnabled(), timeout=5000)
     text = tab.metrics_view.summary.text() + tab.log_view.toPlainText()
     assert "Cancel" in text
@@ -222,19 +180,19 @@ def test_start_refuses_without_usable_data(qtbot, main_window, tmp_path):
     from desktop_app.core.data.dataset import load_dataset
 
     service = main_window.service
-    tab = _training_tab(main_window)
-    _click(qtbot, tab.start_button)
+    tab = training_tab(main_window)
+    click(qtbot, tab.start_button)
     assert "No dataset is open" in tab.log_view.toPlainText()
 
-    one_class = load_dataset(_write_csv(tmp_path / "one.csv", rows=30, labels=("positive",)))
+    one_class = load_dataset(write_csv(tmp_path / "one.csv", rows=30, labels=("positive",)))
     main_window.state.workspace.set_dataset(one_class)
-    _click(qtbot, tab.start_button)
+    click(qtbot, tab.start_button)
     assert "only one class (positive)" in tab.log_view.toPlainText()
 
-    few = load_dataset(_write_csv(tmp_path / "few.csv", rows=5))
+    few = load_dataset(write_csv(tmp_path / "few.csv", rows=5))
     main_window.state.workspace.set_dataset(few)
-    _set_tiny_bilstm(tab)
-    _click(qtbot, tab.start_button)
+    set_tiny_bilstm(tab)
+    click(qtbot, tab.start_button)
     assert "Only 5 labelled texts: too few" in tab.log_view.toPlainText()
 
     boxes = [b for b in main_window.findChildren(QMessageBox) if b.objectName() == "errorDialog"]
@@ -242,12 +200,12 @@ def test_start_refuses_without_usable_data(qtbot, main_window, tmp_path):
     assert tab.start_button.isEnabled() and not tab.is_training()
 
     # Twelve rows, not split yet: Start splits them 80/10/10 (stratified, seed 0) and trains.
-    unsplit = load_dataset(_write_csv(tmp_path / "unsplit.csv", rows=12))
+    unsplit = load_dataset(write_csv(tmp_path / "unsplit.csv", rows=12))
     main_window.state.workspace.set_dataset(unsplit)
     assert "not split yet" in tab.dataset_label.text()
-    _set_tiny_bilstm(tab, epochs=1)
-    with qtbot.waitSignal(service.result, timeout=60000, check_params_cb=_is_train) as got:
-        _click(qtbot, tab.start_button)
+    set_tiny_bilstm(tab, epochs=1)
+    with qtbot.waitSignal(service.result, timeout=60000, check_params_cb=is_train) as got:
+        click(qtbot, tab.start_button)
     assert "not split yet: using a stratified 80/10/10 split" in tab.log_view.toPlainText()
     assert (
         sum(got.args[2]["metrics"]["confusion_matrix"][0])
@@ -264,12 +222,12 @@ def test_closing_while_training_asks_then_exits_cleanly(
 
     service = main_window.service
     main_window.state.workspace.set_dataset(dataset)
-    tab = _training_tab(main_window)
-    _set_tiny_bilstm(tab, epochs=200, batch_size=2)
+    tab = training_tab(main_window)
+    set_tiny_bilstm(tab, epochs=200, batch_size=2)
     with qtbot.waitSignal(
         service.partial, timeout=60000, check_params_cb=lambda j, k, p: k == "step"
     ):
-        _click(qtbot, tab.start_button)
+        click(qtbot, tab.start_button)
 
     # "Cancel" in the question: the window stays and training goes on.
     monkeypatch.setattr(dialogs, "ask_quit", lambda parent, text: False)
@@ -287,7 +245,7 @@ def test_closing_while_training_asks_then_exits_cleanly(
 
 
 def test_unsaved_model_asks_before_quitting(qtbot, main_window, _quit_without_asking):
-    tab = _training_tab(main_window)
+    tab = training_tab(main_window)
     announce_model(main_window, {"name": "BiLSTM", "kind": "bilstm", "saved": False})
     assert "not saved" in tab.model_label.text()
     assert tab.confirm_close() is True

@@ -142,8 +142,8 @@ class ConfusionMatrixView(QWidget):
         self.canvas.mpl_connect("resize_event", self._fit_margins)
 
     def _fit_margins(self, _event: Any = None) -> None:
-        """Margins and the x labels' angle from the class names' measured widths, so every
-        name is shown whole and no two overlap (turned 45° when they do not fit side by
+        """Margins and the x labels' direction from the class names' measured widths, so
+        every name is shown whole and no two overlap (upright when they do not fit side by
         side). Pixels, not a layout engine: it re-measures every text on each draw."""
         if self.figure is None or not self.labels:
             return
@@ -157,12 +157,10 @@ class ConfusionMatrixView(QWidget):
         n = len(self.labels)
         # imshow keeps the cells square: the matrix is as wide as the smaller side allows.
         side = max(1.0, min(width - left - right, height - top - 40 - text_h))
-        rotate = n > 1 and longest > 0.9 * side / n
-        bottom = 34 + text_h + (longest * 0.71 + 4 if rotate else 0)
+        upright = n > 1 and longest > 0.9 * side / n
+        bottom = 34 + (longest + 4 if upright else text_h)
         for label in self.ax.get_xticklabels():
-            label.set_rotation(45 if rotate else 0)
-            label.set_horizontalalignment("right" if rotate else "center")
-            label.set_rotation_mode("anchor" if rotate else "default")
+            label.set_rotation(90 if upright else 0)
         self.figure.subplots_adjust(
             left=min(0.5, left / width),
             right=max(0.5, 1 - right / width),

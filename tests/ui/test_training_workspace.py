@@ -78,7 +78,9 @@ def _open_project(qtbot, window, path):
     window.open_path(str(path))
     if window.state.workspace.session is None:
         pytest.skip("the Label tab does not open projects through the workspace yet")
-    qtbot.waitUntil(lambda: label_tab.card.isVisible() and bool(label_tab.card_text()), 60000)
+    qtbot.waitUntil(
+        lambda: label_tab.card.isVisible() and bool(label_tab.card_text()), timeout=60000
+    )
     return label_tab
 
 

@@ -106,7 +106,7 @@ class RunPanel(QWidget):
         vertical.addWidget(self.metrics_view)
         vertical.setStretchFactor(0, 3)
         vertical.setStretchFactor(1, 2)
-        vertical.setSizes([440, 330])  # proportions: the live plot gets the larger share
+        vertical.setSizes([380, 420])  # proportions: the results get a little more
         vertical.setChildrenCollapsible(False)
         layout.addWidget(vertical, 1)
 
@@ -174,9 +174,8 @@ class RunPanel(QWidget):
             when = f" (trained at {time.strftime('%H:%M', time.localtime(self.run.started))})"
         current = html.escape(str(info.get("name") or "another model"))
         self.stale_banner.setText(
-            f"<b>From model {name}{when}</b>: these results, curves and examples were computed "
-            f"by {name}, not by the current model, {current}. They stay for comparison; "
-            "Start trains and tests again."
+            f"<b>From model {name}{when}</b>, not from the current model ({current}): kept "
+            "for comparison. Start trains and tests again."
         )
         self.stale_banner.show()
         self.append_log(

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 METRIC_COLUMNS = ["", "Accuracy", "Macro-F1", "Precision", "Recall", "F1", "Support"]
 EXAMPLE_COLUMNS = ["Text", "True label", "Predicted", "Confidence"]
 TICK_FONT_SIZE = 8  # points; class names on the confusion matrix
+MAX_BOTTOM = 0.6  # share of the chart's height the class names under it may take
 
 
 class ConfusionMatrixView(QWidget):
@@ -143,48 +144,69 @@ class ConfusionMatrixView(QWidget):
 
     def _fit_margins(self, _event: Any = None) -> None:
         """Margins and the x labels' direction from the class names' measured widths, so
-        every name is shown whole and no two overlap (upright when they do not fit side by
-        side). Pixels, not a layout engine: it re-measures every text on each draw."""
+        every name is shown whole and no two overlap: side by side when they fit, else
+        upright, and upright on two lines (split between words) when the names are too long
+        for the height. Pixels, not a layout engine: it re-measures every text on each draw."""
         if self.figure is None or not self.labels:
             return
         width, height = self.figure.get_size_inches() * self.figure.dpi
         if width < 20 or height < 20:
             return
-        text_w, text_h = self._label_sizes()
-        longest = max(text_w, default=0.0)
+        widths, line_height = self._label_sizes(self.labels)
+        longest = max(widths, default=0.0)
         left = min(0.5 * width, longest + 34)
         right, top = 10.0, 22.0
         n = len(self.labels)
         # imshow keeps the cells square: the matrix is as wide as the smaller side allows.
-        side = max(1.0, min(width - left - right, height - top - 40 - text_h))
-        upright = n > 1 and longest > 0.9 * side / n
-        bottom = 34 + (longest + 4 if upright else text_h)
+        side = max(1.0, min(width - left - right, height - top - 40 - line_height))
+        x_labels, angle, extent = self.labels, 0, line_height
+        if n > 1 and longest > 0.9 * side / n:
+            angle, extent = 90, longest
+            if 38 + longest > MAX_BOTTOM * height:
+                wrapped = [_two_lines(label) for label in self.labels]
+                wrapped_longest = max(self._label_sizes(wrapped)[0], default=0.0)
+                wrapped_width = 2.2 * line_height  # two upright lines side by side
+                if wrapped_longest < longest and wrapped_width < 0.9 * side / n:
+                    x_labels, extent = wrapped, wrapped_longest
+        self.ax.set_xticklabels(x_labels)
         for label in self.ax.get_xticklabels():
-            label.set_rotation(90 if upright else 0)
+            label.set_rotation(angle)
         self.figure.subplots_adjust(
             left=min(0.5, left / width),
             right=max(0.5, 1 - right / width),
-            bottom=min(0.5, bottom / height),
+            bottom=min(MAX_BOTTOM, (38 + extent) / height),
             top=max(0.5, 1 - top / height),
         )
 
-    def _label_sizes(self) -> tuple[list[float], float]:
-        """Pixel widths of the class names and their height, at the tick labels' size."""
+    def _label_sizes(self, labels: list[str]) -> tuple[list[float], float]:
+        """Pixel widths of the labels (the longest line of each) and a line's height, at the
+        tick labels' size."""
         from matplotlib.font_manager import FontProperties
 
         renderer = self.canvas.get_renderer()
         font = FontProperties(size=TICK_FONT_SIZE)
         widths, height = [], 0.0
-        for label in self.labels:
-            w, h, _d = renderer.get_text_width_height_descent(label, font, ismath=False)
-            widths.append(w)
-            height = max(height, h)
+        for label in labels:
+            longest = 0.0
+            for line in label.split("\n"):
+                w, h, _d = renderer.get_text_width_height_descent(line, font, ismath=False)
+                longest, height = max(longest, w), max(height, h)
+            widths.append(longest)
         return widths, height
 
     def _on_press(self, event: Any) -> None:
         if event.inaxes is not self.ax or event.xdata is None or event.ydata is None:
             return
         self.select(int(round(event.ydata)), int(round(event.xdata)))
+
+
+def _two_lines(label: str) -> str:
+    """``label`` split at the space nearest its middle ("very\\nnegative"); one word stays."""
+    spaces = [i for i, char in enumerate(label) if char == " "]
+    if not spaces:
+        return label
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return f"{label[:cut]}\n{label[cut + 1 :]}"
 
 
 class MetricsView(QWidget):
@@ -211,15 +233,18 @@ class MetricsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(METRIC_COLUMNS)):
+        # Every column as wide as its contents, class names first: in a narrow window the
+        # table scrolls sideways rather than eliding the names ("ne…, ne…, po…").
+        for column in range(len(METRIC_COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
 
         self.confusion = ConfusionMatrixView()
         self.confusion.cell_clicked.connect(self.show_cell)
 
         self.cell_label = QLabel("Click a cell of the confusion matrix to list its test examples.")
         self.cell_label.setObjectName("cellExamplesLabel")
+        self.cell_label.setWordWrap(True)  # a long cell title must not widen the window
         self.examples_table = QTableWidget(0, len(EXAMPLE_COLUMNS))
         self.examples_table.setObjectName("cellExamplesTable")
         self.examples_table.setHorizontalHeaderLabels(EXAMPLE_COLUMNS)
@@ -232,24 +257,27 @@ class MetricsView(QWidget):
         for column in range(1, len(EXAMPLE_COLUMNS)):
             eheader.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.table)
-        top.addWidget(self.confusion)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 2)
-        top.setChildrenCollapsible(False)
+        examples = QWidget()
+        examples_layout = QVBoxLayout(examples)
+        examples_layout.setContentsMargins(0, 0, 0, 0)
+        examples_layout.addWidget(self.cell_label)
+        examples_layout.addWidget(self.examples_table)
 
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(self.cell_label)
-        bottom_layout.addWidget(self.examples_table)
+        tables = QSplitter(Qt.Orientation.Vertical)
+        tables.addWidget(self.table)
+        tables.addWidget(examples)
+        tables.setStretchFactor(0, 1)
+        tables.setStretchFactor(1, 1)
+        tables.setChildrenCollapsible(False)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(bottom)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        # The matrix beside both tables, as tall as they are together: it needs the height
+        # for the class names under it and the width for them side by side.
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("metricsSplitter")
+        splitter.addWidget(tables)
+        splitter.addWidget(self.confusion)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)

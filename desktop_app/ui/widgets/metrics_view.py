@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 METRIC_COLUMNS = ["", "Accuracy", "Macro-F1", "Precision", "Recall", "F1", "Support"]
 EXAMPLE_COLUMNS = ["Text", "True label", "Predicted", "Confidence"]
 TICK_FONT_SIZE = 8  # points; class names on the confusion matrix
+MIN_CELL_PX = 40  # the narrowest cell the matrix asks room for
 MAX_BOTTOM = 0.6  # share of the chart's height the class names under it may take
 
 
@@ -91,6 +92,15 @@ class ConfusionMatrixView(QWidget):
         self._selected = None
         self._fit_margins()
         self.canvas.draw_idle()
+
+    def preferred_width(self) -> float:
+        """Pixels for the matrix with its class names side by side and the title's margins."""
+        if self.canvas is None or not self.labels:
+            return 0.0
+        widths, _line = self._label_sizes(self.labels)
+        longest = max(widths, default=0.0)
+        cell = max(MIN_CELL_PX, longest + 8)
+        return longest + 34 + len(self.labels) * cell + 10
 
     def cell_center(self, true_index: int, pred_index: int) -> tuple[float, float]:
         """Widget (logical pixel) coordinates of a cell's centre, relative to the canvas."""
@@ -272,7 +282,7 @@ class MetricsView(QWidget):
 
         # The matrix beside both tables, as tall as they are together: it needs the height
         # for the class names under it and the width for them side by side.
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("metricsSplitter")
         splitter.addWidget(tables)
         splitter.addWidget(self.confusion)
@@ -307,6 +317,7 @@ class MetricsView(QWidget):
         matrix = metrics.get("confusion_matrix")
         if matrix and labels:
             self.confusion.show_matrix(matrix, labels)
+            self._share_width()
         self.examples_table.setRowCount(0)
         self.cell_label.setText("Click a cell of the confusion matrix to list its test examples.")
 
@@ -319,8 +330,12 @@ class MetricsView(QWidget):
         rows.sort(key=lambda example: -float(example.get("confidence") or 0.0))
         kind = "correct" if true_label == pred_label else "mistakes"
         self.cell_label.setText(
-            f"True {true_label!r}, predicted {pred_label!r}: {len(rows)} test example"
-            f"{'' if len(rows) == 1 else 's'} ({kind}), most confident first"
+            f"True {true_label!r}, predicted {pred_label!r}: {len(rows)} "
+            f"{'example' if len(rows) == 1 else 'examples'} ({kind})"
+        )
+        self.cell_label.setToolTip(
+            f"The test texts labelled {true_label!r} that the model predicted as "
+            f"{pred_label!r}, most confident first"
         )
         table = self.examples_table
         table.setUpdatesEnabled(False)
@@ -338,6 +353,15 @@ class MetricsView(QWidget):
         table.setUpdatesEnabled(True)
 
     # -- internal -----------------------------------------------------------------------
+    def _share_width(self) -> None:
+        """The matrix as wide as its class names need (at most half), the tables the rest."""
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        wanted = self.confusion.preferred_width()
+        width = int(min(max(wanted, self.confusion.minimumWidth()), total / 2))
+        self.splitter.setSizes([total - width, width])
+
     def _fill_table(self, metrics: dict, baseline: dict | None, labels: list[str]) -> None:
         rows: list[list[str]] = [_overall_row("This model", metrics)]
         if baseline:

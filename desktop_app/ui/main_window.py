@@ -56,8 +56,6 @@ class MainWindow(QMainWindow):
         # Before any background thread starts: garbage cycles holding Qt objects must be freed
         # on this thread (see gc_guard).
         self.gc_guard = GuiThreadGarbageCollector(self)
-        # Before any widget is polished: the wheel changes only boxes the user clicked into.
-        wheel_guard.install()
         self.service = ModelService(self)
         self.state = AppState(self.service, self.settings, self)
 
@@ -72,6 +70,10 @@ class MainWindow(QMainWindow):
             self.tab_widgets[tab.objectName() or class_name] = tab
             self.tabs.addTab(tab, getattr(tab, "TITLE", class_name))
 
+        # The wheel changes only spin and combo boxes the user clicked into (see wheel_guard);
+        # boxes a tab adds later are guarded when it comes to the front.
+        wheel_guard.guard(self.tabs)
+        self.tabs.currentChanged.connect(self._guard_current_tab)
         self._build_status_bar()
         self._build_menus()
         from desktop_app.ui.project_menu import ProjectMenu  # New/Open/Save as project, title
@@ -244,6 +246,12 @@ class MainWindow(QMainWindow):
         name = info.get("name") or "—"
         suffix = "" if info.get("saved", True) else " (not saved)"
         self.model_label.setText(f"Model: {name}{suffix}")
+
+    @Slot(int)
+    def _guard_current_tab(self, _index: int) -> None:
+        current = self.tabs.currentWidget()
+        if current is not None:
+            wheel_guard.guard(current)
 
     @Slot(str)
     def show_tab(self, object_name: str) -> None:

@@ -166,3 +166,20 @@ def test_training_settings_round_trip_and_damaged_values(tmp_path):
     assert settings.choices().device == "auto"
     assert settings.choices().threads == 0
     assert settings.values_for("bilstm") == {}
+
+
+def test_wheel_guard_covers_every_tab(qtbot, main_window):
+    """The same guard on every tab's boxes (the Explain tab's seed, the Dataset tab's split, ...)."""
+    _activate(qtbot, main_window)
+    main_window.menuBar().setFocus()
+    checked = 0
+    for tab in main_window.tab_widgets.values():
+        main_window.tabs.setCurrentWidget(tab)
+        for box in tab.findChildren(QAbstractSpinBox) + tab.findChildren(QComboBox):
+            assert box.focusPolicy() != Qt.FocusPolicy.WheelFocus, box.objectName()
+            before = box.text() if isinstance(box, QAbstractSpinBox) else box.currentIndex()
+            _wheel(box)
+            after = box.text() if isinstance(box, QAbstractSpinBox) else box.currentIndex()
+            assert after == before, (tab.objectName(), box.objectName())
+            checked += 1
+    assert checked >= 20

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, ORG_NAME, __version__
+from desktop_app.ui import wheel_guard
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.gc_guard import GuiThreadGarbageCollector
@@ -69,6 +70,10 @@ class MainWindow(QMainWindow):
             self.tab_widgets[tab.objectName() or class_name] = tab
             self.tabs.addTab(tab, getattr(tab, "TITLE", class_name))
 
+        # The wheel changes only spin and combo boxes the user clicked into (see wheel_guard);
+        # boxes a tab adds later are guarded when it comes to the front.
+        wheel_guard.guard(self.tabs)
+        self.tabs.currentChanged.connect(self._guard_current_tab)
         self._build_status_bar()
         self._build_menus()
         from desktop_app.ui.project_menu import ProjectMenu  # New/Open/Save as project, title
@@ -241,6 +246,12 @@ class MainWindow(QMainWindow):
         name = info.get("name") or "—"
         suffix = "" if info.get("saved", True) else " (not saved)"
         self.model_label.setText(f"Model: {name}{suffix}")
+
+    @Slot(int)
+    def _guard_current_tab(self, _index: int) -> None:
+        current = self.tabs.currentWidget()
+        if current is not None:
+            wheel_guard.guard(current)
 
     @Slot(str)
     def show_tab(self, object_name: str) -> None:

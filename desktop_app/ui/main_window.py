@@ -130,11 +130,50 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.setObjectName("viewMenu")
+        for index in range(self.tabs.count()):
+            action = QAction(f"&{index + 1} {self.tabs.tabText(index)}", self)
+            action.setObjectName(f"showTab{index + 1}")
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.setData(index)
+            action.triggered.connect(self._show_tab_action)
+            view_menu.addAction(action)
+
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        guide = QAction("&First ten minutes", self)
+        guide.setObjectName("guideAction")
+        guide.triggered.connect(self.show_guide)
+        help_menu.addAction(guide)
+        shortcuts = QAction("&Keyboard shortcuts", self)
+        shortcuts.setObjectName("shortcutsAction")
+        shortcuts.setShortcut(QKeySequence("Ctrl+/"))
+        shortcuts.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(shortcuts)
+        help_menu.addSeparator()
         about = QAction(f"&About {APP_NAME}", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    @Slot()
+    def _show_tab_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.tabs.setCurrentIndex(int(action.data()))
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        from desktop_app.ui.help import ShortcutsDialog
+
+        ShortcutsDialog(self).open()
+
+    @Slot()
+    def show_guide(self) -> None:
+        from desktop_app.ui.help import GuideDialog
+
+        GuideDialog(self).open()
 
     def _connect_state(self) -> None:
         self.service.state_changed.connect(self._on_worker_state)

@@ -118,8 +118,10 @@ class TrainingTab(QWidget):
         # replaces its shortcut with the text's mnemonic. A hidden tab's shortcuts never fire.
         self.start_shortcuts = [QShortcut(QKeySequence(key), self) for key in START_KEYS]
         for shortcut in self.start_shortcuts:
+            shortcut.setWhatsThis("Start training (Training tab)")
             shortcut.activated.connect(self.start)
         self.cancel_shortcut = QShortcut(QKeySequence(CANCEL_KEY), self)
+        self.cancel_shortcut.setWhatsThis("Cancel training at the next step (Training tab)")
         self.cancel_shortcut.activated.connect(self.cancel)
 
         actions = QWidget()
@@ -288,6 +290,7 @@ class TrainingTab(QWidget):
                 # Ctrl+Enter. On the window, not on this tab: a hidden widget's
                 # shortcuts never fire.
                 self.show_shortcut = QShortcut(QKeySequence("Ctrl+T"), window)
+                self.show_shortcut.setWhatsThis("Bring the Training tab forward, ready to start")
                 self.show_shortcut.activated.connect(self.bring_forward)
         return super().event(event)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop_app.cli import long_text
+
 HELP = "test a saved model (or 'vader') on every labelled row of a data file"
 
 
@@ -16,12 +18,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="compute device"
     )
+    long_text.add_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def evaluate(model: Any, texts: list[str], labels: list[str], ctx: Any = None) -> dict[str, Any]:
-    """Metrics of ``model`` on ``texts``; every label must be one the model knows."""
+def evaluate(
+    model: Any, texts: list[str], labels: list[str], ctx: Any = None, mode: str = "chunk"
+) -> dict[str, Any]:
+    """Metrics of ``model`` on ``texts``; every label must be one the model knows. Long
+    texts are read as ``mode`` says (:mod:`desktop_app.core.predict.chunks`)."""
     from desktop_app.core.errors import ModelError
+    from desktop_app.core.predict.chunks import predict_long
     from desktop_app.core.training.metrics import evaluate_probs
 
     unknown = sorted(set(labels) - set(model.labels))
@@ -31,9 +38,9 @@ def evaluate(model: Any, texts: list[str], labels: list[str], ctx: Any = None) -
             f"(the model knows {', '.join(model.labels)}). Pick another label column, "
             "rename the labels, or use a model trained on these classes."
         )
-    probs = model.predict_proba(texts, ctx)
-    metrics = evaluate_probs(probs, labels, model.labels)
-    metrics["truncated"] = int(sum(model.truncated(texts)))
+    read = predict_long(model, texts, mode, ctx)
+    metrics = evaluate_probs(read.probabilities, labels, model.labels)
+    metrics.update(long_text.summary(read.chunks, read.cut, mode))
     return metrics
 
 
@@ -71,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         f"Evaluating {model.name} on {len(texts)} labelled rows"
         + (f" ({skipped} unlabelled rows skipped)" if skipped else "")
     )
-    metrics = evaluate(model, texts, labels, ctx)
+    metrics = evaluate(model, texts, labels, ctx, args.long_text)
     doc = {
         "accuracy": metrics["accuracy"],
         "macro_f1": metrics["macro_f1"],
@@ -80,7 +87,11 @@ def run(args: argparse.Namespace) -> int:
         "labels": metrics["labels"],
         "rows": len(texts),
         "skipped_unlabelled": skipped,
+        "long_text": metrics["long_text"],
+        "long_texts": metrics["long_texts"],
+        "chunks": metrics["chunks"],
         "truncated": metrics["truncated"],
+        "inference_limit": getattr(model, "inference_limit", None),
         "model": model.kind,
         "name": model.name,
         "folder": model.folder,
@@ -89,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
         print_json(doc)
     else:
         sys.stdout.write(format_metrics(metrics) + "\n")
+        line = long_text.sentence(metrics, getattr(model, "inference_limit", None))
+        if line:
+            sys.stdout.write(line + "\n")
         if skipped:
             sys.stdout.write(f"{skipped} unlabelled rows were skipped.\n")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from desktop_app.cli import long_text
 from desktop_app.cli.common import eprint, print_json, stderr_context
 from desktop_app.core.errors import UserError
 
@@ -33,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batch-size", type=int, default=128, help="texts per forward pass (default 128)"
     )
+    long_text.add_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -65,23 +67,28 @@ def _predict_texts(args: argparse.Namespace) -> int:
 
     texts = check_texts(args.text)  # before the (slow) model load
     model = _load(args.model)
-    result = predict_texts(model, texts, stderr_context())
+    result = predict_texts(model, texts, stderr_context(), long_text=args.long_text)
     rows = [
         {
             "text": text,
             "label": result["predicted"][i],
             "probabilities": dict(zip(result["labels"], result["probabilities"][i], strict=True)),
+            "chunks": result["chunks"][i],
             "truncated": result["truncated"][i],
         }
         for i, text in enumerate(texts)
     ]
+    for row, details in zip(rows, result["chunk_details"], strict=True):
+        if len(details) > 1:  # each window's span and probabilities
+            row["chunk_details"] = details
     if args.json:
         print_json({"model": _info(model), "labels": result["labels"], "results": rows})
         return 0
     for row in rows:
         probs = ", ".join(f"{k} {v:.3f}" for k, v in row["probabilities"].items())
         short = row["text"] if len(row["text"]) <= 60 else row["text"][:59] + "…"
-        flag = "  (truncated)" if row["truncated"] else ""
+        count = row["chunks"]
+        flag = "  (truncated)" if row["truncated"] else f"  ({count} chunks)" if count > 1 else ""
         print(f"{row['label']:<12} {probs}  {short!r}{flag}")
     return 0
 
@@ -102,7 +109,9 @@ def _predict_file(args: argparse.Namespace) -> int:
     true = [None if v is None or v != v else str(v) for v in frame["label"]] if has_labels else None
     model = _load(args.model, list(data.labels) if has_labels else None)
     eprint(f"Predicting {len(texts):,} texts with {model.name}…")
-    result = predict_batch(model, texts, true, ctx=ctx, batch_size=args.batch_size)
+    result = predict_batch(
+        model, texts, true, ctx=ctx, batch_size=args.batch_size, long_text=args.long_text
+    )
     rows = results_rows(texts, result, true, extra={"source_row": frame["source_row"].tolist()})
     report = write_table(rows, args.out, False if args.no_formula_protection else None)
     counts: dict[str, int] = {}
@@ -116,8 +125,9 @@ def _predict_file(args: argparse.Namespace) -> int:
         "predicted_counts": counts,
         "accuracy": result["accuracy"],
         "labelled": result["labelled"],
-        "truncated": sum(result["truncated"]),
+        **long_text.summary(result["chunks"], result["truncated"], args.long_text),
         "texts_per_second": result["texts_per_second"],
+        "chunks_per_second": result["chunks_per_second"],
         "warnings": list(data.report.warnings) + result["warnings"],
     }
     for warning in result["warnings"]:
@@ -134,6 +144,7 @@ def _predict_file(args: argparse.Namespace) -> int:
     print("Predicted: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
     if result["accuracy"] is not None:
         print(f"Accuracy: {result['accuracy']:.4f} on {result['labelled']:,} labelled rows")
-    if summary["truncated"]:
-        print(f"{summary['truncated']:,} texts were longer than the model reads (truncated).")
+    line = long_text.sentence(summary, result["inference_limit"])
+    if line:
+        print(line)
     return 0

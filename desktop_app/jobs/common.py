@@ -28,7 +28,8 @@ def model_info(model: Any, saved: bool, model_id: str = "", **extra: Any) -> dic
         "kind": getattr(model, "kind", "?"),
         "labels": list(getattr(model, "labels", [])),
         "folder": getattr(model, "folder", None),
-        "max_length": getattr(model, "max_length", None),
+        "max_length": getattr(model, "max_length", None),  # training cut texts here
+        "inference_limit": getattr(model, "inference_limit", None),  # longer: read in chunks
         "saved": saved,
         **extra,
     }

@@ -70,6 +70,7 @@ def test_train_save_load_cycle(tmp_path):
         "labels": ["negative", "positive"],
         "folder": None,
         "max_length": info["max_length"],
+        "inference_limit": 256,  # the BiLSTM's own chunk length
         "saved": False,
     }
     kinds = {k for k, _ in partials}

@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         "chunks": metrics["chunks"],
         "truncated": metrics["truncated"],
         "inference_limit": getattr(model, "inference_limit", None),
+        "chunk_tokens": getattr(model, "chunk_tokens", None),
         "model": model.kind,
         "name": model.name,
         "folder": model.folder,
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(doc)
     else:
         sys.stdout.write(format_metrics(metrics) + "\n")
-        line = long_text.sentence(metrics, getattr(model, "inference_limit", None))
+        line = long_text.sentence(metrics, model)
         if line:
             sys.stdout.write(line + "\n")
         if skipped:

@@ -30,16 +30,17 @@ def summary(chunks: Sequence[int], truncated: Sequence[bool], mode: str) -> dict
     }
 
 
-def sentence(info: dict[str, Any], limit: int | None) -> str:
-    """One line for people: how the texts over the limit were read ("" when none were)."""
+def sentence(info: dict[str, Any], model: Any) -> str:
+    """One line for people: how the long texts were read ("" when there were none)."""
     if not info["long_texts"]:
         return ""
-    reads = f" ({limit} tokens)" if limit else ""
     n = info["long_texts"]
     texts = f"{n:,} text{'' if n == 1 else 's'} {'was' if n == 1 else 'were'}"
     if info["long_text"] == "truncate":
-        return f"{texts} longer than the model reads at once{reads} and truncated."
+        limit = getattr(model, "inference_limit", None)
+        return f"{texts} longer than the model reads at once ({limit} tokens) and truncated."
+    size = getattr(model, "chunk_tokens", None)
     return (
-        f"{texts} longer than the model reads at once{reads}: read in overlapping chunks "
-        f"({info['chunks']:,} chunks in all), their probabilities averaged."
+        f"{texts} longer than {size} tokens: read in overlapping chunks of up to {size} "
+        f"tokens ({info['chunks']:,} chunks in all), their probabilities averaged."
     )

@@ -144,7 +144,7 @@ def _predict_file(args: argparse.Namespace) -> int:
     print("Predicted: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
     if result["accuracy"] is not None:
         print(f"Accuracy: {result['accuracy']:.4f} on {result['labelled']:,} labelled rows")
-    line = long_text.sentence(summary, result["inference_limit"])
+    line = long_text.sentence(summary, model)
     if line:
         print(line)
     return 0

@@ -116,6 +116,16 @@ def test_a_text_exactly_at_the_limit_is_read_whole(bert):
     assert reading.tokens == [62, 62, 62] and reading.owner == [0, 1, 1]
 
 
+def test_texts_over_the_window_are_split_and_truncate_reads_up_to_the_limit(bert):
+    texts = [words(30), words(31), words(62), words(63)]  # + [CLS] [SEP]: 32, 33, 64, 65
+    chunked = plan_reading(bert, texts, chunk_tokens=32, overlap=8)
+    assert chunked.counts == [1, 2, len(plan_windows(62, 30, 8)), len(plan_windows(63, 30, 8))]
+    assert max(len(ids) for ids in chunked.inputs) == 32
+    cut = plan_reading(bert, texts, "truncate", chunk_tokens=32)
+    assert cut.counts == [1, 1, 1, 1] and cut.cut == [False, False, False, True]
+    assert [len(ids) for ids in cut.inputs] == [32, 33, 64, 64]
+
+
 def test_windows_overlap_and_their_spans_are_the_passages_read(bert):
     text = words(300, seed=1)
     read = predict_long(bert, [text], offsets=True)

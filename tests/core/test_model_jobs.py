@@ -71,6 +71,7 @@ def test_train_save_load_cycle(tmp_path):
         "folder": None,
         "max_length": info["max_length"],
         "inference_limit": 256,  # the BiLSTM's own chunk length
+        "chunk_tokens": 256,
         "saved": False,
     }
     kinds = {k for k, _ in partials}

@@ -248,9 +248,9 @@ def explain_text(
     chunks = text_chunks(whole, labels, 0, len(text))
     if len(chunks) > 1:
         notes.append(
-            f"The model reads at most {model.inference_limit} tokens at once: it read this "
-            f"text in {len(chunks)} overlapping chunks, and the text's probabilities are the "
-            "mean of the chunks' probabilities."
+            f"The model read this text in {len(chunks)} overlapping chunks of up to "
+            f"{model.chunk_tokens} tokens, and the text's probabilities are the mean of the "
+            "chunks' probabilities."
         )
     if whole.cut[0]:
         notes.append(

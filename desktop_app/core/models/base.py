@@ -27,8 +27,8 @@ class SentimentModel:
     """Base class: one interface for VADER, MiniLM, any transformer, the head and the BiLSTM.
 
     ``max_length`` is the length training cut its texts at (it may be short, for speed);
-    ``inference_limit`` is the most tokens the model reads at once when predicting (special
-    tokens included; None: no limit). Longer texts are read in windows of ``chunk_tokens``
+    ``inference_limit`` is the most tokens the model accepts at once when predicting (special
+    tokens included; None: no limit). Texts longer than ``chunk_tokens`` are read in windows
     (:mod:`desktop_app.core.predict.chunks`); models with a limit also implement
     ``content_tokens``, ``wrap`` and ``proba_from_ids`` for that.
     """
@@ -66,12 +66,12 @@ class SentimentModel:
 
     def truncated(self, texts: Sequence[str]) -> list[bool]:
         """Which texts are longer than the training ``max_length`` (training cuts them;
-        prediction reads them in windows, see ``inference_limit``)."""
+        prediction reads them in windows, see ``chunk_tokens``)."""
         return [False] * len(texts)
 
     @property
     def chunk_tokens(self) -> int | None:
-        """Window length for texts over ``inference_limit`` (special tokens included)."""
+        """Longer texts are read in windows of this many tokens (special tokens included)."""
         if not self.inference_limit:
             return None
         from desktop_app.core.predict.chunks import CHUNK_TOKENS
@@ -96,7 +96,7 @@ class SentimentModel:
                 "label2id": self.label2id,
                 "id2label": {str(k): v for k, v in self.id2label.items()},
                 "max_length": self.max_length,  # training
-                "inference_limit": self.inference_limit,  # prediction: longer texts in windows
+                "inference_limit": self.inference_limit,  # prediction: read at once at most
                 "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "versions": library_versions(),
             }

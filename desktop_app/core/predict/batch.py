@@ -8,11 +8,12 @@ Results are plain data::
      "chunks": [int],                 # windows the model read the text in (1: in one pass)
      "truncated": [bool],             # only with long_text="truncate": the end was not read
      "long_text": "chunk" | "truncate",
-     "inference_limit": int | None}   # tokens the model reads at once (None: no limit)
+     "inference_limit": int | None,   # tokens the model reads at once (None: no limit)
+     "chunk_tokens": int | None}      # longer texts: windows of this many tokens
 
-Texts longer than the model's ``inference_limit`` are read in windows and their
-probabilities averaged (:mod:`desktop_app.core.predict.chunks`), or cut with
-``long_text="truncate"``. ``predict_texts`` also gives ``chunk_details``: per text, its
+Texts longer than the model's ``chunk_tokens`` are read in windows and their
+probabilities averaged (:mod:`desktop_app.core.predict.chunks`), or, with
+``long_text="truncate"``, cut at its ``inference_limit``. ``predict_texts`` also gives ``chunk_details``: per text, its
 windows as ``[{"index", "start", "end", "tokens", "probabilities": {label: p},
 "predicted"}]`` (character spans), for a view of which passages drove the label.
 
@@ -62,6 +63,7 @@ def _result(model: Any, texts: list[str], read: LongPrediction, long_text: str) 
         "truncated": [bool(x) for x in read.cut],
         "long_text": long_text,
         "inference_limit": getattr(model, "inference_limit", None),
+        "chunk_tokens": getattr(model, "chunk_tokens", None),
     }
 
 

@@ -196,7 +196,7 @@ class MiniLMHeadModel(SentimentModel):
         return softmax(scores)
 
     def predict_proba(self, texts: Sequence[str], ctx: JobContext | None = None) -> np.ndarray:
-        """Class probabilities; texts over ``inference_limit`` tokens are read in windows."""
+        """Class probabilities; texts over ``chunk_tokens`` tokens are read in windows."""
         from desktop_app.core.predict.chunks import predict_long
 
         if len(texts) == 0:

@@ -5,7 +5,7 @@ bounded shapes), batch by length for inference.
 The training loop in :mod:`desktop_app.core.training.loop` uses the same three steps:
 ``encode`` (texts -> token id lists, cut at the training ``max_length``), ``collate`` (id
 lists -> padded tensors) and ``logits`` (tensors -> class scores). Prediction
-(``predict_proba``) reads texts up to ``inference_limit`` tokens whole and longer ones in
+(``predict_proba``) reads texts up to ``chunk_tokens`` tokens whole and longer ones in
 windows (:mod:`desktop_app.core.predict.chunks`) through the same ``proba_from_ids``.
 """
 
@@ -127,7 +127,7 @@ class TorchModel(SentimentModel):
         return out
 
     def predict_proba(self, texts: Sequence[str], ctx: JobContext | None = None) -> np.ndarray:
-        """Class probabilities; texts over ``inference_limit`` tokens are read in windows."""
+        """Class probabilities; texts over ``chunk_tokens`` tokens are read in windows."""
         from desktop_app.core.predict.chunks import predict_long
 
         return predict_long(self, [str(t) for t in texts], "chunk", ctx).probabilities

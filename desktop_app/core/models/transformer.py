@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -265,9 +266,7 @@ class TransformerModel(TorchModel):
 
 
 def content_tokens(
-    tokenizer,
-    texts: Sequence[str],
-    offsets: bool = False,  # noqa: ANN001 - a fast tokenizer
+    tokenizer: Any, texts: Sequence[str], offsets: bool = False
 ) -> list[tuple[list[int], list[tuple[int, int]] | None]]:
     """Per text: token ids without special tokens, and (``offsets``) each token's character
     span in the text."""
@@ -287,7 +286,7 @@ def content_tokens(
     ]
 
 
-def special_template(tokenizer) -> tuple[list[int], list[int]]:  # noqa: ANN001
+def special_template(tokenizer: Any) -> tuple[list[int], list[int]]:
     """The special tokens a tokenizer puts before and after a text ([CLS] / [SEP], <s> /
     </s>, ...), found by tokenising a probe with and without them (transformers 5 has no
     public method for it, and a tokenizer.json's post-processor may be any template)."""

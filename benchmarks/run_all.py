@@ -19,6 +19,7 @@ BENCHMARKS = [
     "training_gui_bench",
     "explain_bench",
     "explain_gui_bench",
+    "longdoc_bench",
     "label_bench",
     "rss_bench",
     "package_bench",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop_app.cli import long_text
+
 HELP = "test a saved model (or 'vader') on the labelled rows of a data file it never saw"
 
 
@@ -23,20 +25,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="compute device"
     )
+    long_text.add_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def evaluate(
-    model: Any, texts: list[str], labels: list[str], ctx: Any = None, include_seen: bool = False
+    model: Any,
+    texts: list[str],
+    labels: list[str],
+    ctx: Any = None,
+    include_seen: bool = False,
+    mode: str = "chunk",
 ) -> dict[str, Any]:
     """Metrics of ``model`` on ``texts`` (see :func:`desktop_app.core.training.evaluate.
     evaluate_model`); every label must be one the model knows."""
     from desktop_app.core.training.evaluate import evaluate_model
 
-    return evaluate_model(model, texts, labels, include_seen=include_seen, ctx=ctx)
+    return evaluate_model(model, texts, labels, include_seen=include_seen, ctx=ctx, long_text=mode)
 
 
-def format_report(report: dict[str, Any]) -> str:
+def format_report(report: dict[str, Any], model: Any = None) -> str:
     """The text output: the plain figures, then those within the file's classes."""
     from desktop_app.cli.train_cmd import format_metrics
 
@@ -49,6 +57,9 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append("")
         lines.append("Within the data's own classes (the most likely of those classes):")
         lines.append(format_metrics(within))
+    line = long_text.sentence(report, model)
+    if line:
+        lines.append(line)
     lines.extend(report["notes"])
     if report["skipped_unlabelled"]:
         lines.append(f"{report['skipped_unlabelled']:,} unlabelled rows were skipped.")
@@ -89,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
         f"Evaluating {model.name} on {len(texts)} labelled rows"
         + (f" ({skipped} unlabelled rows skipped)" if skipped else "")
     )
-    report = evaluate(model, texts, labels, ctx, include_seen=args.include_seen)
+    report = evaluate(
+        model, texts, labels, ctx, include_seen=args.include_seen, mode=args.long_text
+    )
     report["skipped_unlabelled"] = skipped
     for warning in report["warnings"]:
         eprint(f"warning: {warning}")
@@ -111,6 +124,9 @@ def run(args: argparse.Namespace) -> int:
             "guard",
             "skipped_unlabelled",
             "truncated",
+            "long_text",
+            "long_texts",
+            "chunks",
             "warnings",
             "notes",
         )
@@ -130,5 +146,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(doc)
     else:
-        sys.stdout.write(format_report(report) + "\n")
+        sys.stdout.write(format_report(report, model) + "\n")
     return 0

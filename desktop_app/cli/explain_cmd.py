@@ -75,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
                 "level": result["level"],
                 "notes": result["notes"],
                 "truncated": result["truncated"],
+                "chunks": result["chunks"],
+                "sentence_probabilities": result["sentence_probabilities"],
                 "seeds": result["seeds"],
                 "num_samples": result["num_samples"],
                 "runs": result["runs"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from desktop_app.cli import long_text
 from desktop_app.cli.common import eprint, print_json, stderr_context
 from desktop_app.core.errors import UserError
 
@@ -44,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batch-size", type=int, default=128, help="texts per forward pass (default 128)"
     )
+    long_text.add_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -78,25 +80,30 @@ def _predict_texts(args: argparse.Namespace) -> int:
 
     texts = check_texts(args.text)  # before the (slow) model load
     model = _load(args.model)
-    result = predict_texts(model, texts, stderr_context())
+    result = predict_texts(model, texts, stderr_context(), long_text=args.long_text)
     seen = guard_rows(model, texts).seen
     rows = [
         {
             "text": text,
             "label": result["predicted"][i],
             "probabilities": dict(zip(result["labels"], result["probabilities"][i], strict=True)),
+            "chunks": result["chunks"][i],
             "truncated": result["truncated"][i],
             "seen": seen[i],
         }
         for i, text in enumerate(texts)
     ]
+    for row, details in zip(rows, result["chunk_details"], strict=True):
+        if len(details) > 1:  # each window's span and probabilities
+            row["chunk_details"] = details
     if args.json:
         print_json({"model": _info(model), "labels": result["labels"], "results": rows})
         return 0
     for row in rows:
         probs = ", ".join(f"{k} {v:.3f}" for k, v in row["probabilities"].items())
         short = row["text"] if len(row["text"]) <= 60 else row["text"][:59] + "…"
-        flag = "  (truncated)" if row["truncated"] else ""
+        count = row["chunks"]
+        flag = "  (truncated)" if row["truncated"] else f"  ({count} chunks)" if count > 1 else ""
         if row["seen"]:
             flag += f"  (a {row['seen']} text of this model)"
         print(f"{row['label']:<12} {probs}  {short!r}{flag}")
@@ -122,7 +129,9 @@ def _predict_file(args: argparse.Namespace) -> int:
     true = [None if v is None or v != v else str(v) for v in frame["label"]] if has_labels else None
     model = _load(args.model, list(data.labels) if has_labels else None)
     eprint(f"Predicting {len(texts):,} texts with {model.name}…")
-    result = predict_batch(model, texts, true, ctx=ctx, batch_size=args.batch_size)
+    result = predict_batch(
+        model, texts, true, ctx=ctx, batch_size=args.batch_size, long_text=args.long_text
+    )
     guarded = guard_rows(model, texts, include_seen=args.include_seen)
     name = model_label(model)
     rows = results_rows(texts, result, true, extra={"source_row": frame["source_row"].tolist()})
@@ -154,7 +163,8 @@ def _predict_file(args: argparse.Namespace) -> int:
         "seen_rows": sum(1 for s in guarded.seen if s),
         "guard": guarded.state,
         "notes": [note] if note and guarded.state != "unavailable" else [],
-        "truncated": sum(result["truncated"]),
+        **long_text.summary(result["chunks"], result["truncated"], args.long_text),
+        "chunks_per_second": result["chunks_per_second"],
         "texts_per_second": result["texts_per_second"],
         "warnings": list(data.report.warnings)
         + result["warnings"]
@@ -179,8 +189,9 @@ def _predict_file(args: argparse.Namespace) -> int:
         print("Accuracy: none: every labelled row is a text the model saw (--include-seen).")
     for line in summary["notes"]:
         print(line)
-    if summary["truncated"]:
-        print(f"{summary['truncated']:,} texts were longer than the model reads (truncated).")
+    line = long_text.sentence(summary, model)
+    if line:
+        print(line)
     return 0
 
 

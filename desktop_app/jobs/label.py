@@ -13,6 +13,7 @@ import numpy as np
 from desktop_app.core.errors import UserError
 from desktop_app.core.fingerprint import data_fingerprint
 from desktop_app.core.jobs import JobContext
+from desktop_app.core.predict.chunks import check_long_text, predict_long
 from desktop_app.jobs.common import current_model
 
 SCORE_BATCH = 64
@@ -37,16 +38,20 @@ def score_pool(state: Any, params: dict, ctx: JobContext) -> dict:
     """Suggestions and uncertainty for pool rows with the current model.
 
     params: ``row_ids``, ``texts`` (same length), ``batch_size`` (optional), ``phase``
-    (a tag the tab uses, e.g. "sample" or "rest"). Each finished batch is also sent as a
-    ``"scores"`` partial so a long pool fills the queue while it is being scored.
-    Result: ``row_ids``, ``margins``, ``suggestions``, ``confidences``, ``probabilities``,
-    ``labels`` (the model's), ``model_info``, ``phase``, ``cancelled``.
+    (a tag the tab uses, e.g. "sample" or "rest"), ``long_text`` ("chunk", the default, or
+    "truncate": how texts over the model's limit are read, as in Predict). Each finished
+    batch is also sent as a ``"scores"`` partial so a long pool fills the queue while it is
+    being scored. Result: ``row_ids``, ``margins``, ``suggestions``, ``confidences``,
+    ``probabilities``, ``chunks`` (windows read per row), ``labels`` (the model's),
+    ``model_info``, ``phase``, ``long_text``.
     """
+
     row_ids = [int(i) for i in params.get("row_ids", [])]
     texts = [str(t) for t in params.get("texts", [])]
     if len(row_ids) != len(texts):
         raise ValueError("score_pool needs as many row ids as texts")
     batch = max(1, int(params.get("batch_size") or SCORE_BATCH))
+    long_text = check_long_text(params.get("long_text"))
     model = current_model(state)
     labels = list(model.labels)
     info = dict(state.model_info)
@@ -56,9 +61,11 @@ def score_pool(state: Any, params: dict, ctx: JobContext) -> dict:
         "suggestions": [],
         "confidences": [],
         "probabilities": [],
+        "chunks": [],
         "labels": labels,
         "model_info": dict(info),
         "phase": params.get("phase", ""),
+        "long_text": long_text,
     }
     total = len(texts)
     # Shortest texts first inside the request: padding stays small, batches run faster.
@@ -67,7 +74,8 @@ def score_pool(state: Any, params: dict, ctx: JobContext) -> dict:
         ctx.check_cancelled()
         ctx.progress(start, total, f"Scoring rows for the label queue ({start}/{total})")
         index = order[start : start + batch]
-        proba = np.asarray(model.predict_proba([texts[i] for i in index]), dtype=float)
+        read = predict_long(model, [texts[i] for i in index], long_text)
+        proba = np.asarray(read.probabilities, dtype=float)
         margin, top, best = margins_from_proba(proba)
         chunk = {
             "row_ids": [row_ids[i] for i in index],
@@ -75,10 +83,11 @@ def score_pool(state: Any, params: dict, ctx: JobContext) -> dict:
             "suggestions": [labels[int(k)] for k in top],
             "confidences": best.round(6).tolist(),
             "probabilities": proba.round(5).tolist(),
+            "chunks": [int(c) for c in read.chunks],
             "labels": labels,
             "phase": result["phase"],
         }
-        for key in ("row_ids", "margins", "suggestions", "confidences", "probabilities"):
+        for key in ("row_ids", "margins", "suggestions", "confidences", "probabilities", "chunks"):
             result[key].extend(chunk[key])
         ctx.partial("scores", chunk)
     ctx.progress(total, total, "Label queue scored")

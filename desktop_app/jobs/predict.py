@@ -27,17 +27,19 @@ def _texts(params: dict) -> list[str]:
 
 
 def predict(state: Any, params: dict, ctx: JobContext) -> dict:
-    """``{"texts": [...]}`` -> labels, probabilities, predicted, truncated, model."""
+    """``{"texts": [...], "long_text"?}`` -> labels, probabilities, predicted, chunks,
+    chunk_details, model (see :mod:`desktop_app.core.predict.batch`)."""
     from desktop_app.core.predict.batch import predict_texts
 
     model = current_model(state)
-    result = predict_texts(model, _texts(params), ctx)
+    result = predict_texts(model, _texts(params), ctx, long_text=params.get("long_text"))
     result["model"] = dict(state.model_info)
     return result
 
 
 def predict_batch(state: Any, params: dict, ctx: JobContext) -> dict:
-    """``{"texts", "true_labels"?, "batch_size"?}`` -> predict's result + accuracy etc."""
+    """``{"texts", "true_labels"?, "batch_size"?, "long_text"?}`` -> predict's result (without
+    chunk_details) + accuracy etc."""
     from desktop_app.core.predict.batch import BATCH_SIZE
     from desktop_app.core.predict.batch import predict_batch as run_batch
 
@@ -50,13 +52,15 @@ def predict_batch(state: Any, params: dict, ctx: JobContext) -> dict:
         params.get("true_labels"),
         ctx=ctx,
         batch_size=int(params.get("batch_size") or BATCH_SIZE),
+        long_text=params.get("long_text"),
     )
     result["model"] = dict(state.model_info)
     return result
 
 
-def _explain_cache(state: Any, model: Any, text: str) -> dict:
-    """The perturbation cache for (current model, text); older texts are dropped."""
+def _explain_cache(state: Any, model: Any, text: str, long_text: str = "chunk") -> dict:
+    """The perturbation cache for (current model, long-text rule, text); older texts are
+    dropped."""
     entry = state.cache.get("explain")
     alive = entry is not None and entry["model"]() is model
     if not alive:
@@ -70,30 +74,35 @@ def _explain_cache(state: Any, model: Any, text: str) -> dict:
         entry = {"model": ref, "texts": OrderedDict()}
         state.cache["explain"] = entry
     texts: OrderedDict = entry["texts"]
-    if text in texts:
-        texts.move_to_end(text)
+    key = (long_text, text)
+    if key in texts:
+        texts.move_to_end(key)
     else:
-        texts[text] = {}
+        texts[key] = {}
         while len(texts) > EXPLAIN_CACHE_TEXTS:
             texts.popitem(last=False)
-    return texts[text]
+    return texts[key]
 
 
 def explain(state: Any, params: dict, ctx: JobContext) -> dict:
-    """``{"text", "num_samples", "num_features", "label"?, "seed", "runs", "word_limit"?}``
-    -> the explanation dict of :func:`desktop_app.core.explain.explainer.explain_text`."""
+    """``{"text", "num_samples", "num_features", "label"?, "seed", "runs", "word_limit"?,
+    "long_text"?}`` -> the explanation dict of
+    :func:`desktop_app.core.explain.explainer.explain_text` (with ``chunks``: how the model
+    read the whole text, each window's span and probabilities)."""
     from desktop_app.core.explain.explainer import (
         DEFAULT_RUNS,
         DEFAULT_SAMPLES,
         WORD_LIMIT,
         explain_text,
     )
+    from desktop_app.core.predict.chunks import check_long_text
 
     model = current_model(state)
     text = params.get("text")
     if not isinstance(text, str) or not text.strip():
         raise UserError("There is no text to explain: type or paste a text first.")
     num_features = params.get("num_features")
+    long_text = check_long_text(params.get("long_text"))
     ctx.log("Explaining with LIME…")
     result = explain_text(
         model,
@@ -104,8 +113,9 @@ def explain(state: Any, params: dict, ctx: JobContext) -> dict:
         seed=int(params.get("seed") or 0),
         runs=int(params.get("runs") or DEFAULT_RUNS),
         word_limit=int(params.get("word_limit") or WORD_LIMIT),
-        cache=_explain_cache(state, model, text),
+        cache=_explain_cache(state, model, text, long_text),
         ctx=ctx,
+        long_text=long_text,
     )
     result["model"] = dict(state.model_info)
     return result

@@ -70,6 +70,8 @@ def test_train_save_load_cycle(tmp_path):
         "labels": ["negative", "positive"],
         "folder": None,
         "max_length": info["max_length"],
+        "inference_limit": 256,  # the BiLSTM's own chunk length
+        "chunk_tokens": 256,
         "saved": False,
         "run": None,  # the run is kept only when the job is asked to ("run" param)
         "label": "BiLSTM",

@@ -99,3 +99,24 @@ def test_matches_scikit_learn_and_survives_save_load(result, tmp_path):
     assert (tmp_path / "head" / "head.safetensors").is_file()
     loaded = load_model(str(tmp_path / "head"), device="cpu")
     np.testing.assert_array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
+
+
+def test_long_texts_are_read_in_windows_of_the_encoder(result):
+    from desktop_app.core.predict.chunks import predict_long, text_chunks
+
+    model = result.model
+    assert model.max_length == 256 and model.inference_limit == 512  # training vs prediction
+    assert model.special_tokens == 2 and model.chunk_tokens == 128
+    text = " ".join((POS + NEG) * 8)  # about 1,000 tokens
+    read = predict_long(model, [text, POS[0]], offsets=True)
+    assert read.chunks[0] > 1 and read.chunks[1] == 1
+    chunks = text_chunks(read, model.labels, 0, len(text))
+    assert chunks[0]["start"] == 0 and chunks[-1]["end"] == len(text)
+    # a window's probabilities are the head's for that passage alone
+    first = text[chunks[0]["start"] : chunks[0]["end"]]
+    np.testing.assert_allclose(
+        list(chunks[0]["probabilities"].values()), model.predict_proba([first])[0], atol=1e-4
+    )
+    np.testing.assert_allclose(model.predict_proba([text])[0], read.probabilities[0], atol=1e-6)
+    cut = predict_long(model, [text], "truncate")
+    assert cut.chunks == [1] and cut.cut == [True]

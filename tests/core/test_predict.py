@@ -45,13 +45,23 @@ def tiny_bert(tmp_path_factory):
     return TransformerModel(tokenizer, module, ["negative", "positive"], name="tiny", max_length=12)
 
 
-def test_predict_texts_gives_labels_probabilities_and_truncation():
-    model = LexiconModel()  # max_length 12 words
+def test_predict_texts_gives_labels_probabilities_and_chunks():
+    model = LexiconModel()  # no token limit: every text is read whole
     long_text = " ".join(["good"] * 20)
     result = predict_texts(model, ["a great film", "bad and boring", long_text])
     assert result["labels"] == ["negative", "neutral", "positive"]
     assert result["predicted"] == ["positive", "negative", "positive"]
-    assert result["truncated"] == [False, False, True]
+    assert result["chunks"] == [1, 1, 1] and result["truncated"] == [False] * 3
+    assert result["chunk_details"][2] == [
+        {
+            "index": 0,
+            "start": 0,
+            "end": len(long_text),
+            "tokens": None,
+            "probabilities": dict(zip(result["labels"], result["probabilities"][2], strict=True)),
+            "predicted": "positive",
+        }
+    ]
     probs = np.array(result["probabilities"])
     assert probs.shape == (3, 3)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
@@ -111,7 +121,8 @@ def test_torch_model_batches_match_predict_proba(tiny_bert):
     result = predict_batch(tiny_bert, texts, ctx=JobContext(cancel_event=cancel), batch_size=4)
     direct = tiny_bert.predict_proba(texts)
     np.testing.assert_allclose(np.array(result["probabilities"]), direct, atol=1e-6)
-    assert result["truncated"] == [len(t.split()) > 10 for t in texts]
+    assert result["chunks"] == [1] * len(texts)  # all within the 64 positions it accepts
+    assert result["chunks_per_second"] == pytest.approx(result["texts_per_second"])
     cancel.set()
     with pytest.raises(Cancelled):
         predict_batch(tiny_bert, texts, ctx=JobContext(cancel_event=cancel), batch_size=4)
@@ -157,7 +168,7 @@ def test_results_rows_make_a_table():
         "confidence",
         "p_negative",
         "p_positive",
-        "truncated",
+        "chunks",
         "true_label",
         "correct",
     ]

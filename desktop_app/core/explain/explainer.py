@@ -17,8 +17,17 @@ Result (plain data; the ``explain`` worker job returns it unchanged)::
       "label": str,                 # the class explained
       "label_index": int,
       "predicted": str,             # the class the model predicts for the whole text
-      "probabilities": {label: float},   # the model's probabilities for the whole text
-      "truncated": bool,            # the text is longer than the model reads
+      "probabilities": {label: float},   # the model's probabilities for the whole text (as
+                                    #   Predict gives them: long texts read in chunks)
+      "long_text": "chunk" | "truncate",
+      "truncated": bool,            # long_text="truncate" only: the end was not read
+      "chunks": [                   # how the model read the text: one entry = in one pass
+        {"index": int, "start": int, "end": int,   # character span in the text
+         "tokens": int | None,      #   tokens read (None: a model without a token limit)
+         "probabilities": {label: float}, "predicted": str},
+      ],
+      "sentence_probabilities": {label: float} | None,  # long texts: the length-weighted
+                                    #   mean of the sentences' (what the LIME weights explain)
       "tokens": [                   # the text cut into display pieces; "".join(text) == text
         {"text": str,               #   the piece as it appears in the text
          "feature": int | None,     #   feature id (index into "words" by "feature"), None = gap
@@ -67,9 +76,12 @@ Result (plain data; the ``explain`` worker job returns it unchanged)::
     }
 
 Long texts, for every model: beyond ``word_limit`` words (default 200) the model scores each
-sentence on its own (sentences longer than 40 words are cut into 40-word chunks), a text's
-probabilities are the length-weighted mean of its sentences', and a feature is a sentence
-(more than 60 are merged into 60 chunks); ``notes`` says so. See
+sentence on its own (sentences longer than 40 words are cut into 40-word chunks), a
+perturbed text's probabilities are the length-weighted mean of its sentences', and a
+feature is a sentence (more than 60 are merged into 60 chunks); ``notes`` says so. Next to
+that sentence view, ``chunks`` gives the windows the model reads the whole text in
+(:mod:`desktop_app.core.predict.chunks`) with each one's probabilities: which passages
+drove the document's label. See
 :mod:`desktop_app.core.explain.long_text`. Progress runs over a total fixed at the start, counted
 in work (characters scored) rather than strings, and cancel is checked between model
 batches, so a long run can always be stopped and its time left does not creep up.
@@ -89,6 +101,16 @@ from desktop_app.core.explain.audit import model_audit, package_version
 from desktop_app.core.explain.lime_fast import DEFAULT_CHUNK, CachedClassifier
 from desktop_app.core.explain.long_text import CHUNK_WORDS, MAX_PIECES, LongText, sentence_spans
 from desktop_app.core.jobs import JobContext
+from desktop_app.core.predict.chunks import (
+    DEFAULT_LONG_TEXT,
+    LongPrediction,
+    can_chunk,
+    check_long_text,
+    plan_reading,
+    predict_long,
+    predict_reading,
+    text_chunks,
+)
 
 WORD_SPLIT = r"\W+"  # LIME's default: what a "word" is
 WORD_LIMIT = 200  # more words than this -> sentence level (core/explain/long_text.py)
@@ -173,16 +195,19 @@ def explain_text(
     cache: dict[str, np.ndarray] | None = None,
     ctx: JobContext | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    long_text: str = DEFAULT_LONG_TEXT,
 ) -> dict[str, Any]:
     """Explain ``model``'s prediction for ``text`` with LIME; see the module docstring.
 
     ``num_features=None`` explains every word (needed to colour each word). ``label`` is a
     class name or index (``None``: the predicted class). ``cache`` (string -> probability
-    row) is read and extended; pass the same dict again for the same model to reuse work.
+    row) is read and extended; pass the same dict again for the same model and the same
+    ``long_text`` to reuse work.
     """
     from lime.lime_text import IndexedString, LimeTextExplainer
 
     check_params(text, num_samples, runs, num_features)
+    long_text = check_long_text(long_text)
     started = time.perf_counter()
     num_samples, runs, seed = int(num_samples), int(runs), int(seed)
     labels = [str(x) for x in model.labels]
@@ -193,14 +218,15 @@ def explain_text(
     long = LongText(text) if n_word_tokens > word_limit else None
     if long is not None:
         indexed = long.indexed
-        notes.append(long.note(n_word_tokens, word_limit, getattr(model, "max_length", None)))
+        notes.append(long.note(n_word_tokens, word_limit))
     level = long.level if long is not None else "word"
     doc_size = indexed.num_words()
     if doc_size == 0:
         raise UserError("The text has no words to explain (only punctuation or spaces).")
     n_features = doc_size if num_features is None else min(int(num_features), doc_size)
 
-    classifier = CachedClassifier(model, cache=cache, ctx=ctx, chunk_size=chunk_size)
+    reader = model if long_text == DEFAULT_LONG_TEXT else _Reader(model, long_text)
+    classifier = CachedClassifier(reader, cache=cache, ctx=ctx, chunk_size=chunk_size)
     if long is None:
         # One unit of progress per sample LIME asks for: the model's work.
         classifier.progress_total = runs * num_samples + 2 + random_draws
@@ -215,16 +241,24 @@ def explain_text(
         classifier.message = f"Scoring {len(long.units):,} sentences"
         long.score_units(classifier)
         base = long.proba(np.ones((1, doc_size)))[0]
-    predicted = int(np.argmax(base))
-    li = _label_index(labels, label, predicted)
-    pieces = long.units if long is not None else [text]
-    truncated = _any_truncated(model, pieces)
-    if truncated:
-        what = "Some sentences are" if long is not None else "The text is"
+    # The label is the one the model gives the whole text, read as Predict reads it; for a
+    # long text the LIME weights and the deletion check work on the mean of its sentences.
+    whole = _read_whole(model, text, long_text, classifier, base, long is not None)
+    document = np.asarray(whole.probabilities[0], dtype=float)
+    chunks = text_chunks(whole, labels, 0, len(text))
+    if len(chunks) > 1:
         notes.append(
-            f"{what} longer than the model reads ({getattr(model, 'max_length', '?')} "
-            "tokens); words past that point cannot change the prediction."
+            f"The model read this text in {len(chunks)} overlapping chunks of up to "
+            f"{model.chunk_tokens} tokens, and the text's probabilities are the mean of the "
+            "chunks' probabilities."
         )
+    if whole.cut[0]:
+        notes.append(
+            f"The text is longer than the model reads at once ({model.inference_limit} "
+            "tokens) and was truncated: words past that point cannot change the prediction."
+        )
+    predicted = int(np.argmax(document))
+    li = _label_index(labels, label, predicted)
 
     seeds = [seed + i for i in range(runs)]
     weights = np.zeros((runs, doc_size))
@@ -308,8 +342,13 @@ def explain_text(
         "label": labels[li],
         "label_index": li,
         "predicted": labels[predicted],
-        "probabilities": {name: float(p) for name, p in zip(labels, base, strict=True)},
-        "truncated": truncated,
+        "probabilities": {name: float(p) for name, p in zip(labels, document, strict=True)},
+        "long_text": long_text,
+        "truncated": bool(whole.cut[0]),
+        "chunks": chunks,
+        "sentence_probabilities": (
+            None if long is None else {name: float(p) for name, p in zip(labels, base, strict=True)}
+        ),
         "tokens": tokens,
         "max_abs_weight": float(np.max(np.abs(stab["mean"]))) if doc_size else 0.0,
         "words": words,
@@ -338,14 +377,37 @@ def explain_text(
     }
 
 
-def _any_truncated(model: Any, texts: list[str]) -> bool:
-    fn = getattr(model, "truncated", None)
-    if fn is None:
-        return False
-    try:
-        return any(bool(x) for x in fn(texts))
-    except Exception:  # noqa: BLE001 - a missing tokenizer must not stop the explanation
-        return False
+def _read_whole(
+    model: Any, text: str, long_text: str, classifier: Any, base: np.ndarray, long: bool
+) -> LongPrediction:
+    """The whole text's probabilities as Predict gives them, and how it was read.
+
+    A text read in one pass is the classifier's (cached) answer for it: ``base`` for a short
+    text. Windows go through the model once more (they are few). A model without a token
+    limit is never given a long text whole (VADER's time grows with the square of its
+    length): its document probabilities are then the sentences' mean, ``base``."""
+    reading = plan_reading(model, [text], long_text, offsets=True) if can_chunk(model) else None
+    if reading is not None and (reading.counts[0] > 1 or reading.cut[0]):
+        began = time.perf_counter()
+        whole = predict_reading(model, reading, 1)
+        classifier.model_seconds += time.perf_counter() - began
+        classifier.model_texts += len(reading.inputs)
+        return whole
+    row = classifier.predict_one(text) if long and reading is not None else base
+    row = np.asarray(row, dtype=float)[None, :]
+    return LongPrediction(row, [1], [False], reading, None if reading is None else row)
+
+
+class _Reader:
+    """A model seen through another long-text rule (``predict_proba`` for the classifier)."""
+
+    def __init__(self, model: Any, long_text: str) -> None:
+        self.model = model
+        self.long_text = long_text
+        self.labels = model.labels
+
+    def predict_proba(self, texts: Sequence[str], ctx: JobContext | None = None) -> np.ndarray:
+        return predict_long(self.model, list(texts), self.long_text, ctx).probabilities
 
 
 def _word_rows(indexed: Any, weights: np.ndarray, stab: dict[str, np.ndarray]) -> list[dict]:

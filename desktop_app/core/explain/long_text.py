@@ -172,7 +172,7 @@ class LongText:
             "regression_s": time.perf_counter() - t1,
         }
 
-    def note(self, n_words: int, word_limit: int, max_length: Any) -> str:
+    def note(self, n_words: int, word_limit: int) -> str:
         """What the user must know about how the text was explained."""
         units = len(self.units)
         what = "sentences" if not self.sentence_cut else "sentences and sentence chunks"
@@ -182,10 +182,9 @@ class LongText:
             how = f"in {self.num_features} chunks of up to {self.group_size} sentences"
         else:
             how = f"sentence by sentence (sentences over {CHUNK_WORDS} words in chunks)"
-        reads = f" (reads only its first {max_length} tokens)" if max_length else ""
         return (
             f"The text has {n_words:,} words, more than the {word_limit} explained word by word: "
-            f"the model scored each of its {units:,} {what} on its own, the probabilities are "
-            f"their mean weighted by length, and it is explained {how}. A prediction of the "
-            f"whole text at once{reads} can differ."
+            f"the model scored each of its {units:,} {what} on its own, and it is explained "
+            f"{how}. The weights explain the mean of the sentences' probabilities weighted by "
+            "length, which can differ from the whole text's."
         )

@@ -27,11 +27,20 @@ FORMAT_VERSION = 1
 
 
 class SentimentModel:
-    """Base class: one interface for VADER, MiniLM, any transformer, the head and the BiLSTM."""
+    """Base class: one interface for VADER, MiniLM, any transformer, the head and the BiLSTM.
+
+    ``max_length`` is the length training cut its texts at (it may be short, for speed);
+    ``inference_limit`` is the most tokens the model accepts at once when predicting (special
+    tokens included; None: no limit). Texts longer than ``chunk_tokens`` are read in windows
+    (:mod:`desktop_app.core.predict.chunks`); models with a limit also implement
+    ``content_tokens``, ``wrap`` and ``proba_from_ids`` for that.
+    """
 
     kind: str = "?"
     # False for models fitted on no texts (VADER): their record of seen texts is empty
     learns_from_texts: bool = True
+    inference_limit: int | None = None
+    special_tokens: int = 0  # tokens ``wrap`` adds around a window
 
     def __init__(self, labels: Sequence[str], name: str = "", max_length: int | None = None):
         if len(labels) < 2:
@@ -63,8 +72,18 @@ class SentimentModel:
         return [self.labels[i] for i in probs.argmax(axis=1)]
 
     def truncated(self, texts: Sequence[str]) -> list[bool]:
-        """Which texts are longer than ``max_length`` (and so are cut). None for no limit."""
+        """Which texts are longer than the training ``max_length`` (training cuts them;
+        prediction reads them in windows, see ``chunk_tokens``)."""
         return [False] * len(texts)
+
+    @property
+    def chunk_tokens(self) -> int | None:
+        """Longer texts are read in windows of this many tokens (special tokens included)."""
+        if not self.inference_limit:
+            return None
+        from desktop_app.core.predict.chunks import CHUNK_TOKENS
+
+        return min(CHUNK_TOKENS, self.inference_limit)
 
     # -- persistence ---------------------------------------------------------------
     def save(self, folder: str | Path) -> None:
@@ -83,7 +102,8 @@ class SentimentModel:
                 "labels": self.labels,
                 "label2id": self.label2id,
                 "id2label": {str(k): v for k, v in self.id2label.items()},
-                "max_length": self.max_length,
+                "max_length": self.max_length,  # training
+                "inference_limit": self.inference_limit,  # prediction: read at once at most
                 "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "versions": library_versions(),
             }

@@ -24,6 +24,10 @@ from desktop_app.core.models.base import make_folder
 from desktop_app.core.models.neural import TorchModel, pad
 
 PAD, UNK = "<pad>", "<unk>"
+# The BiLSTM has no position limit: a long text is read in windows of this many tokens, which
+# keeps the cost of a text bounded (one trained on sentences read 400 movie reviews equally
+# well in windows of 32 to 1,024 tokens; see core/predict/chunks.py).
+CHUNK_LENGTH = 256
 WEIGHTS_FILE = "bilstm.safetensors"
 VOCAB_FILE = "vocab.json"
 
@@ -72,6 +76,28 @@ class TextPipeline:
         if self._stop:
             tokens = [t for t in tokens if t not in self._stop]
         return tokens
+
+    def with_spans(self, text: str) -> tuple[list[str], list[tuple[int, int]] | None]:
+        """The tokens and their character spans in ``text`` (None when they cannot be
+        aligned, e.g. where lower-casing changes a text's length)."""
+        text = str(text)
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            return self(text), None
+        try:
+            spans = list(self._tokenizer.span_tokenize(lowered))
+        except (ValueError, LookupError):
+            return self(text), None
+        pairs = [(lowered[a:b], (a, b)) for a, b in spans]
+        tokens = self._tokenizer.tokenize(lowered)
+        if len(tokens) != len(pairs):
+            return self(text), None
+        kept = [
+            (token, span)
+            for token, (_, span) in zip(tokens, pairs, strict=True)
+            if token not in self._stop
+        ]
+        return [t for t, _ in kept], [span for _, span in kept]
 
 
 def build_vocab(
@@ -186,8 +212,10 @@ class BiLSTMModel(TorchModel):
         max_length: int | None = None,
         device: str = "cpu",
         name: str = "BiLSTM",
+        inference_limit: int | None = None,
     ) -> None:
         super().__init__(labels, name=name, max_length=max_length)
+        self.inference_limit = int(inference_limit or CHUNK_LENGTH)
         self.vocab = list(vocab)
         self.index = {w: i for i, w in enumerate(self.vocab)}
         self.arch = dict(arch)
@@ -203,6 +231,26 @@ class BiLSTMModel(TorchModel):
         unk = self.index[UNK]
         # an empty text (all stop words) still needs one token for the LSTM
         return [[self.index.get(t, unk) for t in tokens] or [unk] for tokens in self.tokens(texts)]
+
+    def content_tokens(
+        self, texts: Sequence[str], offsets: bool = False
+    ) -> list[tuple[list[int], list[tuple[int, int]] | None]]:
+        unk = self.index[UNK]
+        out = []
+        for text in texts:
+            tokens, spans = (
+                self.pipeline.with_spans(text) if offsets else (self.pipeline(text), None)
+            )
+            out.append(([self.index.get(t, unk) for t in tokens], spans))
+        return out
+
+    def wrap(self, ids: list[int]) -> list[int]:
+        # an empty window (a text of stop words only) still needs one token for the LSTM
+        return list(ids) or [self.index[UNK]]
+
+    @property
+    def chunk_tokens(self) -> int | None:
+        return self.inference_limit
 
     def collate(self, batch: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
         ids, mask = pad(batch, 0)
@@ -254,6 +302,7 @@ class BiLSTMModel(TorchModel):
             max_length=info.get("max_length"),
             device=resolve_device(device),
             name=info.get("name", "BiLSTM"),
+            inference_limit=info.get("inference_limit"),
         )
         model.module.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
         model.module.to(model.device).eval()

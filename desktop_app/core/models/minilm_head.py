@@ -26,6 +26,11 @@ from desktop_app.core.models.safe_load import (
     short_reason,
     translate_load_error,
 )
+from desktop_app.core.models.transformer import (
+    MAX_INFERENCE_LIMIT,
+    content_tokens,
+    special_template,
+)
 
 HEAD_FILE = "head.safetensors"
 BUNDLED_ENCODER = "bundled:minilm"
@@ -74,7 +79,10 @@ class Encoder:
         self.device = device
         self.module.to(device).eval()
         self.position_limit = int(self.module.config.max_position_embeddings)
+        # Training embeds texts cut at max_length; prediction reads up to the position
+        # limit at once and longer texts in windows (core/predict/chunks.py).
         self.max_length = min(256, self.position_limit)
+        self.template = special_template(self.tokenizer)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
@@ -83,7 +91,14 @@ class Encoder:
             self.tokenizer([str(t) for t in texts], truncation=False, verbose=False)["input_ids"]
         )
 
-    @torch.inference_mode()
+    def content_tokens(
+        self, texts: Sequence[str], offsets: bool = False
+    ) -> list[tuple[list[int], list[tuple[int, int]] | None]]:
+        return content_tokens(self.tokenizer, texts, offsets)
+
+    def wrap(self, ids: list[int]) -> list[int]:
+        return [*self.template[0], *ids, *self.template[1]]
+
     def embed(
         self,
         texts: Sequence[str],
@@ -92,11 +107,23 @@ class Encoder:
         max_length: int | None = None,
         message: str = "embedding",
     ) -> np.ndarray:
+        """Embeddings of texts cut at ``max_length`` tokens (default: the training length)."""
         max_length = max_length or self.max_length
         ids = [
             x if len(x) <= max_length else x[: max_length - 1] + x[-1:]
             for x in self.token_ids(texts)
         ]
+        return self.embed_ids(ids, ctx, batch_size, message)
+
+    @torch.inference_mode()
+    def embed_ids(
+        self,
+        ids: Sequence[Sequence[int]],
+        ctx: JobContext | None = None,
+        batch_size: int = 64,
+        message: str = "embedding",
+    ) -> np.ndarray:
+        """Embeddings of model inputs (special tokens included), in length-sorted batches."""
         n = len(ids)
         dim = int(self.module.config.hidden_size)
         out = np.zeros((n, dim), dtype=np.float32)
@@ -157,6 +184,8 @@ class MiniLMHeadModel(SentimentModel):
         self.encoder = encoder
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
+        self.inference_limit = min(encoder.position_limit, MAX_INFERENCE_LIMIT)
+        self.special_tokens = len(encoder.template[0]) + len(encoder.template[1])
 
     def proba_from_embeddings(self, x: np.ndarray) -> np.ndarray:
         """The same formula as scikit-learn's LogisticRegression.predict_proba."""
@@ -167,11 +196,35 @@ class MiniLMHeadModel(SentimentModel):
         return softmax(scores)
 
     def predict_proba(self, texts: Sequence[str], ctx: JobContext | None = None) -> np.ndarray:
+        """Class probabilities; texts over ``chunk_tokens`` tokens are read in windows."""
+        from desktop_app.core.predict.chunks import predict_long
+
         if len(texts) == 0:
             return np.zeros((0, len(self.labels)))
-        return self.proba_from_embeddings(self.encoder.embed(texts, ctx))
+        return predict_long(self, [str(t) for t in texts], "chunk", ctx).probabilities
+
+    # -- the long-text hooks (core/predict/chunks.py) -----------------------------------
+    def content_tokens(
+        self, texts: Sequence[str], offsets: bool = False
+    ) -> list[tuple[list[int], list[tuple[int, int]] | None]]:
+        return self.encoder.content_tokens(texts, offsets)
+
+    def wrap(self, ids: list[int]) -> list[int]:
+        return self.encoder.wrap(ids)
+
+    def proba_from_ids(
+        self,
+        ids: Sequence[Sequence[int]],
+        ctx: JobContext | None = None,
+        batch_size: int | None = None,
+    ) -> np.ndarray:
+        if len(ids) == 0:
+            return np.zeros((0, len(self.labels)))
+        vectors = self.encoder.embed_ids(ids, ctx, batch_size or 64, message="predicting")
+        return self.proba_from_embeddings(vectors)
 
     def truncated(self, texts: Sequence[str]) -> list[bool]:
+        """Texts longer than the training length (the head was fitted on texts cut there)."""
         return [len(ids) > self.encoder.max_length for ids in self.encoder.token_ids(texts)]
 
     def save(self, folder: str | Path) -> None:

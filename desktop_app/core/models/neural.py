@@ -3,8 +3,10 @@ batch to its own longest text rounded up to a few fixed lengths (dynamic padding
 bounded shapes), batch by length for inference.
 
 The training loop in :mod:`desktop_app.core.training.loop` uses the same three steps:
-``encode`` (texts -> token id lists, cut at ``max_length``), ``collate`` (id lists ->
-padded tensors) and ``logits`` (tensors -> class scores).
+``encode`` (texts -> token id lists, cut at the training ``max_length``), ``collate`` (id
+lists -> padded tensors) and ``logits`` (tensors -> class scores). Prediction
+(``predict_proba``) reads texts up to ``chunk_tokens`` tokens whole and longer ones in
+windows (:mod:`desktop_app.core.predict.chunks`) through the same ``proba_from_ids``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,17 @@ class TorchModel(SentimentModel):
 
     def cut(self, ids: list[int], max_length: int) -> list[int]:
         return ids[:max_length]
+
+    def content_tokens(
+        self, texts: Sequence[str], offsets: bool = False
+    ) -> list[tuple[list[int], list[tuple[int, int]] | None]]:
+        """Per text: token ids without special tokens and (``offsets``) each token's
+        character span, or None where the tokenizer cannot tell."""
+        return [(list(ids), None) for ids in self.token_ids(texts)]
+
+    def wrap(self, ids: list[int]) -> list[int]:
+        """A window of content tokens as a model input (adds ``special_tokens`` tokens)."""
+        return list(ids)
 
     def collate(self, batch: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
         raise NotImplementedError
@@ -114,8 +127,10 @@ class TorchModel(SentimentModel):
         return out
 
     def predict_proba(self, texts: Sequence[str], ctx: JobContext | None = None) -> np.ndarray:
-        ids, _ = self.encode([str(t) for t in texts])
-        return self.proba_from_ids(ids, ctx)
+        """Class probabilities; texts over ``chunk_tokens`` tokens are read in windows."""
+        from desktop_app.core.predict.chunks import predict_long
+
+        return predict_long(self, [str(t) for t in texts], "chunk", ctx).probabilities
 
 
 def length_percentile(lengths: Sequence[int], q: float = 95, cap: int = MAX_LENGTH_CAP) -> int:

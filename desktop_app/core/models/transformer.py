@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -26,6 +27,7 @@ from desktop_app.core.models.safe_load import (
 )
 
 BUNDLED_NAME = "MiniLM-L6 (bundled)"
+MAX_INFERENCE_LIMIT = 512  # tokens read at once at most (attention grows with the square)
 
 
 def bundled_minilm_path() -> Path:
@@ -140,6 +142,7 @@ class TransformerModel(TorchModel):
         max_length: int | None = None,
         source: str = "",
         device: str = "cpu",
+        inference_limit: int | None = None,
     ) -> None:
         self.kind = kind
         super().__init__(labels, name=name or source or kind, max_length=max_length)
@@ -151,6 +154,11 @@ class TransformerModel(TorchModel):
         self.module.eval()
         if self.max_length is None:
             self.max_length = self.length_limit()
+        # What the model accepts, not what training kept (older training.json files have
+        # only the training max_length: the limit then comes from the config).
+        accepts = min(self.length_limit(), MAX_INFERENCE_LIMIT)
+        self.inference_limit = min(int(inference_limit or accepts), accepts)
+        self._template: tuple[list[int], list[int]] | None = None
 
     @classmethod
     def create(cls, spec: str, labels: Sequence[str], device: str = "cpu") -> TransformerModel:
@@ -186,6 +194,7 @@ class TransformerModel(TorchModel):
             max_length=info.get("max_length"),
             source=info.get("source", str(folder)),
             device=_resolve(device),
+            inference_limit=info.get("inference_limit"),
         )
         model.folder = str(folder)
         return model
@@ -212,6 +221,25 @@ class TransformerModel(TorchModel):
         )
         return list(encoded["input_ids"])
 
+    def content_tokens(
+        self, texts: Sequence[str], offsets: bool = False
+    ) -> list[tuple[list[int], list[tuple[int, int]] | None]]:
+        return content_tokens(self.tokenizer, texts, offsets)
+
+    @property
+    def special_tokens(self) -> int:  # type: ignore[override]
+        before, after = self.template()
+        return len(before) + len(after)
+
+    def template(self) -> tuple[list[int], list[int]]:
+        if self._template is None:
+            self._template = special_template(self.tokenizer)
+        return self._template
+
+    def wrap(self, ids: list[int]) -> list[int]:
+        before, after = self.template()
+        return [*before, *ids, *after]
+
     def cut(self, ids: list[int], max_length: int) -> list[int]:
         # keep the closing special token ([SEP]) so the model sees a well-formed input
         return ids[: max_length - 1] + ids[-1:] if max_length > 1 else ids[:max_length]
@@ -235,6 +263,40 @@ class TransformerModel(TorchModel):
             raise ModelError(f"Could not save the model to {path}: {exc}") from exc
         self._write_training_json(path, {"source": self.source})
         self.folder = str(path)
+
+
+def content_tokens(
+    tokenizer: Any, texts: Sequence[str], offsets: bool = False
+) -> list[tuple[list[int], list[tuple[int, int]] | None]]:
+    """Per text: token ids without special tokens, and (``offsets``) each token's character
+    span in the text."""
+    if not texts:
+        return []
+    encoded = tokenizer(
+        [str(t) for t in texts],
+        add_special_tokens=False,
+        truncation=False,
+        return_offsets_mapping=offsets,
+        verbose=False,
+    )
+    spans = encoded["offset_mapping"] if offsets else [None] * len(texts)
+    return [
+        (list(ids), None if where is None else [(int(a), int(b)) for a, b in where])
+        for ids, where in zip(encoded["input_ids"], spans, strict=True)
+    ]
+
+
+def special_template(tokenizer: Any) -> tuple[list[int], list[int]]:
+    """The special tokens a tokenizer puts before and after a text ([CLS] / [SEP], <s> /
+    </s>, ...), found by tokenising a probe with and without them (transformers 5 has no
+    public method for it, and a tokenizer.json's post-processor may be any template)."""
+    probe = "a"
+    plain = list(tokenizer(probe, add_special_tokens=False)["input_ids"])
+    full = list(tokenizer(probe, add_special_tokens=True)["input_ids"])
+    at = next((i for i in range(len(full)) if plain and full[i : i + len(plain)] == plain), None)
+    if at is None:  # cannot tell: assume the [CLS] ... [SEP] layout
+        return full[:1], full[1:]
+    return full[:at], full[at + len(plain) :]
 
 
 def _resolve(device: str) -> str:

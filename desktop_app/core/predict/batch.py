@@ -5,7 +5,17 @@ Results are plain data::
     {"labels": [str],                 # the model's classes, in order
      "probabilities": [[float]],      # one row per text, one column per class
      "predicted": [str],              # the most probable class per text
-     "truncated": [bool]}             # the text is longer than the model reads
+     "chunks": [int],                 # windows the model read the text in (1: in one pass)
+     "truncated": [bool],             # only with long_text="truncate": the end was not read
+     "long_text": "chunk" | "truncate",
+     "inference_limit": int | None,   # tokens the model reads at once (None: no limit)
+     "chunk_tokens": int | None}      # longer texts: windows of this many tokens
+
+Texts longer than the model's ``chunk_tokens`` are read in windows and their
+probabilities averaged (:mod:`desktop_app.core.predict.chunks`), or, with
+``long_text="truncate"``, cut at its ``inference_limit``. ``predict_texts`` also gives ``chunk_details``: per text, its
+windows as ``[{"index", "start", "end", "tokens", "probabilities": {label: p},
+"predicted"}]`` (character spans), for a view of which passages drove the label.
 
 ``predict_batch`` adds ``accuracy`` (float, or None without usable true labels),
 ``correct`` ([bool | None] per text), ``labelled`` (texts with a true label the model
@@ -23,6 +33,14 @@ import numpy as np
 
 from desktop_app.core.errors import Cancelled, UserError
 from desktop_app.core.jobs import JobContext, RelabelledProgress
+from desktop_app.core.predict.chunks import (
+    DEFAULT_LONG_TEXT,
+    LongPrediction,
+    can_chunk,
+    check_long_text,
+    predict_long,
+    text_chunks,
+)
 
 BATCH_SIZE = 128  # texts per forward pass in batch prediction (length-sorted)
 EMPTY_TEXT = "There is no text to predict: type or paste a text first."
@@ -34,14 +52,18 @@ def _as_texts(texts: Sequence[Any]) -> list[str]:
     return ["" if t is None else str(t) for t in texts]
 
 
-def _result(model: Any, texts: list[str], probs: np.ndarray, truncated: list[bool]) -> dict:
+def _result(model: Any, texts: list[str], read: LongPrediction, long_text: str) -> dict:
     labels = [str(x) for x in model.labels]
-    probs = np.asarray(probs, dtype=float).reshape(len(texts), len(labels))
+    probs = np.asarray(read.probabilities, dtype=float).reshape(len(texts), len(labels))
     return {
         "labels": labels,
         "probabilities": probs.tolist(),
         "predicted": [labels[i] for i in probs.argmax(axis=1)] if len(texts) else [],
-        "truncated": [bool(x) for x in truncated],
+        "chunks": [int(x) for x in read.chunks],
+        "truncated": [bool(x) for x in read.cut],
+        "long_text": long_text,
+        "inference_limit": getattr(model, "inference_limit", None),
+        "chunk_tokens": getattr(model, "chunk_tokens", None),
     }
 
 
@@ -64,11 +86,22 @@ def check_texts(texts: Sequence[Any]) -> list[str]:
     return texts
 
 
-def predict_texts(model: Any, texts: Sequence[str], ctx: JobContext | None = None) -> dict:
-    """Class probabilities, predicted label and truncation flag for a few texts."""
+def predict_texts(
+    model: Any,
+    texts: Sequence[str],
+    ctx: JobContext | None = None,
+    long_text: str = DEFAULT_LONG_TEXT,
+) -> dict:
+    """Class probabilities, predicted label, chunks (and each chunk's span and
+    probabilities: ``chunk_details``) for a few texts."""
     texts = check_texts(texts)
-    probs = model.predict_proba(texts, ctx=ctx)
-    return _result(model, texts, probs, list(model.truncated(texts)))
+    long_text = check_long_text(long_text)
+    read = predict_long(model, texts, long_text, ctx, offsets=True)
+    result = _result(model, texts, read, long_text)
+    result["chunk_details"] = [
+        text_chunks(read, result["labels"], i, len(text)) for i, text in enumerate(texts)
+    ]
+    return result
 
 
 def predict_batch(
@@ -77,40 +110,51 @@ def predict_batch(
     true_labels: Sequence[Any] | None = None,
     ctx: JobContext | None = None,
     batch_size: int = BATCH_SIZE,
+    long_text: str = DEFAULT_LONG_TEXT,
 ) -> dict:
     """Predict many texts in length-sorted batches; accuracy when ``true_labels`` are given.
 
-    Progress goes to ``ctx`` with an ETA in the message; cancel raises
+    Long texts follow ``long_text`` (module docstring); ``chunks_per_second`` counts the
+    windows read. Progress goes to ``ctx`` with an ETA in the message; cancel raises
     :class:`~desktop_app.core.errors.Cancelled`. Empty texts are refused (:func:`check_texts`).
     True labels that are empty or None count
     as unlabelled; labels the model does not know are reported in ``warnings``.
     """
     texts = check_texts(texts)
+    long_text = check_long_text(long_text)
     if true_labels is not None and len(true_labels) != len(texts):
         raise UserError(f"{len(true_labels)} true labels were given for {len(texts)} texts.")
     started = time.perf_counter()
-    inner = (
-        RelabelledProgress(ctx, lambda done, total: f"Predicted {done:,} of {total:,} texts")
-        if ctx is not None
-        else None
-    )
-    if hasattr(model, "encode") and hasattr(model, "proba_from_ids"):
-        # Torch models: tokenise once, then length-sorted, dynamically padded batches.
-        ids, truncated = model.encode(texts)
-        probs = model.proba_from_ids(ids, ctx=inner, batch_size=batch_size)
+    n = len(texts)
+
+    def message(done: int, total: int) -> str:
+        if total == n:
+            return f"Predicted {done:,} of {total:,} texts"
+        return f"Read {done:,} of {total:,} chunks of {n:,} texts"
+
+    inner = RelabelledProgress(ctx, message) if ctx is not None else None
+    if can_chunk(model):
+        # Torch models and the head: tokenise once, then length-sorted windows in
+        # dynamically padded batches.
+        read = predict_long(model, texts, long_text, inner, batch_size)
     else:
-        probs = _chunked(model, texts, inner, batch_size)
-        truncated = list(model.truncated(texts))
+        probs = _batched(model, texts, inner, batch_size)
+        read = LongPrediction(probs, [1] * n, [False] * n)
     seconds = time.perf_counter() - started
-    result = _result(model, texts, probs, truncated)
+    result = _result(model, texts, read, long_text)
+    chunks = sum(result["chunks"])
     result.update(
-        {"seconds": seconds, "texts_per_second": len(texts) / seconds if seconds > 0 else None}
+        {
+            "seconds": seconds,
+            "texts_per_second": n / seconds if seconds > 0 else None,
+            "chunks_per_second": chunks / seconds if seconds > 0 else None,
+        }
     )
     result.update(score(result["predicted"], true_labels, result["labels"]))
     return result
 
 
-def _chunked(model: Any, texts: list[str], ctx: JobContext | None, batch_size: int) -> np.ndarray:
+def _batched(model: Any, texts: list[str], ctx: JobContext | None, batch_size: int) -> np.ndarray:
     n = len(texts)
     out = np.zeros((n, len(model.labels)))
     order = sorted(range(n), key=lambda i: len(texts[i]))
@@ -167,8 +211,9 @@ def results_rows(
     true_labels: Sequence[Any] | None = None,
     extra: dict[str, Sequence[Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Table rows: text, predicted, confidence, one ``p_<label>`` per class, truncated, and
-    true_label / correct when true labels are given; ``extra`` columns go first."""
+    """Table rows: text, predicted, confidence, one ``p_<label>`` per class, chunks (windows
+    read; 1 = in one pass), and true_label / correct when true labels are given; ``extra``
+    columns go first."""
     labels = result["labels"]
     rows = []
     correct = result.get("correct") or [None] * len(texts)
@@ -180,7 +225,7 @@ def results_rows(
         row["confidence"] = float(max(probs))
         for label, p in zip(labels, probs, strict=True):
             row[f"p_{label}"] = float(p)
-        row["truncated"] = bool(result["truncated"][i])
+        row["chunks"] = int(result["chunks"][i])
         if true_labels is not None:
             true = true_labels[i]
             row["true_label"] = None if true is None else str(true)

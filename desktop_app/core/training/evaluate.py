@@ -110,9 +110,12 @@ def evaluate_model(
     include_seen: bool = False,
     ctx: JobContext | None = None,
     seed: int = 0,
+    long_text: str = "chunk",
 ) -> dict[str, Any]:
     """:func:`score_rows` for ``model`` on labelled ``texts``, predicting only the rows it
-    scores; adds ``truncated`` (scored texts longer than the model reads).
+    scores, long texts read as ``long_text`` says (:mod:`desktop_app.core.predict.chunks`);
+    adds ``long_text``, ``long_texts`` (scored texts over the model's window), ``chunks``
+    (windows read in all) and ``truncated`` (scored texts cut).
 
     Raises :class:`UserError` when the guard leaves nothing to score."""
     texts = [str(t) for t in texts]
@@ -130,7 +133,18 @@ def evaluate_model(
         )
     probs = np.zeros((len(texts), len(model.labels)))
     subset = [texts[i] for i in index]
-    probs[index] = model.predict_proba(subset, ctx)
+    from desktop_app.core.predict.chunks import check_long_text, predict_long
+
+    mode = check_long_text(long_text)
+    read = predict_long(model, subset, mode, ctx)
+    probs[index] = read.probabilities
     report = score_rows(probs, labels, model.labels, guarded, seed=seed)
-    report["truncated"] = int(sum(model.truncated(subset)))
+    report.update(
+        {
+            "long_text": mode,
+            "long_texts": sum(1 for c, t in zip(read.chunks, read.cut, strict=True) if c > 1 or t),
+            "chunks": int(sum(read.chunks)),
+            "truncated": int(sum(read.cut)),
+        }
+    )
     return report

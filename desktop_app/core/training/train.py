@@ -21,6 +21,7 @@ text, and grouping texts of similar length into the same batch (``length_grouped
 from __future__ import annotations
 
 import time
+import traceback
 
 import numpy as np
 
@@ -53,6 +54,10 @@ def train_model(config: TrainConfig, data: TrainData, ctx: JobContext | None = N
     try:
         return train_neural(config, data, ctx, device)
     except torch.OutOfMemoryError as exc:
+        # The traceback's frames hold the model, the optimizer and the batch's activations:
+        # clear them so that memory is free now, for a retry with a smaller batch, and not
+        # only once the error is dropped (the ModelError below keeps ``exc`` as its cause).
+        traceback.clear_frames(exc.__traceback__)
         if device == "cuda":
             torch.cuda.empty_cache()
         smaller = max(1, (config.batch_size or 2) // 2)

@@ -16,12 +16,15 @@ BENCHMARKS = [
     "load_bench",
     "dataset_gui_bench",
     "train_bench",
+    "head_bench",
+    "cpu_bf16_bench",
     "training_gui_bench",
     "explain_bench",
     "explain_gui_bench",
     "label_bench",
     "rss_bench",
     "package_bench",
+    "gpu_bench",  # says "no CUDA GPU: skipped" without one; scripts/gpu_check.sh runs it there
 ]
 
 

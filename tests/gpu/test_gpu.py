@@ -66,6 +66,11 @@ def precision_spy(monkeypatch):
     return seen
 
 
+def dtypes(spy) -> set:  # noqa: ANN001
+    """The dtypes of the CUDA autocast regions entered (ignoring any library's own)."""
+    return {dtype for device, dtype in spy["autocast"] if device == "cuda" and dtype is not None}
+
+
 def learnt(result) -> None:  # noqa: ANN001
     losses = [e["train_loss"] for e in result.history["epochs"]]
     assert all(np.isfinite(losses)), losses
@@ -81,7 +86,7 @@ def test_bf16_fine_tuning(bert_folder, precision_spy):
         pytest.skip("this GPU has no bf16")
     result = train_model(cuda_config(bert_folder), train_data())
     learnt(result)
-    assert precision_spy["autocast"] == {("cuda", torch.bfloat16)}
+    assert dtypes(precision_spy) == {torch.bfloat16}
     assert precision_spy["scalers"] == []  # bf16 needs no loss scaling
 
 
@@ -89,14 +94,14 @@ def test_fp16_fine_tuning_with_grad_scaler(bert_folder, precision_spy, monkeypat
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
     result = train_model(cuda_config(bert_folder), train_data())
     learnt(result)
-    assert precision_spy["autocast"] == {("cuda", torch.float16)}
+    assert dtypes(precision_spy) == {torch.float16}
     (scaler,) = precision_spy["scalers"]
     assert scaler.is_enabled() and scaler.get_scale() > 0
 
 
 def test_fp32_when_mixed_precision_is_off(bert_folder, precision_spy):
     learnt(train_model(cuda_config(bert_folder, mixed_precision=False), train_data()))
-    assert precision_spy["autocast"] == set()
+    assert dtypes(precision_spy) == set()
 
 
 def test_a_real_out_of_memory_error_becomes_advice_and_a_smaller_batch_trains(tmp_path):
@@ -163,4 +168,5 @@ def test_lime_on_the_gpu_matches_the_cpu(trained):
     assert gpu_words.keys() == cpu_words.keys()
     for word, weight in cpu_words.items():
         assert gpu_words[word] == pytest.approx(weight, abs=1e-3), word
-    assert [w["word"] for w in gpu["words"][:3]] == [w["word"] for w in cpu["words"][:3]]
+    assert gpu["words"][0]["word"] == cpu["words"][0]["word"]
+    assert {w["word"] for w in gpu["words"][:3]} == {w["word"] for w in cpu["words"][:3]}

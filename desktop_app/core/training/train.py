@@ -20,6 +20,7 @@ text, and grouping texts of similar length into the same batch (``length_grouped
 
 from __future__ import annotations
 
+import gc
 import time
 import traceback
 
@@ -58,6 +59,7 @@ def train_model(config: TrainConfig, data: TrainData, ctx: JobContext | None = N
         # clear them so that memory is free now, for a retry with a smaller batch, and not
         # only once the error is dropped (the ModelError below keeps ``exc`` as its cause).
         traceback.clear_frames(exc.__traceback__)
+        gc.collect()  # what is left in reference cycles (optimizer <-> scheduler) goes too
         if device == "cuda":
             torch.cuda.empty_cache()
         smaller = max(1, (config.batch_size or 2) // 2)

@@ -16,6 +16,8 @@ BENCHMARKS = [
     "load_bench",
     "dataset_gui_bench",
     "train_bench",
+    "head_bench",
+    "cpu_bf16_bench",
     "training_gui_bench",
     "explain_bench",
     "explain_gui_bench",
@@ -23,6 +25,7 @@ BENCHMARKS = [
     "label_bench",
     "rss_bench",
     "package_bench",
+    "gpu_bench",  # says "no CUDA GPU: skipped" without one; scripts/gpu_check.sh runs it there
 ]
 
 

@@ -3,21 +3,25 @@
 Sentence embeddings as the checkpoint was trained to give them: mean pooling over the
 attention mask, then L2 normalisation. They are computed once, in length-sorted
 batches, and cached per (encoder, data fingerprint, split, max length), so trying
-another head costs nothing. The regularisation strength C is chosen on the
-validation split. Saved as ``head.safetensors`` (coefficients and intercepts) plus
-``training.json``, which names the encoder.
+another head costs nothing. The regularisation strength C is chosen by stratified
+k-fold cross-validation on train + validation (:func:`choose_c`: macro-F1 per fold,
+the mean per C), and the head is then refitted on train + validation with that C
+(:func:`fit_head`); the test split is never looked at. Saved as ``head.safetensors``
+(coefficients and intercepts) plus ``training.json``, which names the encoder.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from desktop_app.core.errors import ModelError
+from desktop_app.core.errors import Cancelled, ModelError
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.models.base import SentimentModel, make_folder, softmax
 from desktop_app.core.models.neural import pad
@@ -34,6 +38,8 @@ from desktop_app.core.models.transformer import (
 
 HEAD_FILE = "head.safetensors"
 BUNDLED_ENCODER = "bundled:minilm"
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+CV_FOLDS = 5
 
 # (encoder source, fingerprint, split, max_length) -> embeddings; a few datasets at most
 _EMBEDDING_CACHE: OrderedDict[tuple, np.ndarray] = OrderedDict()
@@ -263,3 +269,123 @@ class MiniLMHeadModel(SentimentModel):
         )
         model.folder = str(folder)
         return model
+
+
+# -- training side: choosing C and fitting the head ------------------------------------------
+@dataclass
+class CChoice:
+    """What :func:`choose_c` found: the chosen C and the cross-validated score of every C."""
+
+    c: float
+    folds: int  # 0 = too few rows of some class to cross-validate: C is scikit-learn's default
+    scores: list[dict[str, Any]] = field(default_factory=list)  # per C tried: C, macro_f1, sd,
+    # fold_scores
+    oof_probs: np.ndarray | None = None  # out-of-fold probabilities of the chosen C
+    complete: bool = True  # False: cancelled before every C was scored
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "C": self.c,
+            "folds": self.folds,
+            "metric": "macro_f1",
+            "selection": (
+                f"stratified {self.folds}-fold cross-validation on train + validation"
+                if self.folds
+                else "scikit-learn's default C (too few rows of a class to cross-validate)"
+            ),
+            "cv_scores": self.scores,
+            "complete": self.complete,
+        }
+
+
+def fit_head(x: np.ndarray, y: np.ndarray, c: float, seed: int = 0) -> Any:
+    """A fitted scikit-learn ``LogisticRegression`` (lbfgs) on embeddings ``x``."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=3000, random_state=seed).fit(x, y)
+
+
+def _full_proba(clf: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
+    """``predict_proba`` with a column for every class (a fold may lack one)."""
+    out = np.zeros((len(x), n_classes))
+    out[:, clf.classes_] = clf.predict_proba(x)
+    return out
+
+
+def choose_c(
+    x: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    *,
+    grid: Sequence[float] = C_GRID,
+    folds: int = CV_FOLDS,
+    seed: int = 0,
+    ctx: JobContext | None = None,
+) -> CChoice:
+    """The C of ``grid`` with the best mean macro-F1 over stratified ``folds``-fold
+    cross-validation of ``x`` (embeddings) and ``y`` (class indices); ties go to the smaller
+    C. Fewer folds when the smallest class has fewer rows; scikit-learn's default C = 1 when
+    it has one. Progress per fold; a cancel between fits keeps the C scored so far (raises
+    :class:`Cancelled` when not one C was scored)."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    smallest = int(np.bincount(y, minlength=n_classes)[np.unique(y)].min())
+    folds = min(folds, smallest)
+    if folds < 2:
+        if ctx is not None:
+            ctx.log("A class has a single row in train + validation: using C = 1 (no CV).")
+        return CChoice(c=1.0, folds=0)
+    splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y))
+    total = len(grid) * folds
+    best: tuple[float, float, np.ndarray] | None = None  # (score, C, out-of-fold probs)
+    scores: list[dict[str, Any]] = []
+    for i, c in enumerate(grid):
+        oof = np.zeros((len(x), n_classes))
+        fold_scores = []
+        for f, (fit_rows, score_rows) in enumerate(splits):
+            if ctx is not None:
+                if ctx.should_stop():
+                    if best is None:
+                        raise Cancelled()
+                    return CChoice(best[1], folds, scores, best[2], complete=False)
+                ctx.progress(
+                    i * folds + f,
+                    total,
+                    f"choosing C by {folds}-fold cross-validation: "
+                    f"C = {c:g} ({i + 1}/{len(grid)}), fold {f + 1}/{folds}",
+                )
+            clf = fit_head(x[fit_rows], y[fit_rows], c, seed)
+            oof[score_rows] = _full_proba(clf, x[score_rows], n_classes)
+            pred = oof[score_rows].argmax(axis=1)
+            fold_scores.append(
+                float(
+                    f1_score(
+                        y[score_rows],
+                        pred,
+                        labels=list(range(n_classes)),
+                        average="macro",
+                        zero_division=0,
+                    )
+                )
+            )
+        mean = float(np.mean(fold_scores))
+        scores.append(
+            {
+                "C": c,
+                "macro_f1": mean,
+                "sd": float(np.std(fold_scores)),
+                "fold_scores": fold_scores,
+            }
+        )
+        if ctx is not None:
+            ctx.log(
+                f"C={c:g}: cross-validated macro-F1 {mean:.3f} (± {np.std(fold_scores):.3f} "
+                f"over {folds} folds)"
+            )
+        if best is None or mean > best[0]:
+            best = (mean, c, oof)
+    assert best is not None
+    if ctx is not None:
+        ctx.progress(total, total, f"chose C = {best[1]:g}")
+    return CChoice(best[1], folds, scores, best[2])

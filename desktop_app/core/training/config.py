@@ -96,6 +96,14 @@ class TrainConfig:
             "On CUDA: compute in bf16 when the GPU supports it, else fp16 with a grad scaler."
         ),
     )
+    cpu_bf16: bool = field(
+        default=False,
+        metadata=_help(
+            "On the CPU: run the training steps in bf16 (autocast). About 1.4x faster on CPUs "
+            "with AMX or AVX-512-BF16, slower on others; validation and test stay fp32.",
+            ("minilm", "transformer"),
+        ),
+    )
     threads: int | None = field(
         default=None,
         metadata=_help(

@@ -168,10 +168,20 @@ def init_head_by_probing(
     return True
 
 
-def _autocast_factory(device: str, enabled: bool) -> tuple[Callable | None, Any]:
-    """(autocast context factory or None, GradScaler or None) for mixed precision on CUDA."""
+def _autocast_factory(
+    device: str, enabled: bool, cpu_bf16: bool = False
+) -> tuple[Callable | None, Any]:
+    """(autocast context factory or None, GradScaler or None) for mixed precision: on CUDA
+    bf16 where the GPU supports it, else fp16 with a grad scaler; on the CPU bf16 only when
+    asked (``cpu_bf16``: fast only where the CPU has AMX or AVX-512-BF16)."""
     import torch
 
+    if device == "cpu" and cpu_bf16:
+
+        def cpu_autocast():  # noqa: ANN202
+            return torch.autocast(device_type="cpu", dtype=torch.bfloat16)
+
+        return cpu_autocast, None
     if device != "cuda" or not enabled:
         return None, None
     dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -246,7 +256,11 @@ def train_neural(
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(round(config.warmup_ratio * total_steps)), total_steps
     )
-    autocast, scaler = _autocast_factory(device, config.mixed_precision)
+    cpu_bf16 = config.cpu_bf16 and config.kind in ("minilm", "transformer")
+    autocast, scaler = _autocast_factory(device, config.mixed_precision, cpu_bf16)
+    # On the CPU only the training steps run in bf16: validation and test run in fp32, as
+    # the saved model predicts, so the figures describe the model the user gets.
+    eval_autocast = None if device == "cpu" else autocast
     rng = np.random.default_rng(config.seed)
     train_lengths = [len(ids) for ids in train_ids]
 
@@ -310,7 +324,7 @@ def train_neural(
         # Validation (cancellable too: a long validation must not delay the stop).
         try:
             val_probs = model.proba_from_ids(
-                val_ids, batch_size=batch_size * 2, autocast=autocast, should_stop=stop
+                val_ids, batch_size=batch_size * 2, autocast=eval_autocast, should_stop=stop
             )
         except Cancelled:
             cancelled = True
@@ -365,7 +379,7 @@ def train_neural(
             ctx.progress(done, total, "testing the trained model")
 
     test_probs = model.proba_from_ids(
-        test_ids, batch_size=batch_size * 2, autocast=autocast, on_progress=on_test_progress
+        test_ids, batch_size=batch_size * 2, autocast=eval_autocast, on_progress=on_test_progress
     )
     return finish_run(
         model,

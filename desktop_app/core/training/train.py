@@ -20,11 +20,13 @@ text, and grouping texts of similar length into the same batch (``length_grouped
 
 from __future__ import annotations
 
+import gc
 import time
+import traceback
 
 import numpy as np
 
-from desktop_app.core.errors import Cancelled, ModelError
+from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.training.config import TrainConfig
 from desktop_app.core.training.data import TrainData, check_data
@@ -53,6 +55,11 @@ def train_model(config: TrainConfig, data: TrainData, ctx: JobContext | None = N
     try:
         return train_neural(config, data, ctx, device)
     except torch.OutOfMemoryError as exc:
+        # The traceback's frames hold the model, the optimizer and the batch's activations:
+        # clear them so that memory is free now, for a retry with a smaller batch, and not
+        # only once the error is dropped (the ModelError below keeps ``exc`` as its cause).
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()  # what is left in reference cycles (optimizer <-> scheduler) goes too
         if device == "cuda":
             torch.cuda.empty_cache()
         smaller = max(1, (config.batch_size or 2) // 2)
@@ -89,10 +96,11 @@ def _train_vader(config: TrainConfig, data: TrainData, ctx: JobContext | None) -
 def _train_head(
     config: TrainConfig, data: TrainData, ctx: JobContext | None, device: str
 ) -> TrainResult:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import f1_score
-
-    from desktop_app.core.models.minilm_head import Encoder, MiniLMHeadModel
+    """The frozen encoder's embeddings, C by cross-validation on train + validation, then the
+    head refitted on train + validation. The ``val_*`` figures of the one "epoch" are out of
+    fold (each row scored by a head that did not see it); the test split is only predicted."""
+    from desktop_app.core.guard import SeenTexts
+    from desktop_app.core.models.minilm_head import Encoder, MiniLMHeadModel, choose_c, fit_head
 
     start = time.monotonic()
     history: dict[str, list] = {"steps": [], "epochs": []}
@@ -110,54 +118,52 @@ def _train_head(
         x[split] = encoder.embed_cached(
             texts, (data.fingerprint, split), ctx, f"embedding {split} split"
         )
-    y = {
-        split: np.asarray([data.labels.index(label) for label in labels])
-        for split, labels in (
-            ("train", data.train_labels),
-            ("validation", data.val_labels),
-            ("test", data.test_labels),
-        )
-    }
-    best = None
-    for c in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0):
-        if ctx is not None and ctx.should_stop():
-            break
-        clf = LogisticRegression(C=c, max_iter=3000, random_state=config.seed)
-        clf.fit(x["train"], y["train"])
-        pred = clf.predict(x["validation"])
-        f1 = f1_score(y["validation"], pred, average="macro")
-        if ctx is not None:
-            ctx.log(f"C={c:g}: validation macro-F1 {f1:.3f}")
-        if best is None or f1 > best[0]:
-            best = (f1, c, clf)
-    if best is None:  # cancelled before the first fit finished
-        raise Cancelled()
-    _, c, clf = best
-    classes = list(clf.classes_)
-    coef, intercept = clf.coef_, clf.intercept_
-    if len(classes) < len(data.labels):  # a class without training rows never reaches here
+    index = {label: i for i, label in enumerate(data.labels)}
+    fit_x = np.concatenate([x["train"], x["validation"]])
+    fit_y = np.asarray([index[label] for label in [*data.train_labels, *data.val_labels]])
+    choice = choose_c(fit_x, fit_y, len(data.labels), seed=config.seed, ctx=ctx)
+    c = choice.c
+    if ctx is not None:
+        ctx.progress(0, 1, f"fitting the head on train + validation with C = {c:g}")
+    clf = fit_head(fit_x, fit_y, c, config.seed)
+    if ctx is not None:
+        ctx.progress(1, 1, f"fitting the head on train + validation with C = {c:g}")
+    if len(clf.classes_) < len(data.labels):  # a class without training rows never reaches here
         raise ModelError("Every class needs training examples.")
-    model = MiniLMHeadModel(encoder, data.labels, coef, intercept)
-    train_probs = model.proba_from_embeddings(x["train"])
-    val_probs = model.proba_from_embeddings(x["validation"])
-    val = evaluate_probs(val_probs, data.val_labels, data.labels)
+    model = MiniLMHeadModel(encoder, data.labels, clf.coef_, clf.intercept_)
+    fit_probs = model.proba_from_embeddings(fit_x)
+    # out of fold where C was cross-validated; else (a class with one row) the refitted head's
+    # own figures on the validation rows, which it was fitted on
+    if choice.oof_probs is not None:
+        check_probs, check_labels = choice.oof_probs, [*data.train_labels, *data.val_labels]
+    else:
+        check_probs = model.proba_from_embeddings(x["validation"])
+        check_labels = data.val_labels
+    check = evaluate_probs(check_probs, check_labels, data.labels)
     epoch = {
         "epoch": 1,
-        "train_loss": mean_log_loss(train_probs, y["train"]),
-        "val_loss": mean_log_loss(val_probs, y["validation"]),
-        "val_accuracy": val["accuracy"],
-        "val_macro_f1": val["macro_f1"],
+        "train_loss": mean_log_loss(fit_probs, fit_y),
+        "val_loss": mean_log_loss(check_probs, [index[label] for label in check_labels]),
+        "val_accuracy": check["accuracy"],
+        "val_macro_f1": check["macro_f1"],
         "C": c,
+        "cv_folds": choice.folds,
+        "cv_scores": [{"C": s["C"], "macro_f1": s["macro_f1"]} for s in choice.scores],
     }
     history["epochs"].append(epoch)
     if ctx is not None:
         ctx.partial("epoch", epoch)
-        ctx.log(f"Chose C={c:g} on the validation split (macro-F1 {val['macro_f1']:.3f}).")
+        ctx.log(
+            f"Chose C={c:g} by {choice.folds}-fold cross-validation on train + validation "
+            f"(out-of-fold macro-F1 {check['macro_f1']:.3f}); refitted on train + validation."
+            if choice.folds
+            else f"Fitted the head with C={c:g} on train + validation."
+        )
     truncated = sum(
         sum(model.truncated(t)) for t in (data.train_texts, data.val_texts, data.test_texts)
     )
-    cancelled = bool(ctx is not None and ctx.should_stop())
-    return finish_run(
+    cancelled = not choice.complete
+    result = finish_run(
         model,
         config,
         data,
@@ -170,3 +176,8 @@ def _train_head(
         truncated=truncated,
         best_epoch=1,
     )
+    # The head was fitted on train + validation: the guard must treat both as fitted on.
+    model.seen = SeenTexts.from_texts([*data.train_texts, *data.val_texts])
+    model.training_info["seen_texts"] = model.seen.counts()
+    model.training_info["head"] = {**choice.to_dict(), "fitted_on": "train + validation"}
+    return result

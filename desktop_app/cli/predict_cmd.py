@@ -106,9 +106,9 @@ def _predict_texts(args: argparse.Namespace) -> int:
 def _predict_file(args: argparse.Namespace) -> int:
     from desktop_app.core.data.dataset import LoadOptions, load_dataset
     from desktop_app.core.data.export import write_table
-    from desktop_app.core.guard import guard_note, guard_rows, guarded_accuracy
-    from desktop_app.core.predict.batch import predict_batch, results_rows
-    from desktop_app.core.runs.record import model_label
+    from desktop_app.core.guard import guard_note, guarded_accuracy
+    from desktop_app.core.predict.batch import predict_batch
+    from desktop_app.core.predict.rows import file_rows
     from desktop_app.core.training.metrics import format_figure
 
     ctx = stderr_context()
@@ -123,12 +123,9 @@ def _predict_file(args: argparse.Namespace) -> int:
     model = _load(args.model, list(data.labels) if has_labels else None)
     eprint(f"Predicting {len(texts):,} texts with {model.name}…")
     result = predict_batch(model, texts, true, ctx=ctx, batch_size=args.batch_size)
-    guarded = guard_rows(model, texts, include_seen=args.include_seen)
-    name = model_label(model)
-    rows = results_rows(texts, result, true, extra={"source_row": frame["source_row"].tolist()})
-    for row, seen in zip(rows, guarded.seen, strict=True):
-        row["seen"] = seen  # "train" / "validation" / "": every row is written
-        row["model"] = name
+    rows, guarded = file_rows(
+        model, texts, result, true, frame["source_row"].tolist(), include_seen=args.include_seen
+    )
     scored = guarded_accuracy(result["correct"], guarded)
     note = (
         guard_note(guarded.state, scored["seen_by_split"], scored["labelled"])

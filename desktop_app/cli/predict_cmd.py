@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from desktop_app.cli import engine
 from desktop_app.cli.common import eprint, print_json, stderr_context
 from desktop_app.core.errors import UserError
 
@@ -45,13 +46,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--batch-size", type=int, default=128, help="texts per forward pass (default 128)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    engine.add_arguments(parser, "predict a file (DATA: a file, folder or glob; OUT: Parquet)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.file is not None:
         if not args.out:
             raise UserError("--file needs --out OUT (a .csv, .xlsx or .jsonl file to write).")
-        return _predict_file(args)
+        return engine.predict_file(args) if engine.uses_ray(args) else _predict_file(args)
+    if engine.uses_ray(args):
+        raise UserError("--engine ray predicts files: give --file DATA --out OUT.parquet.")
     if args.out or args.text_column or args.label_column is not None or args.keep_columns:
         raise UserError("--out, --text-column, --label-column and --keep-columns go with --file.")
     return _predict_texts(args)

@@ -255,16 +255,22 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
         ) from None
 
 
+def app_code() -> dict[str, Any]:
+    """The job's runtime environment: this process's copy of the app's code travels with it
+    (about 1.5 MB), so workers run the same code as the driver; the nodes need the app's
+    dependencies only."""
+    package = str(Path(__file__).resolve().parents[2])  # .../desktop_app
+    return {"py_modules": [package], "excludes": ["__pycache__"]}
+
+
 def connect(address: str) -> None:
     """Connect this process to the cluster at ``address`` (:class:`UserError` naming it)."""
     ray = require_ray()
     check_reachable(address)
-    package = str(Path(__file__).resolve().parents[2])  # .../desktop_app
     try:
-        # The app's own code travels with the job (the nodes need its dependencies only).
         ray.init(
             address=address,
-            runtime_env={"py_modules": [package], "excludes": ["__pycache__"]},
+            runtime_env=app_code(),
             log_to_driver=False,
             logging_level=logging.ERROR,
         )
@@ -286,6 +292,7 @@ def start_local(num_cpus: int) -> None:
     ray = require_ray()
     ray.init(
         num_cpus=int(num_cpus),
+        runtime_env=app_code(),
         include_dashboard=False,
         log_to_driver=False,
         logging_level=logging.ERROR,

@@ -26,6 +26,7 @@ from desktop_app.core.jobs import JobContext
 from desktop_app.core.scale.cluster import (
     Needs,
     RaySettings,
+    check_reachable,
     ray_session,
     require_ray,
     unwrap_error,
@@ -342,6 +343,8 @@ def predict_files(
     if batch_size < 1 or rows_per_call < 1:
         raise UserError("--batch-size must be 1 or more.")
     started = time.perf_counter()
+    if settings.address:
+        check_reachable(settings.address)  # before the (slow) model load: fail fast
     inputs = resolve_inputs(data)
     output = ParquetOut(inputs, out)
     plan = read_plan(inputs, text_column, label_column)

@@ -23,6 +23,7 @@ from desktop_app.core.jobs import JobContext
 from desktop_app.core.scale.cluster import (
     Needs,
     RaySettings,
+    check_reachable,
     ray_session,
     require_ray,
     unwrap_error,
@@ -64,6 +65,8 @@ def train_on_ray(
     if kind not in RAY_KINDS:
         raise UserError(local_reason(kind) or f"{kind} cannot be trained on Ray.")
     check_data(data, kind)
+    if settings.address:
+        check_reachable(settings.address)  # before the (slow) model creation: fail fast
     files = _initial_model(config, data, ctx)
     storage = tempfile.mkdtemp(prefix="sstudio-ray-train-")
     try:

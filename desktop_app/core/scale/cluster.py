@@ -322,6 +322,24 @@ def quiet_ray_data() -> None:
             handler.setLevel(logging.ERROR)
 
 
+_MUTED: dict[Any, int] = {}
+
+
+def mute_ray_data(mute: bool = True) -> None:
+    """Silence Ray Data's console while a run stops Ray under a running pipeline (it logs
+    the pipeline's expected failure with a stack trace), and turn it back on after."""
+    data_log = logging.getLogger("ray.data")
+    if mute:
+        for handler in data_log.handlers:
+            if type(handler).__name__ != "SessionFileHandler" and handler not in _MUTED:
+                _MUTED[handler] = handler.level
+                handler.setLevel(logging.CRITICAL + 1)
+        return
+    for handler, level in list(_MUTED.items()):
+        handler.setLevel(level)
+        del _MUTED[handler]
+
+
 @dataclass
 class Session:
     """A run's hold on Ray: ``owned`` when this run connected or started it (and so stops it)."""

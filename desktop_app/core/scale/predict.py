@@ -27,6 +27,7 @@ from desktop_app.core.scale.cluster import (
     Needs,
     RaySettings,
     check_reachable,
+    mute_ray_data,
     ray_session,
     require_ray,
     unwrap_error,
@@ -370,20 +371,27 @@ def predict_files(
     }
     tally = _Tally(include_seen, getattr(model, "seen", None) is not None)
     needs = Needs.of(settings, extra_cpus=1, what="prediction workers")
-    with ray_session(settings, needs, ctx) as session:
-        dataset = _dataset(ray, inputs, plan, model, settings, options, rows_per_call)
-        pump = _Pump(dataset)
-        try:
-            pump.start()
-            _consume(pump, output, tally, total, settings, ctx)
-            written = output.finish()
-        except BaseException:
-            pump.stop.set()
-            output.discard()
-            if not session.owned:
-                pump.join(timeout=120)  # it stops after its current batch
-            raise
-    pump.join(timeout=10)
+    pump: _Pump | None = None
+    try:
+        with ray_session(settings, needs, ctx) as session:
+            pump = _Pump(_dataset(ray, inputs, plan, model, settings, options, rows_per_call))
+            try:
+                pump.start()
+                _consume(pump, output, tally, total, settings, ctx)
+                written = output.finish()
+            except BaseException:
+                pump.stop.set()
+                output.discard()
+                if session.owned:
+                    # Leaving the session stops Ray under the pump: its errors are expected.
+                    mute_ray_data()
+                else:
+                    pump.join(timeout=120)  # it stops after its current batch
+                raise
+    finally:
+        if pump is not None and pump.is_alive():
+            pump.join(timeout=10)
+        mute_ray_data(False)
     seconds = time.perf_counter() - started
     return _summary(model, inputs, plan, settings, session.where, tally, output, written, seconds)
 

@@ -21,6 +21,7 @@ BENCHMARKS = [
     "explain_gui_bench",
     "label_bench",
     "rss_bench",
+    "ray_bench",
     "package_bench",
 ]
 

@@ -257,6 +257,9 @@ class _Tally:
         self.labelled = self.correct = self.excluded = self.seen_rows = self.truncated = 0
         self.seen_by_split = {"train": 0, "validation": 0}
         self.preview: list[dict[str, Any]] = []
+        self.started = time.perf_counter()
+        self.first: tuple[float, int] | None = None  # (when, rows) of the first results
+        self.last: tuple[float, int] | None = None
 
     def add(self, table: Any) -> None:
         """Count one batch of predicted rows (guarded_accuracy's rules, from counts)."""
@@ -283,6 +286,20 @@ class _Tally:
                 self.correct += bool(ok)
         if len(self.preview) < PREVIEW_ROWS:
             self.preview.extend(table.slice(0, PREVIEW_ROWS - len(self.preview)).to_pylist())
+
+    def arrived(self, done: int) -> None:
+        """Note that ``done`` input rows have come back by now."""
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = (now, done)
+        self.last = (now, done)
+
+    def steady_rate(self) -> float | None:
+        """Rows/s since the first results came back (the workers' pace once they run);
+        None until a second batch has come."""
+        if self.first is None or self.last is None or self.last[0] <= self.first[0]:
+            return None
+        return (self.last[1] - self.first[1]) / (self.last[0] - self.first[0])
 
     def skip(self, reason: str, n: int) -> None:
         if n:
@@ -370,6 +387,7 @@ def predict_files(
         "predict": dict(predict_options or {}),
     }
     tally = _Tally(include_seen, getattr(model, "seen", None) is not None)
+    tally.started = started
     needs = Needs.of(settings, extra_cpus=1, what="prediction workers")
     pump: _Pump | None = None
     try:
@@ -452,7 +470,6 @@ def _consume(
     import pyarrow.compute as pc
 
     done = 0
-    first: tuple[float, int] | None = None  # when the first rows arrived, and how many
     if ctx is not None:
         ctx.progress(0, total, f"Starting {settings.workers} workers (each loads the model)")
     while True:
@@ -479,15 +496,12 @@ def _consume(
                 output.write(int(index), part)
             tally.add(kept)
         done += table.num_rows - malformed
-        if ctx is None:
-            continue
-        now = time.perf_counter()
-        if first is None:
-            first = (now, done)
-        total = max(total, done)
-        rate = (done - first[1]) / (now - first[0]) if now > first[0] else 0.0
-        speed = f" · {rate:,.0f} rows/s" if rate > 0 else ""
-        ctx.progress(done, total, f"Predicted {done:,} of {total:,} rows{speed}")
+        tally.arrived(done)
+        if ctx is not None:
+            total = max(total, done)
+            rate = tally.steady_rate()
+            speed = f" · {rate:,.0f} rows/s" if rate else ""
+            ctx.progress(done, total, f"Predicted {done:,} of {total:,} rows{speed}")
     if ctx is not None:
         ctx.progress(done, done, f"Predicted {done:,} rows")
 
@@ -541,6 +555,9 @@ def _summary(
         "truncated": tally.truncated,
         "seconds": round(seconds, 3),
         "rows_per_second": tally.rows / seconds if seconds > 0 else None,
+        # until the first results (Ray, the workers, the model load) and the pace after it
+        "startup_seconds": round(tally.first[0] - tally.started, 3) if tally.first else None,
+        "steady_rows_per_second": tally.steady_rate(),
         "preview": tally.preview,
         "labels": list(model.labels),
         "warnings": warnings,

@@ -37,7 +37,9 @@ class GuiWork:
     """Wall time of the tab's slots and of figure draws on the GUI thread (the work the GUI
     itself does), so a long gap can be told apart from time the thread spent waiting."""
 
-    SLOTS = ("start", "_on_progress", "_on_partial", "_on_log", "_on_result", "_on_finished")
+    # The tab's handlers of the train job, and what they call that draws or fills widgets.
+    SLOTS = ("start", "_on_started", "_on_partial", "append_log", "_on_result", "_on_finished")
+    PANEL_SLOTS = ("show_result", "end")
 
     def __init__(self) -> None:
         self.longest = 0.0
@@ -47,9 +49,14 @@ class GuiWork:
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
         from desktop_app.ui.tabs.training_tab import TrainingTab
+        from desktop_app.ui.training.run_panel import RunPanel
+        from desktop_app.ui.widgets.job_progress import JobProgress
 
         for name in self.SLOTS:
             self._wrap(TrainingTab, name)
+        for name in self.PANEL_SLOTS:
+            self._wrap(RunPanel, name)
+        self._wrap(JobProgress, "show_report")
         self._wrap(FigureCanvasQTAgg, "draw")
 
     def reset(self) -> None:
@@ -148,9 +155,9 @@ def run_once(app, window, tab, probe: StallProbe, epochs: int, work: GuiWork) ->
     combo = tab.model_combo
     combo.setCurrentIndex(combo.findData("minilm"))
     tab.reset_defaults()
-    tab._field_widgets["epochs"].setValue(epochs)
-    tab._field_widgets["batch_size"].setValue(16)
-    tab._field_widgets["patience"].setValue(0)
+    tab.form.field("epochs").setValue(epochs)
+    tab.form.field("batch_size").setValue(16)
+    tab.form.field("patience").setValue(0)
     tab.device_combo.setCurrentIndex(tab.device_combo.findData("cpu"))
     tab.threads_spin.setValue(0)  # the default: all cores but one
 
@@ -218,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         # The probe job imports torch on the worker; measure training, not start-up.
         wait_until(app, lambda: bool(window.state.device_info), 120)
         dataset = load_dataset(sample_csv(args.rows, folder)).split(0.8, 0.1, 0.1, seed=0)
-        window.state.set_dataset(dataset)
+        window.state.workspace.set_dataset(dataset)
         tab = window.tab_widgets["trainingTab"]
         window.tabs.setCurrentWidget(tab)
         wait_until(app, lambda: tab.loss_plot.canvas is not None, 30)

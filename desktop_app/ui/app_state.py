@@ -1,4 +1,4 @@
-"""State shared by the tabs on the GUI thread: the service, settings, dataset, model."""
+"""State shared by the tabs on the GUI thread: the service (and its model), settings, workspace."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ class AppState(QObject):
     project) belongs to :attr:`workspace`, which announces its changes (``workspace.changed``).
     """
 
-    dataset_changed = Signal(object)  # desktop_app.core.data.dataset.Dataset or None
     model_changed = Signal(dict)  # {"id", "name", "kind", "labels", "folder", "saved", ...}
     status_message = Signal(str, int)  # text, timeout in ms (0 = until replaced)
     show_tab = Signal(str)  # object name of the tab to bring to front
@@ -33,21 +32,9 @@ class AppState(QObject):
         super().__init__(parent)
         self.service = service
         self.settings = settings
-        self.dataset: Any = None  # deprecated: read workspace.dataset
         self.workspace = Workspace(self)
         self.device_info: dict[str, Any] = {}
         service.model_changed.connect(self.model_changed)  # signal to signal, GUI thread
-        # Deprecated bridge, deleted with dataset_changed: a file the Dataset tab loads into
-        # the workspace still reaches the tabs that listen to dataset_changed.
-        self.workspace.changed.connect(self._file_loaded)
-
-    def set_dataset(self, dataset: Any) -> None:
-        self.dataset = dataset
-        self.dataset_changed.emit(dataset)
-
-    def _file_loaded(self, change: dict) -> None:
-        if change.get("what") == "dataset" and change.get("source") == "file":
-            self.set_dataset(self.workspace.dataset)
 
     @property
     def model_info(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ pyplot, no Qt canvas, so it can be built off the GUI thread and handed over afte
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,14 +18,25 @@ DPI = 100.0
 BAR_COLOR = "#1f6fb2"
 UNLABELLED_COLOR = "#9e9e9e"
 HIST_COLOR = "#4c956c"
+_IMPORT_LOCK = threading.Lock()
 CLASS_TITLE = "Rows per class"
 LENGTH_TITLE = "Text length (characters)"
 
 
-def preload_matplotlib() -> None:
-    """Import matplotlib's figure and Agg canvas (about half a second), off the GUI thread."""
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
+def preload_matplotlib(qt: bool = False) -> None:
+    """Import matplotlib's figure and Agg canvas (about half a second), off the GUI thread;
+    ``qt=True`` adds the Qt canvas (for the GUI thread's plots).
+
+    One thread at a time: matplotlib's modules import one another, and two threads importing
+    them at once can each be handed a half-initialised module (an ImportError, or a module
+    without its attributes, seen in the test suite). Import matplotlib through this function.
+    """
+    with _IMPORT_LOCK:
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+
+        if qt:
+            import matplotlib.backends.backend_qtagg  # noqa: F401
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, ORG_NAME, __version__
+from desktop_app.ui import wheel_guard
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.gc_guard import GuiThreadGarbageCollector
@@ -69,6 +70,10 @@ class MainWindow(QMainWindow):
             self.tab_widgets[tab.objectName() or class_name] = tab
             self.tabs.addTab(tab, getattr(tab, "TITLE", class_name))
 
+        # The wheel changes only spin and combo boxes the user clicked into (see wheel_guard);
+        # boxes a tab adds later are guarded when it comes to the front.
+        wheel_guard.guard(self.tabs)
+        self.tabs.currentChanged.connect(self._guard_current_tab)
         self._build_status_bar()
         self._build_menus()
         from desktop_app.ui.project_menu import ProjectMenu  # New/Open/Save as project, title
@@ -125,11 +130,50 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.setObjectName("viewMenu")
+        for index in range(self.tabs.count()):
+            action = QAction(f"&{index + 1} {self.tabs.tabText(index)}", self)
+            action.setObjectName(f"showTab{index + 1}")
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.setData(index)
+            action.triggered.connect(self._show_tab_action)
+            view_menu.addAction(action)
+
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        guide = QAction("&First ten minutes", self)
+        guide.setObjectName("guideAction")
+        guide.triggered.connect(self.show_guide)
+        help_menu.addAction(guide)
+        shortcuts = QAction("&Keyboard shortcuts", self)
+        shortcuts.setObjectName("shortcutsAction")
+        shortcuts.setShortcut(QKeySequence("Ctrl+/"))
+        shortcuts.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(shortcuts)
+        help_menu.addSeparator()
         about = QAction(f"&About {APP_NAME}", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    @Slot()
+    def _show_tab_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.tabs.setCurrentIndex(int(action.data()))
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        from desktop_app.ui.help import ShortcutsDialog
+
+        ShortcutsDialog(self).open()
+
+    @Slot()
+    def show_guide(self) -> None:
+        from desktop_app.ui.help import GuideDialog
+
+        GuideDialog(self).open()
 
     def _connect_state(self) -> None:
         self.service.state_changed.connect(self._on_worker_state)
@@ -241,6 +285,12 @@ class MainWindow(QMainWindow):
         name = info.get("name") or "—"
         suffix = "" if info.get("saved", True) else " (not saved)"
         self.model_label.setText(f"Model: {name}{suffix}")
+
+    @Slot(int)
+    def _guard_current_tab(self, _index: int) -> None:
+        current = self.tabs.currentWidget()
+        if current is not None:
+            wheel_guard.guard(current)
 
     @Slot(str)
     def show_tab(self, object_name: str) -> None:

@@ -1,19 +1,42 @@
 """The one owner of the Training tab's settings (QSettings keys ``training/...``).
 
-The Training tab writes its form here and reads it back at start-up; the Label tab's "Retrain
-with my labels" asks :meth:`TrainingSettings.retrain_config` for the configuration to retrain
-with. Nobody else reads these keys by string.
+The Training tab reads its form from here at start-up and writes it back on Start and on
+quit; the Label tab's "Retrain with my labels" asks :meth:`TrainingSettings.retrain_config`
+for the configuration to retrain with. Nobody else reads these keys by string.
+
+Keys: ``training/config`` (JSON of the last submitted TrainConfig), ``training/values/<kind>``
+(JSON of the form per model kind), ``training/model`` (the picker's key: minilm, minilm-head,
+folder, hub, bilstm, vader), ``training/model_folder``, ``training/hub_id``,
+``training/vectors_path``, ``training/device``, ``training/threads``,
+``training/mixed_precision``, ``training/last_model_dir``.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
 
 PREFIX = "training/"
 DEFAULT_RETRAIN_KIND = "minilm-head"  # fast: seconds on a CPU
+PICKER_KEYS = ("minilm", "minilm-head", "folder", "hub", "bilstm", "vader")
+DEVICE_KEYS = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass
+class TrainingChoices:
+    """What the Training tab's form holds besides the hyperparameters."""
+
+    model: str = "minilm"  # the picker's key (see PICKER_KEYS)
+    model_folder: str = ""
+    hub_id: str = ""
+    vectors_path: str = ""
+    device: str = "auto"
+    threads: int = 0  # 0 = automatic
+    mixed_precision: bool = True
 
 
 class TrainingSettings:
@@ -23,38 +46,68 @@ class TrainingSettings:
         self.settings = settings
 
     # -- plain values -------------------------------------------------------------------------
-    def value(self, key: str, default: Any = None) -> Any:
+    def _value(self, key: str, default: Any = None) -> Any:
         return self.settings.value(PREFIX + key, default)
 
-    def set_value(self, key: str, value: Any) -> None:
+    def _set(self, key: str, value: Any) -> None:
         self.settings.setValue(PREFIX + key, value)
 
-    def json_value(self, key: str) -> dict[str, Any]:
+    def _json(self, key: str) -> dict[str, Any]:
         """A JSON object stored under ``key`` (``{}`` when missing or damaged)."""
-        raw = self.value(key, "")
+        raw = self._value(key, "")
         try:
             value = json.loads(str(raw)) if raw else {}
         except ValueError:
             return {}
         return value if isinstance(value, dict) else {}
 
-    def set_json_value(self, key: str, value: dict[str, Any]) -> None:
-        self.set_value(key, json.dumps(value))
+    def _set_json(self, key: str, value: dict[str, Any]) -> None:
+        self._set(key, json.dumps(value))
 
     # -- what the form holds -------------------------------------------------------------------
+    def choices(self) -> TrainingChoices:
+        """The picker, paths and compute settings (defaults for missing or damaged values)."""
+        model = str(self._value("model", "minilm") or "minilm")
+        device = str(self._value("device", "auto") or "auto")
+        return TrainingChoices(
+            model=model if model in PICKER_KEYS else "minilm",
+            model_folder=str(self._value("model_folder", "") or ""),
+            hub_id=str(self._value("hub_id", "") or ""),
+            vectors_path=str(self._value("vectors_path", "") or ""),
+            device=device if device in DEVICE_KEYS else "auto",
+            threads=max(0, _int(self._value("threads", 0))),
+            mixed_precision=_bool(self._value("mixed_precision", True)),
+        )
+
+    def set_choices(self, choices: TrainingChoices) -> None:
+        self._set("model", choices.model)
+        self._set("model_folder", choices.model_folder)
+        self._set("hub_id", choices.hub_id)
+        self._set("vectors_path", choices.vectors_path)
+        self._set("device", choices.device)
+        self._set("threads", int(choices.threads))
+        self._set("mixed_precision", bool(choices.mixed_precision))
+
     def values_for(self, kind: str) -> dict[str, Any]:
         """The form's last values for one model kind (``training/values/<kind>``)."""
-        return self.json_value(f"values/{kind}")
+        return self._json(f"values/{kind}")
 
     def set_values_for(self, kind: str, values: dict[str, Any]) -> None:
-        self.set_json_value(f"values/{kind}", values)
+        self._set_json(f"values/{kind}", values)
 
     def last_config(self) -> dict[str, Any]:
         """The full TrainConfig of the last run started from the Training tab."""
-        return self.json_value("config")
+        return self._json("config")
 
     def set_last_config(self, config: dict[str, Any]) -> None:
-        self.set_json_value("config", config)
+        self._set_json("config", config)
+
+    def last_model_dir(self) -> str:
+        """Where Save model… / Load model… last looked (the home folder at first)."""
+        return str(self._value("last_model_dir", "") or Path.home())
+
+    def set_last_model_dir(self, folder: str) -> None:
+        self._set("last_model_dir", folder)
 
     def sync(self) -> None:
         self.settings.sync()
@@ -90,3 +143,16 @@ class TrainingSettings:
                 config[key] = value
         config["model"] = spec
         return config
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.lower() in ("1", "true", "yes")
+    return bool(value)

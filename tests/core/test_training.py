@@ -130,7 +130,7 @@ def test_cancel_mid_epoch_keeps_best_weights(kind, bert_folder):
     rec = Recorder(cancel_at_step=6 + 2)  # 6 steps per epoch: stop inside epoch 2
     result = train_model(config, data, rec.ctx)
     assert result.cancelled is True
-    assert "epoch 2/" in result.stopped_at and "step 8" in result.stopped_at
+    assert result.stopped_at == "stopped by Cancel during epoch 2 of 8, after step 8 of 48"
     assert len(result.history["steps"]) == 8
     assert len(result.history["epochs"]) == 1
     assert result.best_epoch == 1
@@ -300,4 +300,5 @@ def test_cancel_before_the_first_step_returns_at_once(bert_folder):
     rec.ctx.cancel()  # e.g. pressed while the head was being fitted
     result = train_model(bert_config(bert_folder), train_data(), rec.ctx)
     assert result.cancelled and result.history["steps"] == []
-    assert "after step 0/" in result.stopped_at
+    assert result.stopped_at.startswith("stopped by Cancel during epoch 1 of ")
+    assert "after step 0 of" in result.stopped_at

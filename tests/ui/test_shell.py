@@ -92,3 +92,38 @@ def test_worker_failure_is_reported(qtbot, main_window, monkeypatch):
         main_window.service.submit("test_bad")
     assert blocker.args[1] == "the file is broken"
     assert blocker.args[2] == ""
+
+
+def test_ctrl_number_switches_tabs_and_help_lists_every_key(qtbot, main_window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog, QTableWidget, QTextBrowser
+
+    for number, name in ((2, "trainingTab"), (5, "labelTab"), (1, "datasetTab")):
+        qtbot.keyClick(
+            main_window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier
+        )
+        assert main_window.tabs.currentWidget().objectName() == name
+    main_window.show_shortcuts()
+    dialog = main_window.findChild(QDialog, "shortcutsDialog")
+    table = dialog.findChild(QTableWidget, "shortcutsTable")
+    rows = {table.item(i, 1).text(): table.item(i, 0).text() for i in range(table.rowCount())}
+    assert "Ctrl+O" in rows["Open dataset"]
+    assert "Ctrl+2" in rows["2 Training"]
+    assert any("Start training" in what for what in rows)
+    assert any("Undo my last label" in what and "Backspace" in keys for what, keys in rows.items())
+    dialog.close()
+    main_window.show_guide()
+    guide = main_window.findChild(QTextBrowser, "guideText")
+    assert "first ten minutes" in guide.toPlainText().lower()
+
+
+def test_the_window_fits_a_1024_by_700_screen(qtbot, main_window):
+    main_window.resize(1024, 700)
+    qtbot.waitUntil(lambda: main_window.width() == 1024, timeout=5000)
+    assert main_window.minimumSizeHint().width() <= 1024
+    assert main_window.minimumSizeHint().height() <= 700
+    for index in range(main_window.tabs.count()):
+        main_window.tabs.setCurrentIndex(index)
+        tab = main_window.tabs.currentWidget()
+        hint = tab.minimumSizeHint()
+        assert hint.width() <= 1024 and hint.height() <= 640, (tab.objectName(), hint)

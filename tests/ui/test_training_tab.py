@@ -1,46 +1,35 @@
 """The Training tab, driven like a user: Start, watch, read metrics, click the matrix, Cancel, quit.
 
-A tiny BiLSTM on a small generated CSV keeps every run to a few seconds; torch uses one
-thread (the tab's "CPU threads" setting) so the GUI thread keeps a core.
+A tiny BiLSTM on a small generated CSV (tests/ui/training_helpers.py) keeps every run to a few
+seconds.
 """
 
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from tests.ui.conftest import announce_model
-
-# matplotlib's toolbar asks Qt for a deprecated high-DPI attribute whenever it paints an icon.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Enum value .Qt..ApplicationAttribute.AA_UseHighDpiPixmaps:DeprecationWarning"
+from tests.ui.training_helpers import (
+    MPL_WARNING,
+    click,
+    is_train,
+    set_tiny_bilstm,
+    split_dataset,
+    training_tab,
+    write_csv,
 )
 
-POSITIVE = ["great", "wonderful", "delightful", "superb", "moving", "charming", "brilliant"]
-NEGATIVE = ["awful", "boring", "dreadful", "tedious", "clumsy", "dull", "terrible"]
-FILLER = ["the film", "this movie", "the plot", "the cast", "the ending", "the script"]
-
-
-def _write_csv(path, rows: int = 120, labels: tuple[str, ...] = ("negative", "positive")):
-    rng = random.Random(0)
-    lines = ["text,label"]
-    for i in range(rows):
-        label = labels[i % len(labels)]
-        words = POSITIVE if label == "positive" else NEGATIVE
-        text = f"{rng.choice(FILLER)} is {rng.choice(words)} and {rng.choice(words)} {i}"
-        lines.append(f'"{text}",{label}')
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+pytestmark = MPL_WARNING
 
 
 @pytest.fixture(autouse=True)
 def _quit_without_asking(monkeypatch):
     """The window closes at the end of each test; an unsaved model would make it ask (modal)."""
-    from desktop_app.ui.tabs import training_tab
+    from desktop_app.ui.training import dialogs
 
     asked: list[str] = []
 
@@ -48,64 +37,41 @@ def _quit_without_asking(monkeypatch):
         asked.append(text)
         return True
 
-    monkeypatch.setattr(training_tab, "ask_quit", ask)
+    monkeypatch.setattr(dialogs, "ask_quit", ask)
     return asked
 
 
 @pytest.fixture
 def dataset(tmp_path):
-    from desktop_app.core.data.dataset import load_dataset
-
-    return load_dataset(_write_csv(tmp_path / "reviews.csv")).split(0.6, 0.2, 0.2, seed=0)
-
-
-def _training_tab(window):
-    tab = window.tab_widgets["trainingTab"]
-    window.tabs.setCurrentWidget(tab)
-    return tab
-
-
-def _set_tiny_bilstm(tab, epochs: int = 2, batch_size: int = 8) -> None:
-    combo = tab.model_combo
-    combo.setCurrentIndex(combo.findData("bilstm"))
-    fields = tab._field_widgets
-    fields["epochs"].setValue(epochs)
-    fields["batch_size"].setValue(batch_size)
-    fields["embedding_dim"].setValue(16)
-    fields["hidden_size"].setValue(16)
-    fields["patience"].setValue(0)
-    tab.threads_spin.setValue(1)
-    tab.device_combo.setCurrentIndex(tab.device_combo.findData("cpu"))
-
-
-def _is_train(_job_id, name, *rest) -> bool:
-    return name == "train"
-
-
-def _click(qtbot, button) -> None:
-    assert button.isEnabled(), f"{button.objectName()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    return split_dataset(tmp_path)
 
 
 def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
     qtbot, main_window, dataset, tmp_path, monkeypatch
 ):
-    from desktop_app.ui.tabs import training_tab
+    from desktop_app.ui.training import dialogs
 
     service = main_window.service
-    main_window.state.set_dataset(dataset)
-    tab = _training_tab(main_window)
+    main_window.state.workspace.set_dataset(dataset)
+    tab = training_tab(main_window)
     assert "reviews.csv" in tab.dataset_label.text()
-    _set_tiny_bilstm(tab, epochs=2)
+    set_tiny_bilstm(tab, epochs=2)
 
     with qtbot.assertNotEmitted(service.failed, wait=0):
-        with qtbot.waitSignal(service.result, timeout=60000, check_params_cb=_is_train) as got:
-            _click(qtbot, tab.start_button)
+        with qtbot.waitSignal(service.result, timeout=60000, check_params_cb=is_train) as got:
+            click(qtbot, tab.start_button)
             assert not tab.start_button.isEnabled()
             assert tab.cancel_button.isEnabled()
         qtbot.waitUntil(lambda: tab.start_button.isEnabled(), timeout=10000)
     result = got.args[2]
     assert not result["cancelled"]
+
+    # What the run was computed on: the file and its 60/20/20 split of 120 rows.
+    run_line = tab.findChild(QLabel, "runDataLabel").text()
+    assert "BiLSTM on reviews.csv (file): 72 train · 24 validation · 24 test texts" in run_line
+    assert "BiLSTM on reviews.csv (file): 72 train · 24 validation · 24 test" in (
+        tab.log_view.toPlainText()
+    )
 
     # The live plot drew every step the worker reported, and one validation point per epoch.
     qtbot.waitUntil(
@@ -147,16 +113,16 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
     # Save model… then Load model… (folder dialogs replaced).
     folder = tmp_path / "saved-model"
     folder.mkdir()
-    monkeypatch.setattr(training_tab, "choose_folder", lambda *args: str(folder))
+    monkeypatch.setattr(dialogs, "choose_folder", lambda *args: str(folder))
     with qtbot.waitSignal(service.finished, timeout=30000):
-        _click(qtbot, tab.save_button)
+        click(qtbot, tab.save_button)
     assert (folder / "training.json").is_file()
     assert "(not saved)" not in main_window.model_label.text()
     assert main_window.state.model_info["saved"] is True
     with qtbot.waitSignal(
         service.result, timeout=30000, check_params_cb=lambda j, n, p: n == "load_model"
     ):
-        _click(qtbot, tab.load_button)
+        click(qtbot, tab.load_button)
     assert main_window.state.model_info["folder"] == str(folder)
     assert main_window.state.model_info["kind"] == "bilstm"
 
@@ -164,44 +130,48 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
 def test_settings_come_back_in_a_new_window(qtbot, main_window, dataset):
     from desktop_app.ui.tabs.training_tab import TrainingTab
 
-    tab = _training_tab(main_window)
-    _set_tiny_bilstm(tab, epochs=3)
-    tab.vectors_edit.setText("/tmp/vectors.txt")
+    tab = training_tab(main_window)
+    set_tiny_bilstm(tab, epochs=3)
+    tab.picker.vectors_edit.setText("/tmp/vectors.txt")
     tab.save_settings()
     again = TrainingTab(main_window.state)
     qtbot.addWidget(again)
     assert again.model_combo.currentData() == "bilstm"
-    assert again._field_widgets["epochs"].value() == 3
+    assert again.form.field("epochs").value() == 3
     assert again.current_config()["vectors_path"] == "/tmp/vectors.txt"
     assert again.threads_spin.value() == 1
     # Each model keeps its own values; MiniLM still shows its defaults.
     again.model_combo.setCurrentIndex(again.model_combo.findData("minilm"))
     assert again.current_config()["epochs"] == 4
-    assert not again._field_widgets["hidden_size"].isVisible()
+    assert "hidden_size" not in again.form.shown()
+    assert not again.form.field("hidden_size").isVisibleTo(again)
 
 
 def test_cancel_stops_a_run(qtbot, main_window, dataset):
     service = main_window.service
-    main_window.state.set_dataset(dataset)
-    tab = _training_tab(main_window)
-    _set_tiny_bilstm(tab, epochs=200, batch_size=2)
+    main_window.state.workspace.set_dataset(dataset)
+    tab = training_tab(main_window)
+    set_tiny_bilstm(tab, epochs=200, batch_size=2)
 
     with qtbot.waitSignal(
         service.partial, timeout=60000, check_params_cb=lambda j, k, p: k == "step"
     ):
-        _click(qtbot, tab.start_button)
+        click(qtbot, tab.start_button)
     with qtbot.waitSignal(service.finished, timeout=20000):
-        _click(qtbot, tab.cancel_button)
+        click(qtbot, tab.cancel_button)
     qtbot.waitUntil(lambda: tab.start_button.isEnabled(), timeout=5000)
     text = tab.metrics_view.summary.text() + tab.log_view.toPlainText()
     assert "Cancel" in text
     # Cancel lands in a training step or in the epoch's validation, depending on timing.
     log_text = tab.log_view.toPlainText()
     assert (
-        "cancelled in epoch" in log_text
-        or "cancelled during validation" in log_text
+        "Training stopped by Cancel during epoch" in log_text
+        or "Training stopped by Cancel while validating epoch" in log_text
         or "Cancelled before" in text
     ), log_text
+    if "during epoch" in log_text:  # the results say it as a sentence too
+        assert "Stopped by Cancel during epoch" in tab.metrics_view.summary.text()
+        assert " of 200, after step " in tab.metrics_view.summary.text()
     assert tab.progress_label.text().startswith("Cancelled")
     assert not service.is_busy()
 
@@ -210,19 +180,19 @@ def test_start_refuses_without_usable_data(qtbot, main_window, tmp_path):
     from desktop_app.core.data.dataset import load_dataset
 
     service = main_window.service
-    tab = _training_tab(main_window)
-    _click(qtbot, tab.start_button)
+    tab = training_tab(main_window)
+    click(qtbot, tab.start_button)
     assert "No dataset is open" in tab.log_view.toPlainText()
 
-    one_class = load_dataset(_write_csv(tmp_path / "one.csv", rows=30, labels=("positive",)))
-    main_window.state.set_dataset(one_class)
-    _click(qtbot, tab.start_button)
+    one_class = load_dataset(write_csv(tmp_path / "one.csv", rows=30, labels=("positive",)))
+    main_window.state.workspace.set_dataset(one_class)
+    click(qtbot, tab.start_button)
     assert "only one class (positive)" in tab.log_view.toPlainText()
 
-    few = load_dataset(_write_csv(tmp_path / "few.csv", rows=5))
-    main_window.state.set_dataset(few)
-    _set_tiny_bilstm(tab)
-    _click(qtbot, tab.start_button)
+    few = load_dataset(write_csv(tmp_path / "few.csv", rows=5))
+    main_window.state.workspace.set_dataset(few)
+    set_tiny_bilstm(tab)
+    click(qtbot, tab.start_button)
     assert "Only 5 labelled texts: too few" in tab.log_view.toPlainText()
 
     boxes = [b for b in main_window.findChildren(QMessageBox) if b.objectName() == "errorDialog"]
@@ -230,12 +200,12 @@ def test_start_refuses_without_usable_data(qtbot, main_window, tmp_path):
     assert tab.start_button.isEnabled() and not tab.is_training()
 
     # Twelve rows, not split yet: Start splits them 80/10/10 (stratified, seed 0) and trains.
-    unsplit = load_dataset(_write_csv(tmp_path / "unsplit.csv", rows=12))
-    main_window.state.set_dataset(unsplit)
+    unsplit = load_dataset(write_csv(tmp_path / "unsplit.csv", rows=12))
+    main_window.state.workspace.set_dataset(unsplit)
     assert "not split yet" in tab.dataset_label.text()
-    _set_tiny_bilstm(tab, epochs=1)
-    with qtbot.waitSignal(service.result, timeout=60000, check_params_cb=_is_train) as got:
-        _click(qtbot, tab.start_button)
+    set_tiny_bilstm(tab, epochs=1)
+    with qtbot.waitSignal(service.result, timeout=60000, check_params_cb=is_train) as got:
+        click(qtbot, tab.start_button)
     assert "not split yet: using a stratified 80/10/10 split" in tab.log_view.toPlainText()
     assert (
         sum(got.args[2]["metrics"]["confusion_matrix"][0])
@@ -248,26 +218,26 @@ def test_start_refuses_without_usable_data(qtbot, main_window, tmp_path):
 def test_closing_while_training_asks_then_exits_cleanly(
     qtbot, main_window, dataset, monkeypatch, _quit_without_asking
 ):
-    from desktop_app.ui.tabs import training_tab
+    from desktop_app.ui.training import dialogs
 
     service = main_window.service
-    main_window.state.set_dataset(dataset)
-    tab = _training_tab(main_window)
-    _set_tiny_bilstm(tab, epochs=200, batch_size=2)
+    main_window.state.workspace.set_dataset(dataset)
+    tab = training_tab(main_window)
+    set_tiny_bilstm(tab, epochs=200, batch_size=2)
     with qtbot.waitSignal(
         service.partial, timeout=60000, check_params_cb=lambda j, k, p: k == "step"
     ):
-        _click(qtbot, tab.start_button)
+        click(qtbot, tab.start_button)
 
     # "Cancel" in the question: the window stays and training goes on.
-    monkeypatch.setattr(training_tab, "ask_quit", lambda parent, text: False)
+    monkeypatch.setattr(dialogs, "ask_quit", lambda parent, text: False)
     main_window.close()
     assert main_window.isVisible() and tab.is_training()
     assert service.thread.isRunning()
 
     # "Quit anyway": the run is cancelled, the worker thread stops, the window closes.
     asked = _quit_without_asking
-    monkeypatch.setattr(training_tab, "ask_quit", lambda parent, text: asked.append(text) or True)
+    monkeypatch.setattr(dialogs, "ask_quit", lambda parent, text: asked.append(text) or True)
     main_window.close()
     assert asked and "still training" in asked[0]
     assert not main_window.isVisible()
@@ -275,7 +245,7 @@ def test_closing_while_training_asks_then_exits_cleanly(
 
 
 def test_unsaved_model_asks_before_quitting(qtbot, main_window, _quit_without_asking):
-    tab = _training_tab(main_window)
+    tab = training_tab(main_window)
     announce_model(main_window, {"name": "BiLSTM", "kind": "bilstm", "saved": False})
     assert "not saved" in tab.model_label.text()
     assert tab.confirm_close() is True

@@ -466,7 +466,8 @@ def train_neural(
             if stop():
                 cancelled = True
                 stopped_at = (
-                    f"cancelled in epoch {epoch}/{config.epochs} after step {step}/{total_steps}"
+                    f"stopped by Cancel during epoch {epoch} of {config.epochs}, "
+                    f"after step {step} of {total_steps}"
                 )
                 break
             batch = model.to_device(model.collate([train_ids[i] for i in index]))
@@ -489,7 +490,7 @@ def train_neural(
             )
         except Cancelled:
             cancelled = True
-            stopped_at = f"cancelled during validation after epoch {epoch}/{config.epochs}"
+            stopped_at = f"stopped by Cancel while validating epoch {epoch} of {config.epochs}"
             break
         record, val = epoch_record(epoch, losses, val_probs, encoded.val_y, data, epoch_seconds)
         history["epochs"].append(record)
@@ -503,7 +504,7 @@ def train_neural(
     if ctx is not None:
         ctx.flush()
         if cancelled:
-            ctx.log(f"Stopped: {stopped_at}.")
+            ctx.log(f"Training {stopped_at}.")
     module.eval()
 
     def on_test_progress(done: int, total: int) -> None:

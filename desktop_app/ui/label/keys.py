@@ -29,3 +29,14 @@ def key_action(event: QKeyEvent) -> tuple[str, int] | None:
         return ("label", key - Qt.Key.Key_1)
     action = _ACTIONS.get(key)  # Qt.Key is an IntEnum: an int key finds it
     return (action, 0) if action else None
+
+
+# What the keys do, for Help ▸ Keyboard shortcuts (same table as the handler above).
+KEY_HELP: list[tuple[str, str]] = [
+    ("1 – 9", "Label the row with that class (each button shows its key)"),
+    ("Enter", "Accept the model's suggestion"),
+    ("S, →", "Skip the row (it comes back in the next pass)"),
+    ("←", "Go back to the previous row"),
+    ("Backspace, Ctrl+Z", "Undo my last label"),
+    ("N", "Add a note to the row"),
+]

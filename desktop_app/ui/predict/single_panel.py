@@ -72,6 +72,7 @@ class SinglePredictPanel(QGroupBox):
             "Open the text in the Explain tab and explain it with LIME (Ctrl+E)"
         )
         explain_shortcut = QShortcut(QKeySequence("Ctrl+E"), self)
+        explain_shortcut.setWhatsThis("Explain the typed text in the Explain tab (Predict tab)")
         explain_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         explain_shortcut.activated.connect(self.explain_current)
         buttons.addWidget(self.predict_button)

@@ -77,6 +77,7 @@ class TableController(QObject):
         bar.changed.connect(self.refresh)
         bar.cleared.connect(self._clear_sort)
         find = QShortcut(QKeySequence.StandardKey.Find, view)
+        find.setWhatsThis("Search the table (Dataset, Predict and result tables)")
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(bar.focus_search)
         self.bar.show_count(0, 0)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 REDRAW_MS = 80
 MIN_STEPS_SHOWN = 32.0  # the x axis starts this wide and doubles when the steps reach its end
+LEGEND_ONE_ROW_PX = 520  # narrower than this, the four legend entries take two rows
 SMOOTHING = 0.9  # weight of the running average in the exponentially smoothed loss
 
 RAW_COLOUR = "#1f77b4"
@@ -42,7 +43,7 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self.setObjectName("lossPlot")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(240, 180)
+        self.setMinimumSize(240, 150)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
@@ -56,6 +57,9 @@ class LossPlot(QWidget):
         self._ax: Any = None
         self._ax_f1: Any = None
         self._lines: dict[str, Any] = {}
+        self._legend: Any = None
+        self._legend_columns = 0
+        self._fg: Any = (0.0, 0.0, 0.0)
 
         # Buffers (plain lists; plotting reads them on the timer).
         self.steps: list[float] = []
@@ -226,6 +230,9 @@ class LossPlot(QWidget):
     def _ensure_figure(self) -> None:
         if self.canvas is not None:
             return
+        from desktop_app.ui.chart_images import preload_matplotlib
+
+        preload_matplotlib(qt=True)  # waits for a warm-up thread importing it (see there)
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
         from matplotlib.figure import Figure
 
@@ -280,32 +287,44 @@ class LossPlot(QWidget):
             **style,
         )
         self._lines = {"raw": raw, "smooth": smooth, "val": val, "f1": f1}
-        # Above the axes, so it never hides the curves.
-        # Above the axes, so it never hides the curves.
-        self.figure.legend(
-            handles=[raw, smooth, val, f1],
-            loc="upper center",
-            bbox_to_anchor=(0.5, 1.0),
-            ncols=4,
-            fontsize=8,
-            frameon=False,
-            labelcolor=fg,
-            borderaxespad=0.2,
-            columnspacing=1.2,
-            handlelength=1.8,
-        )
+        self._fg = fg
+        self._make_legend(4)
         self.canvas.mpl_connect("resize_event", self._on_resize)
         self._on_resize(None)
         self.canvas.mpl_connect("draw_event", self._on_draw)
         self._dirty = True
         self._refresh()
 
+    def _make_legend(self, columns: int) -> None:
+        """The legend above the axes (so it never hides the curves), in ``columns`` columns
+        (a legend's layout is fixed when it is made, so a new column count is a new legend)."""
+        if self._legend is not None:
+            self._legend.remove()
+        lines = self._lines
+        self._legend = self.figure.legend(
+            handles=[lines["raw"], lines["smooth"], lines["val"], lines["f1"]],
+            loc="upper center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=columns,
+            fontsize=8,
+            frameon=False,
+            labelcolor=self._fg,
+            borderaxespad=0.2,
+            columnspacing=1.2,
+            handlelength=1.8,
+        )
+        self._legend_columns = columns
+
     def _on_resize(self, _event: Any) -> None:
         """Keep the margins constant in pixels: room for tick labels, axis labels, legend."""
         width, height = self.figure.get_size_inches() * self.figure.dpi
         if width < 10 or height < 10:
             return
-        left, right, bottom, top = 58.0, 58.0, 40.0, 26.0
+        # In a narrow plot the legend takes two rows of two, so no entry is cut off.
+        narrow = width < LEGEND_ONE_ROW_PX
+        if self._legend_columns != (2 if narrow else 4):
+            self._make_legend(2 if narrow else 4)
+        left, right, bottom, top = 58.0, 58.0, 40.0, 40.0 if narrow else 26.0
         self.figure.subplots_adjust(
             left=min(0.4, left / width),
             right=max(0.6, 1.0 - right / width),

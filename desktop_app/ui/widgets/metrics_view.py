@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
 
 METRIC_COLUMNS = ["", "Accuracy", "Macro-F1", "Precision", "Recall", "F1", "Support"]
 EXAMPLE_COLUMNS = ["Text", "True label", "Predicted", "Confidence"]
+TICK_FONT_SIZE = 8  # points; class names on the confusion matrix
+MIN_CELL_PX = 40  # the narrowest cell the matrix asks room for
+MAX_BOTTOM = 0.6  # share of the chart's height the class names under it may take
 
 
 class ConfusionMatrixView(QWidget):
@@ -80,17 +83,24 @@ class ConfusionMatrixView(QWidget):
                     fontsize=10 if n <= 6 else 7,
                     color="white" if count > peak * 0.55 else "black",
                 )
-        ax.set_xticks(
-            range(n), self.labels, rotation=30 if n > 3 else 0, ha="right" if n > 3 else "center"
-        )
+        ax.set_xticks(range(n), self.labels)
         ax.set_yticks(range(n), self.labels)
         ax.set_xlabel("predicted label", fontsize=9, color=fg)
         ax.set_ylabel("true label", fontsize=9, color=fg)
         ax.set_title("Test confusion matrix", fontsize=9, color=fg)
-        ax.tick_params(colors=fg, labelsize=8)
+        ax.tick_params(colors=fg, labelsize=TICK_FONT_SIZE)
         self._selected = None
         self._fit_margins()
         self.canvas.draw_idle()
+
+    def preferred_width(self) -> float:
+        """Pixels for the matrix with its class names side by side and the title's margins."""
+        if self.canvas is None or not self.labels:
+            return 0.0
+        widths, _line = self._label_sizes(self.labels)
+        longest = max(widths, default=0.0)
+        cell = max(MIN_CELL_PX, longest + 8)
+        return longest + 34 + len(self.labels) * cell + 10
 
     def cell_center(self, true_index: int, pred_index: int) -> tuple[float, float]:
         """Widget (logical pixel) coordinates of a cell's centre, relative to the canvas."""
@@ -120,6 +130,9 @@ class ConfusionMatrixView(QWidget):
     def _ensure_canvas(self) -> None:
         if self.canvas is not None:
             return
+        from desktop_app.ui.chart_images import preload_matplotlib
+
+        preload_matplotlib(qt=True)  # waits for a warm-up thread importing it (see there)
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
         from matplotlib.figure import Figure
 
@@ -140,24 +153,70 @@ class ConfusionMatrixView(QWidget):
         self.canvas.mpl_connect("resize_event", self._fit_margins)
 
     def _fit_margins(self, _event: Any = None) -> None:
+        """Margins and the x labels' direction from the class names' measured widths, so
+        every name is shown whole and no two overlap: side by side when they fit, else
+        upright, and upright on two lines (split between words) when the names are too long
+        for the height. Pixels, not a layout engine: it re-measures every text on each draw."""
+        if self.figure is None or not self.labels:
+            return
         width, height = self.figure.get_size_inches() * self.figure.dpi
         if width < 20 or height < 20:
             return
-        longest = max((len(label) for label in self.labels), default=8)
-        rotated = len(self.labels) > 3
-        left = 34 + 6.5 * min(longest, 24)
-        bottom = 40 + (4.5 * min(longest, 24) if rotated else 0)
+        widths, line_height = self._label_sizes(self.labels)
+        longest = max(widths, default=0.0)
+        left = min(0.5 * width, longest + 34)
+        right, top = 10.0, 22.0
+        n = len(self.labels)
+        # imshow keeps the cells square: the matrix is as wide as the smaller side allows.
+        side = max(1.0, min(width - left - right, height - top - 40 - line_height))
+        x_labels, angle, extent = self.labels, 0, line_height
+        if n > 1 and longest > 0.9 * side / n:
+            angle, extent = 90, longest
+            if 38 + longest > MAX_BOTTOM * height:
+                wrapped = [_two_lines(label) for label in self.labels]
+                wrapped_longest = max(self._label_sizes(wrapped)[0], default=0.0)
+                wrapped_width = 2.2 * line_height  # two upright lines side by side
+                if wrapped_longest < longest and wrapped_width < 0.9 * side / n:
+                    x_labels, extent = wrapped, wrapped_longest
+        self.ax.set_xticklabels(x_labels)
+        for label in self.ax.get_xticklabels():
+            label.set_rotation(angle)
         self.figure.subplots_adjust(
-            left=min(0.45, left / width),
-            right=max(0.55, 1 - 10 / width),
-            bottom=min(0.45, bottom / height),
-            top=max(0.55, 1 - 22 / height),
+            left=min(0.5, left / width),
+            right=max(0.5, 1 - right / width),
+            bottom=min(MAX_BOTTOM, (38 + extent) / height),
+            top=max(0.5, 1 - top / height),
         )
+
+    def _label_sizes(self, labels: list[str]) -> tuple[list[float], float]:
+        """Pixel widths of the labels (the longest line of each) and a line's height, at the
+        tick labels' size."""
+        from matplotlib.font_manager import FontProperties
+
+        renderer = self.canvas.get_renderer()
+        font = FontProperties(size=TICK_FONT_SIZE)
+        widths, height = [], 0.0
+        for label in labels:
+            longest = 0.0
+            for line in label.split("\n"):
+                w, h, _d = renderer.get_text_width_height_descent(line, font, ismath=False)
+                longest, height = max(longest, w), max(height, h)
+            widths.append(longest)
+        return widths, height
 
     def _on_press(self, event: Any) -> None:
         if event.inaxes is not self.ax or event.xdata is None or event.ydata is None:
             return
         self.select(int(round(event.ydata)), int(round(event.xdata)))
+
+
+def _two_lines(label: str) -> str:
+    """``label`` split at the space nearest its middle ("very\\nnegative"); one word stays."""
+    spaces = [i for i, char in enumerate(label) if char == " "]
+    if not spaces:
+        return label
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return f"{label[:cut]}\n{label[cut + 1 :]}"
 
 
 class MetricsView(QWidget):
@@ -184,15 +243,18 @@ class MetricsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(METRIC_COLUMNS)):
+        # Every column as wide as its contents, class names first: in a narrow window the
+        # table scrolls sideways rather than eliding the names ("ne…, ne…, po…").
+        for column in range(len(METRIC_COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
 
         self.confusion = ConfusionMatrixView()
         self.confusion.cell_clicked.connect(self.show_cell)
 
         self.cell_label = QLabel("Click a cell of the confusion matrix to list its test examples.")
         self.cell_label.setObjectName("cellExamplesLabel")
+        self.cell_label.setWordWrap(True)  # a long cell title must not widen the window
         self.examples_table = QTableWidget(0, len(EXAMPLE_COLUMNS))
         self.examples_table.setObjectName("cellExamplesTable")
         self.examples_table.setHorizontalHeaderLabels(EXAMPLE_COLUMNS)
@@ -205,24 +267,27 @@ class MetricsView(QWidget):
         for column in range(1, len(EXAMPLE_COLUMNS)):
             eheader.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.table)
-        top.addWidget(self.confusion)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 2)
-        top.setChildrenCollapsible(False)
+        examples = QWidget()
+        examples_layout = QVBoxLayout(examples)
+        examples_layout.setContentsMargins(0, 0, 0, 0)
+        examples_layout.addWidget(self.cell_label)
+        examples_layout.addWidget(self.examples_table)
 
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(self.cell_label)
-        bottom_layout.addWidget(self.examples_table)
+        tables = QSplitter(Qt.Orientation.Vertical)
+        tables.addWidget(self.table)
+        tables.addWidget(examples)
+        tables.setStretchFactor(0, 1)
+        tables.setStretchFactor(1, 1)
+        tables.setChildrenCollapsible(False)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(bottom)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        # The matrix beside both tables, as tall as they are together: it needs the height
+        # for the class names under it and the width for them side by side.
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("metricsSplitter")
+        splitter.addWidget(tables)
+        splitter.addWidget(self.confusion)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)
@@ -252,6 +317,7 @@ class MetricsView(QWidget):
         matrix = metrics.get("confusion_matrix")
         if matrix and labels:
             self.confusion.show_matrix(matrix, labels)
+            self._share_width()
         self.examples_table.setRowCount(0)
         self.cell_label.setText("Click a cell of the confusion matrix to list its test examples.")
 
@@ -264,8 +330,12 @@ class MetricsView(QWidget):
         rows.sort(key=lambda example: -float(example.get("confidence") or 0.0))
         kind = "correct" if true_label == pred_label else "mistakes"
         self.cell_label.setText(
-            f"True {true_label!r}, predicted {pred_label!r}: {len(rows)} test example"
-            f"{'' if len(rows) == 1 else 's'} ({kind}), most confident first"
+            f"True {true_label!r}, predicted {pred_label!r}: {len(rows)} "
+            f"{'example' if len(rows) == 1 else 'examples'} ({kind})"
+        )
+        self.cell_label.setToolTip(
+            f"The test texts labelled {true_label!r} that the model predicted as "
+            f"{pred_label!r}, most confident first"
         )
         table = self.examples_table
         table.setUpdatesEnabled(False)
@@ -283,6 +353,15 @@ class MetricsView(QWidget):
         table.setUpdatesEnabled(True)
 
     # -- internal -----------------------------------------------------------------------
+    def _share_width(self) -> None:
+        """The matrix as wide as its class names need (at most half), the tables the rest."""
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        wanted = self.confusion.preferred_width()
+        width = int(min(max(wanted, self.confusion.minimumWidth()), total / 2))
+        self.splitter.setSizes([total - width, width])
+
     def _fill_table(self, metrics: dict, baseline: dict | None, labels: list[str]) -> None:
         rows: list[list[str]] = [_overall_row("This model", metrics)]
         if baseline:
@@ -322,9 +401,10 @@ def summary_text(result: dict) -> str:
     metrics = result.get("metrics") or {}
     parts = []
     if result.get("cancelled"):
-        where = result.get("stopped_at") or "before the end"
+        # stopped_at reads as a sentence: "stopped by Cancel during epoch 2 of 10, after ..."
+        where = str(result.get("stopped_at") or "stopped by Cancel before the end")
         parts.append(
-            f"<b>Cancelled</b> — stopped at {where}; the metrics are for the best weights so far."
+            f"<b>{where[:1].upper()}{where[1:]}</b>; the metrics are for the best weights so far"
         )
     if metrics:
         parts.append(

@@ -4,11 +4,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+SCALE_STAMP := $(VENV)/.installed-scale-stamp
 # torch is pinned to the CPU build that lies on this disk; an open range would
 # pull a multi-GB CUDA build from PyPI.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: venv run test test-slow test-soak lint format bench package test-package clean
+.PHONY: venv run test test-slow test-scale test-soak lint format bench package test-package clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +17,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# The tests also cover --engine ray: Ray (the scale extra) is installed for them.
+$(SCALE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,scale]"
+	touch $(SCALE_STAMP)
 
 venv: $(STAMP)
 
@@ -31,11 +37,16 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+test: lint $(SCALE_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
-test-slow: venv
+test-slow: $(SCALE_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow
+
+# --engine ray on a local Ray instance: predictions, Ctrl+C, a killed actor, 2-worker training
+# (about 5 min on 2 busy cores); CI runs them after make test.
+test-scale: $(SCALE_STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow tests/scale
 
 # Long GUI sessions (10,000 labels with undos in the Label tab); CI runs them after make test.
 test-soak: venv

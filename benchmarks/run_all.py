@@ -24,6 +24,7 @@ BENCHMARKS = [
     "longdoc_bench",
     "label_bench",
     "rss_bench",
+    "ray_bench",
     "package_bench",
     "gpu_bench",  # says "no CUDA GPU: skipped" without one; scripts/gpu_check.sh runs it there
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from desktop_app.cli import long_text
+from desktop_app.cli import engine, long_text
 from desktop_app.cli.common import eprint, print_json, stderr_context
 from desktop_app.core.errors import UserError
 
@@ -47,13 +47,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     long_text.add_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    engine.add_arguments(parser, "predict a file (DATA: a file, folder or glob; OUT: Parquet)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.file is not None:
         if not args.out:
             raise UserError("--file needs --out OUT (a .csv, .xlsx or .jsonl file to write).")
-        return _predict_file(args)
+        return engine.predict_file(args) if engine.uses_ray(args) else _predict_file(args)
+    if engine.uses_ray(args):
+        raise UserError("--engine ray predicts files: give --file DATA --out OUT.parquet.")
     if args.out or args.text_column or args.label_column is not None or args.keep_columns:
         raise UserError("--out, --text-column, --label-column and --keep-columns go with --file.")
     return _predict_texts(args)
@@ -113,9 +116,9 @@ def _predict_texts(args: argparse.Namespace) -> int:
 def _predict_file(args: argparse.Namespace) -> int:
     from desktop_app.core.data.dataset import LoadOptions, load_dataset
     from desktop_app.core.data.export import write_table
-    from desktop_app.core.guard import guard_note, guard_rows, guarded_accuracy
-    from desktop_app.core.predict.batch import predict_batch, results_rows
-    from desktop_app.core.runs.record import model_label
+    from desktop_app.core.guard import guard_note, guarded_accuracy
+    from desktop_app.core.predict.batch import predict_batch
+    from desktop_app.core.predict.rows import file_rows
     from desktop_app.core.training.metrics import format_figure
 
     ctx = stderr_context()
@@ -132,12 +135,9 @@ def _predict_file(args: argparse.Namespace) -> int:
     result = predict_batch(
         model, texts, true, ctx=ctx, batch_size=args.batch_size, long_text=args.long_text
     )
-    guarded = guard_rows(model, texts, include_seen=args.include_seen)
-    name = model_label(model)
-    rows = results_rows(texts, result, true, extra={"source_row": frame["source_row"].tolist()})
-    for row, seen in zip(rows, guarded.seen, strict=True):
-        row["seen"] = seen  # "train" / "validation" / "": every row is written
-        row["model"] = name
+    rows, guarded = file_rows(
+        model, texts, result, true, frame["source_row"].tolist(), include_seen=args.include_seen
+    )
     scored = guarded_accuracy(result["correct"], guarded)
     note = (
         guard_note(guarded.state, scored["seen_by_split"], scored["labelled"])

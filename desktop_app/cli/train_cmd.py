@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--threads", type=int, help="CPU threads (default: all cores but one)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    from desktop_app.cli import engine
+
+    engine.add_arguments(parser, "train (transformers and the BiLSTM, data-parallel)")
 
 
 def document(
@@ -170,12 +173,12 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from desktop_app.cli import engine
     from desktop_app.cli.common import eprint, print_json
     from desktop_app.core.errors import UserError
     from desktop_app.core.runs.record import record_run
     from desktop_app.core.runs.registry import RunRegistry, runs_folder_for
     from desktop_app.core.training.config import TrainConfig, model_kind
-    from desktop_app.core.training.train import train_model
 
     ctx = progress_context()
     config = TrainConfig(
@@ -196,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
         f"Training {args.model} on {sizes['train']} texts "
         f"({sizes['validation']} validation, {sizes['test']} test; labels: {', '.join(data.labels)})"
     )
-    result = train_model(config, data, ctx)
+    result, used = engine.train(args, config, data, ctx)
     try:  # every run is kept; a runs folder that cannot be written must not lose the model
         run = record_run(
             result,
@@ -212,10 +215,11 @@ def run(args: argparse.Namespace) -> int:
     result.model.save(args.out)
     eprint(f"Saved the model to {args.out}")
     if args.json:
-        print_json(document(result, str(args.out), data, str(args.data), run))
+        print_json({**document(result, str(args.out), data, str(args.data), run), **used})
     else:
         sys.stdout.write(format_metrics(result.metrics, result.baseline) + "\n")
-        sys.stdout.write(f"Trained in {result.train_seconds:.1f} s; {result.stopped_at}.\n")
+        on = f" on {used['workers']} Ray workers" if used["engine"] == "ray" else ""
+        sys.stdout.write(f"Trained{on} in {result.train_seconds:.1f} s; {result.stopped_at}.\n")
         if run is not None:
             sys.stdout.write(f"Kept as run {run.id} ({run.name}): see `sentiment-studio runs`.\n")
     return 0

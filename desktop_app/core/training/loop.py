@@ -1,5 +1,10 @@
 """The training loop of the torch kinds (fine-tuned transformers, BiLSTM): length-grouped
 batches, the linearly probed head (LP-FT), mixed precision on CUDA, early stopping and cancel.
+
+The pieces a data-parallel loop needs too (:mod:`desktop_app.core.scale.train_worker` runs
+them on Ray Train workers) are separate functions: :func:`encode_splits`,
+:func:`probe_features` / :func:`fit_probed_head`, :func:`make_optimizer`,
+:func:`epoch_batches`, :func:`train_step`, :class:`BestEpoch` and :func:`epoch_record`.
 """
 
 from __future__ import annotations
@@ -7,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,6 +45,16 @@ def length_grouped_batches(
 def random_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[list[int]]:
     order = rng.permutation(n).tolist()
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def epoch_batches(
+    config: TrainConfig, lengths: Sequence[int], rng: np.random.Generator
+) -> list[list[int]]:
+    """One epoch's batches of training indices (length-grouped unless turned off)."""
+    batch_size = max(1, int(config.batch_size))
+    if config.length_grouped:
+        return length_grouped_batches(lengths, batch_size, rng)
+    return random_batches(len(lengths), batch_size, rng)
 
 
 def padding_fraction(lengths: Sequence[int], batches: Sequence[Sequence[int]]) -> float:
@@ -125,6 +141,70 @@ def _param_groups(
     ]
 
 
+def make_optimizer(module: Any, config: TrainConfig, total_steps: int) -> tuple[Any, Any]:
+    """(AdamW, linear warm-up then decay over ``total_steps``) for ``module``."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    head_multiplier = HEAD_LR_MULTIPLIER if config.kind in ("minilm", "transformer") else 1.0
+    groups = _param_groups(module, config.lr, config.weight_decay, head_multiplier)
+    try:  # the fused kernel (CPU and CUDA, torch >= 2.4) saves a Python loop per step
+        optimizer = torch.optim.AdamW(groups, lr=config.lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        optimizer = torch.optim.AdamW(groups, lr=config.lr)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(round(config.warmup_ratio * total_steps)), total_steps
+    )
+    return optimizer, scheduler
+
+
+def probe_features(
+    model: Any,
+    train_ids: Sequence[Sequence[int]],
+    batch_size: int,
+    should_stop: Callable[[], bool] | None = None,
+) -> np.ndarray | None:
+    """The frozen features the classifier sees, one row per text in ``train_ids``' order;
+    None when the classifier is not a plain ``nn.Linear`` (only BERT-like models are probed)."""
+    import torch
+
+    classifier = getattr(model.module, "classifier", None)
+    if not isinstance(classifier, torch.nn.Linear):
+        return None
+    features: list[np.ndarray] = []
+
+    def grab(_module: Any, inputs: tuple, _output: Any) -> None:
+        features.append(inputs[0].detach().float().cpu().numpy())
+
+    order = by_length(train_ids)
+    handle = classifier.register_forward_hook(grab)
+    try:
+        model.proba_from_ids(
+            [train_ids[i] for i in order], batch_size=batch_size, should_stop=should_stop
+        )
+    finally:
+        handle.remove()
+    x = np.empty_like(np.concatenate(features))
+    x[order] = np.concatenate(features)
+    return x
+
+
+def fit_probed_head(model: Any, x: np.ndarray, y: Sequence[int], seed: int) -> None:
+    """Fit a logistic regression on probed features and start the classifier from it."""
+    import torch
+    from sklearn.linear_model import LogisticRegression
+
+    classifier = model.module.classifier
+    clf = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x, np.asarray(y))
+    coef, intercept = clf.coef_, clf.intercept_
+    if coef.shape[0] == 1:  # binary: softmax over [-s/2, s/2] equals the sigmoid of s
+        coef = np.vstack([-coef / 2, coef / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    with torch.no_grad():
+        classifier.weight.copy_(torch.as_tensor(coef, dtype=classifier.weight.dtype))
+        classifier.bias.copy_(torch.as_tensor(intercept, dtype=classifier.bias.dtype))
+
+
 def init_head_by_probing(
     model: Any,
     train_ids: Sequence[Sequence[int]],
@@ -136,39 +216,20 @@ def init_head_by_probing(
     """Linear probing before fine-tuning (LP-FT, Kumar et al. 2022): fit a logistic
     regression on the frozen features the classifier sees and start from it, instead of
     from random weights. Only for a plain ``nn.Linear`` classifier (BERT-like models)."""
-    import torch
-    from sklearn.linear_model import LogisticRegression
-
-    classifier = getattr(model.module, "classifier", None)
-    if not isinstance(classifier, torch.nn.Linear):
+    x = probe_features(model, train_ids, batch_size, should_stop)
+    if x is None:
         return False
-    features: list[np.ndarray] = []
-
-    def grab(_module: Any, inputs: tuple, _output: Any) -> None:
-        features.append(inputs[0].detach().float().cpu().numpy())
-
-    order = sorted(range(len(train_ids)), key=lambda i: len(train_ids[i]))
-    handle = classifier.register_forward_hook(grab)
-    try:
-        model.proba_from_ids(
-            [train_ids[i] for i in order], batch_size=batch_size, should_stop=should_stop
-        )
-    finally:
-        handle.remove()
-    x = np.concatenate(features)
-    target = np.asarray(y)[order]
-    clf = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x, target)
-    coef, intercept = clf.coef_, clf.intercept_
-    if coef.shape[0] == 1:  # binary: softmax over [-s/2, s/2] equals the sigmoid of s
-        coef = np.vstack([-coef / 2, coef / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    with torch.no_grad():
-        classifier.weight.copy_(torch.as_tensor(coef, dtype=classifier.weight.dtype))
-        classifier.bias.copy_(torch.as_tensor(intercept, dtype=classifier.bias.dtype))
+    order = by_length(train_ids)
+    fit_probed_head(model, x[order], np.asarray(y)[order], seed)
     return True
 
 
-def _autocast_factory(
+def by_length(ids: Sequence[Sequence[int]]) -> list[int]:
+    """Indices of ``ids`` from the shortest to the longest (the probe fits in this order)."""
+    return sorted(range(len(ids)), key=lambda i: len(ids[i]))
+
+
+def autocast_factory(
     device: str, enabled: bool, cpu_bf16: bool = False
 ) -> tuple[Callable | None, Any]:
     """(autocast context factory or None, GradScaler or None) for mixed precision: on CUDA
@@ -193,18 +254,29 @@ def _autocast_factory(
     return autocast, scaler
 
 
-def train_neural(
-    config: TrainConfig, data: TrainData, ctx: JobContext | None, device: str
-) -> TrainResult:
-    import contextlib
+@dataclass
+class EncodedSplits:
+    """The three splits tokenised once, cut at the model's max length, labels as indices."""
 
+    train_ids: list[list[int]]
+    val_ids: list[list[int]]
+    test_ids: list[list[int]]
+    train_y: Any  # torch.LongTensor
+    val_y: list[int]
+    truncated: int  # texts longer than the max length, all splits
+
+    @property
+    def train_lengths(self) -> list[int]:
+        return [len(ids) for ids in self.train_ids]
+
+
+def encode_splits(
+    model: Any, config: TrainConfig, data: TrainData, ctx: JobContext | None
+) -> EncodedSplits:
+    """Tokenise once; the max length comes from the training texts' lengths (or the config)."""
     import torch
-    from transformers import get_linear_schedule_with_warmup
 
-    model = create_neural(config, data, device, ctx)
     label_index = {label: i for i, label in enumerate(data.labels)}
-
-    # Tokenise once; the max length comes from the training texts' lengths.
     full_train = model.token_ids(data.train_texts)
     lengths = [len(ids) for ids in full_train]
     if config.max_length:
@@ -220,13 +292,145 @@ def train_neural(
     val_ids, val_cut = model.encode(data.val_texts)
     test_ids, test_cut = model.encode(data.test_texts)
     truncated = train_cut + sum(val_cut) + sum(test_cut)
-    train_y = torch.tensor([label_index[x] for x in data.train_labels], dtype=torch.long)
-    val_y = [label_index[x] for x in data.val_labels]
     if ctx is not None:
         ctx.log(
             f"Max length {model.max_length} tokens; {truncated} texts are longer and are cut "
             f"(train {train_cut}, validation {sum(val_cut)}, test {sum(test_cut)})."
         )
+    return EncodedSplits(
+        train_ids=train_ids,
+        val_ids=val_ids,
+        test_ids=test_ids,
+        train_y=torch.tensor([label_index[x] for x in data.train_labels], dtype=torch.long),
+        val_y=[label_index[x] for x in data.val_labels],
+        truncated=truncated,
+    )
+
+
+def train_step(
+    model: Any,
+    batch: dict,
+    y: Any,
+    optimizer: Any,
+    scheduler: Any,
+    autocast: Callable | None = None,
+    scaler: Any = None,
+    weight: float = 1.0,
+) -> float:
+    """One optimisation step on a collated batch already on the device: the mean
+    cross-entropy (times ``weight`` for the gradient: a data-parallel worker's share of
+    the global batch), clipped gradients, the optimiser and scheduler steps. Returns the
+    batch's mean loss (unweighted)."""
+    import contextlib
+
+    import torch
+
+    with autocast() if autocast else contextlib.nullcontext():
+        logits = model.logits(batch)
+    loss = torch.nn.functional.cross_entropy(logits.float(), y)
+    scaled = loss * weight if weight != 1.0 else loss
+    parameters = model.module.parameters()
+    if scaler is not None:
+        scaler.scale(scaled).backward()
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        scaled.backward()
+        torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+        optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return float(loss.detach())
+
+
+def epoch_record(
+    epoch: int,
+    losses: Sequence[float],
+    val_probs: np.ndarray,
+    val_y: Sequence[int],
+    data: TrainData,
+    seconds: float,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the epoch's history record, the validation metrics) after an epoch."""
+    val = evaluate_probs(val_probs, data.val_labels, data.labels)
+    record = {
+        "epoch": epoch,
+        "train_loss": float(np.mean(losses)) if len(losses) else float("nan"),
+        "val_loss": mean_log_loss(val_probs, val_y),
+        "val_accuracy": val["accuracy"],
+        "val_macro_f1": val["macro_f1"],
+        "seconds": round(seconds, 3),  # the training steps only, not validation
+        "samples_per_second": round(len(data.train_texts) / max(seconds, 1e-9), 2),
+    }
+    return record, val
+
+
+def report_epoch(ctx: JobContext | None, record: dict[str, Any]) -> None:
+    """Hand an epoch's record on (partial result and log line)."""
+    if ctx is None:
+        return
+    ctx.flush()
+    ctx.partial("epoch", record)
+    ctx.log(
+        f"Epoch {record['epoch']}: train loss {record['train_loss']:.4f}, validation loss "
+        f"{record['val_loss']:.4f}, accuracy {record['val_accuracy']:.3f}, "
+        f"macro-F1 {record['val_macro_f1']:.3f}"
+    )
+
+
+class BestEpoch:
+    """Early stopping on validation macro-F1 and the best epoch's weights.
+
+    ``keep_state=False`` follows the decisions without copying the weights (the
+    data-parallel workers other than rank 0, whose weights are the same)."""
+
+    def __init__(self, config: TrainConfig, keep_state: bool = True) -> None:
+        self.patience = config.patience
+        self.epochs = int(config.epochs)
+        self.keep_state = keep_state
+        self.best_f1 = -1.0
+        self.best_epoch: int | None = None
+        self.state: dict | None = None
+        self.bad_epochs = 0
+
+    def update(self, epoch: int, macro_f1: float, module: Any) -> str | None:
+        """Note an epoch's validation macro-F1; the reason to stop early, or None."""
+        if macro_f1 > self.best_f1:
+            self.best_f1, self.best_epoch, self.bad_epochs = macro_f1, epoch, 0
+            if self.keep_state:
+                self.state = {
+                    k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()
+                }
+        else:
+            self.bad_epochs += 1
+        if self.patience and self.bad_epochs >= self.patience and epoch < self.epochs:
+            return (
+                f"early stopping after epoch {epoch}: no better validation macro-F1 for "
+                f"{self.bad_epochs} epochs (best: epoch {self.best_epoch})"
+            )
+        return None
+
+    def restore(self, module: Any, ctx: JobContext | None) -> None:
+        """Load the best epoch's weights back (when an epoch finished)."""
+        if self.state is None:
+            return
+        module.load_state_dict(self.state)
+        if ctx is not None and self.best_epoch is not None:
+            ctx.log(
+                f"Keeping the weights of epoch {self.best_epoch} "
+                f"(validation macro-F1 {self.best_f1:.3f})."
+            )
+
+
+def train_neural(
+    config: TrainConfig, data: TrainData, ctx: JobContext | None, device: str
+) -> TrainResult:
+    model = create_neural(config, data, device, ctx)
+    encoded = encode_splits(model, config, data, ctx)
+    train_ids, val_ids, test_ids = encoded.train_ids, encoded.val_ids, encoded.test_ids
+    train_y = encoded.train_y
 
     module = model.module
     module.to(device)
@@ -244,29 +448,20 @@ def train_neural(
             )
         except Cancelled:
             pass  # the loop below sees the cancel at its first step and reports it
-    head_multiplier = HEAD_LR_MULTIPLIER if config.kind in ("minilm", "transformer") else 1.0
-    groups = _param_groups(module, config.lr, config.weight_decay, head_multiplier)
-    try:  # the fused kernel (CPU and CUDA, torch >= 2.4) saves a Python loop per step
-        optimizer = torch.optim.AdamW(groups, lr=config.lr, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        optimizer = torch.optim.AdamW(groups, lr=config.lr)
     batch_size = max(1, int(config.batch_size))
     steps_per_epoch = math.ceil(len(train_ids) / batch_size)
     total_steps = steps_per_epoch * max(1, int(config.epochs))
-    scheduler = get_linear_schedule_with_warmup(
-        optimizer, int(round(config.warmup_ratio * total_steps)), total_steps
-    )
+    optimizer, scheduler = make_optimizer(module, config, total_steps)
     cpu_bf16 = config.cpu_bf16 and config.kind in ("minilm", "transformer")
-    autocast, scaler = _autocast_factory(device, config.mixed_precision, cpu_bf16)
+    autocast, scaler = autocast_factory(device, config.mixed_precision, cpu_bf16)
     # On the CPU only the training steps run in bf16: validation and test run in fp32, as
     # the saved model predicts, so the figures describe the model the user gets.
     eval_autocast = None if device == "cpu" else autocast
     rng = np.random.default_rng(config.seed)
-    train_lengths = [len(ids) for ids in train_ids]
+    train_lengths = encoded.train_lengths
 
     history: dict[str, list] = {"steps": [], "epochs": []}
-    best_f1, best_epoch, best_state = -1.0, None, None
-    bad_epochs = 0
+    best = BestEpoch(config)
     cancelled, stopped_at = False, "finished"
     step = 0
     start = time.monotonic()
@@ -277,11 +472,7 @@ def train_neural(
             f"of {steps_per_epoch} steps, batch size {batch_size}, learning rate {config.lr:g}."
         )
     for epoch in range(1, int(config.epochs) + 1):
-        batches = (
-            length_grouped_batches(train_lengths, batch_size, rng)
-            if config.length_grouped
-            else random_batches(len(train_ids), batch_size, rng)
-        )
+        batches = epoch_batches(config, train_lengths, rng)
         module.train()
         losses: list[float] = []
         epoch_start = time.monotonic()
@@ -295,23 +486,8 @@ def train_neural(
                 break
             batch = model.to_device(model.collate([train_ids[i] for i in index]))
             y = train_y[index].to(device)
-            with autocast() if autocast else contextlib.nullcontext():
-                logits = model.logits(batch)
-            loss = torch.nn.functional.cross_entropy(logits.float(), y)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
-                scaler.step(optimizer)
-                scaler.update()
-            else:
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
-                optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+            value = train_step(model, batch, y, optimizer, scheduler, autocast, scaler)
             step += 1
-            value = float(loss.detach())
             losses.append(value)
             point = {"step": step, "total_steps": total_steps, "epoch": epoch, "loss": value}
             history["steps"].append(point)
@@ -330,44 +506,15 @@ def train_neural(
             cancelled = True
             stopped_at = f"stopped by Cancel while validating epoch {epoch} of {config.epochs}"
             break
-        val = evaluate_probs(val_probs, data.val_labels, data.labels)
-        record = {
-            "epoch": epoch,
-            "train_loss": float(np.mean(losses)) if losses else float("nan"),
-            "val_loss": mean_log_loss(val_probs, val_y),
-            "val_accuracy": val["accuracy"],
-            "val_macro_f1": val["macro_f1"],
-            "seconds": round(epoch_seconds, 3),  # the training steps only, not validation
-            "samples_per_second": round(len(train_ids) / max(epoch_seconds, 1e-9), 2),
-        }
+        record, val = epoch_record(epoch, losses, val_probs, encoded.val_y, data, epoch_seconds)
         history["epochs"].append(record)
-        if ctx is not None:
-            ctx.flush()
-            ctx.partial("epoch", record)
-            ctx.log(
-                f"Epoch {epoch}: train loss {record['train_loss']:.4f}, validation loss "
-                f"{record['val_loss']:.4f}, accuracy {val['accuracy']:.3f}, macro-F1 {val['macro_f1']:.3f}"
-            )
-        if val["macro_f1"] > best_f1:
-            best_f1, best_epoch, bad_epochs = val["macro_f1"], epoch, 0
-            best_state = {
-                k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()
-            }
-        else:
-            bad_epochs += 1
-        if config.patience and bad_epochs >= config.patience and epoch < config.epochs:
-            stopped_at = (
-                f"early stopping after epoch {epoch}: no better validation macro-F1 for "
-                f"{bad_epochs} epochs (best: epoch {best_epoch})"
-            )
+        report_epoch(ctx, record)
+        early = best.update(epoch, val["macro_f1"], module)
+        if early:
+            stopped_at = early
             break
     train_seconds = time.monotonic() - start
-    if best_state is not None:
-        module.load_state_dict(best_state)
-        if ctx is not None and best_epoch is not None:
-            ctx.log(
-                f"Keeping the weights of epoch {best_epoch} (validation macro-F1 {best_f1:.3f})."
-            )
+    best.restore(module, ctx)
     if ctx is not None:
         ctx.flush()
         if cancelled:
@@ -391,6 +538,6 @@ def train_neural(
         cancelled=cancelled,
         stopped_at=stopped_at,
         train_seconds=train_seconds,
-        truncated=truncated,
-        best_epoch=best_epoch,
+        truncated=encoded.truncated,
+        best_epoch=best.best_epoch,
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from desktop_app.ui.inference_settings import InferenceSettings
 from desktop_app.ui.workspace import Workspace
 from desktop_app.worker import ModelService
 
@@ -33,6 +34,8 @@ class AppState(QObject):
         self.service = service
         self.settings = settings
         self.workspace = Workspace(self)
+        # How prediction jobs read texts (long texts, ...): tabs read it when they submit.
+        self.inference = InferenceSettings(settings, self)
         self.device_info: dict[str, Any] = {}
         service.model_changed.connect(self.model_changed)  # signal to signal, GUI thread
 

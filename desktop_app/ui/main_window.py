@@ -140,6 +140,11 @@ class MainWindow(QMainWindow):
             action.triggered.connect(self._show_tab_action)
             view_menu.addAction(action)
 
+        from desktop_app.ui.inference_settings import InferenceMenu
+
+        self.model_menu = InferenceMenu(self.state.inference, self)
+        self.menuBar().addMenu(self.model_menu)
+
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.setObjectName("helpMenu")
         guide = QAction("&First ten minutes", self)

@@ -1,0 +1,113 @@
+"""How the app reads texts with the current model: one owner, kept in QSettings.
+
+The tabs that run the model (Predict, Explain, Label's scoring) read these settings when they
+submit a job (``state.inference.job_params()``); none keeps a copy. The Model menu
+(:class:`InferenceMenu`) changes them and ``changed`` announces every change, so a tab can
+mark results computed under other settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu, QWidget
+
+# Kept in step with desktop_app.core.predict.chunks.LONG_TEXT_MODES (no core import here: the
+# window must not import the prediction modules at start-up).
+LONG_TEXT_CHOICES = (
+    ("chunk", "Read long texts &whole (overlapping windows, averaged)"),
+    ("truncate", "Read only the &beginning of long texts"),
+)
+DEFAULTS: dict[str, str] = {"long_text": "chunk"}
+CHOICES: dict[str, tuple[str, ...]] = {"long_text": tuple(k for k, _ in LONG_TEXT_CHOICES)}
+
+
+class InferenceSettings(QObject):
+    """The reading settings of prediction jobs; ``changed`` carries all of them."""
+
+    changed = Signal(dict)
+
+    def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._values = dict(DEFAULTS)
+        for key, default in DEFAULTS.items():
+            value = str(settings.value(f"inference/{key}", default))
+            self._values[key] = value if value in CHOICES.get(key, (value,)) else default
+
+    def get(self, key: str) -> str:
+        return self._values[key]
+
+    @property
+    def long_text(self) -> str:
+        return self._values["long_text"]
+
+    def set(self, key: str, value: str) -> None:
+        """Change one setting (kept for the next start); unknown values raise ValueError."""
+        if key not in self._values:
+            raise KeyError(key)
+        allowed = CHOICES.get(key)
+        if allowed is not None and value not in allowed:
+            raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+        if self._values[key] == value:
+            return
+        self._values[key] = value
+        self._settings.setValue(f"inference/{key}", value)
+        self.changed.emit(self.job_params())
+
+    def job_params(self) -> dict[str, Any]:
+        """The settings as job parameters (a copy)."""
+        return dict(self._values)
+
+    def describe(self) -> str:
+        """One line for stamps and exports, such as "long texts read whole"."""
+        return (
+            "long texts read whole (windows averaged)"
+            if self.long_text == "chunk"
+            else "long texts cut at the model's limit"
+        )
+
+
+class InferenceMenu(QMenu):
+    """Model ▸ the reading settings as checkable choices; follows ``settings.changed``."""
+
+    def __init__(self, settings: InferenceSettings, parent: QWidget | None = None) -> None:
+        super().__init__("&Model", parent)
+        self.setObjectName("modelMenu")
+        self.inference = settings
+        self.groups: dict[str, QActionGroup] = {}
+        self.add_choices("long_text", "Long texts", LONG_TEXT_CHOICES)
+        settings.changed.connect(self._sync)
+
+    def add_choices(self, key: str, title: str, choices: tuple[tuple[str, str], ...]) -> None:
+        """A titled group of exclusive choices for setting ``key``."""
+        if self.groups:
+            self.addSeparator()
+        self.addSection(title)
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        for value, text in choices:
+            action = QAction(text, self)
+            action.setObjectName(f"{key}_{value}")
+            action.setCheckable(True)
+            action.setData((key, value))
+            action.setChecked(self.inference.get(key) == value)
+            action.triggered.connect(self._chosen)
+            group.addAction(action)
+            self.addAction(action)
+        self.groups[key] = group
+
+    @Slot()
+    def _chosen(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            key, value = action.data()
+            self.inference.set(key, value)
+
+    @Slot(dict)
+    def _sync(self, values: dict) -> None:
+        for key, group in self.groups.items():
+            for action in group.actions():
+                action.setChecked(action.data()[1] == values.get(key))

@@ -140,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
             "name": model.name,
             "folder": model.folder,
             "model_label": model_label(model),
+            "inference_limit": getattr(model, "inference_limit", None),
+            "chunk_tokens": getattr(model, "chunk_tokens", None),
             "run": run_of_model(model),
         }
     )

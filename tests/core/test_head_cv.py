@@ -28,6 +28,9 @@ class StubEncoder:
     def __init__(self, source: str = "stub", device: str = "cpu") -> None:
         self.device = device
         self.max_length = 64
+        # No token windows: the stub has no tokenizer, so texts are read whole.
+        self.position_limit = 0
+        self.template = ((), ())
 
     def embed(self, texts, ctx=None, **_kwargs) -> np.ndarray:  # noqa: ANN001
         rows = []

@@ -28,9 +28,10 @@ class StubEncoder:
     def __init__(self, source: str = "stub", device: str = "cpu") -> None:
         self.device = device
         self.max_length = 64
-        # No token windows: the stub has no tokenizer, so texts are read whole.
-        self.position_limit = 0
+        # Token windows as the real encoder reads them: each word is one token id.
+        self.position_limit = 512
         self.template = ((), ())
+        self.vocabulary: dict[str, int] = {}
 
     def embed(self, texts, ctx=None, **_kwargs) -> np.ndarray:  # noqa: ANN001
         rows = []
@@ -49,6 +50,19 @@ class StubEncoder:
 
     def embed_cached(self, texts, key, ctx=None, message=""):  # noqa: ANN001, ANN201
         return self.embed(texts, ctx)
+
+    def content_tokens(self, texts, offsets=False):  # noqa: ANN001, ANN201
+        return [
+            ([self.vocabulary.setdefault(w, len(self.vocabulary)) for w in t.split()], None)
+            for t in texts
+        ]
+
+    def wrap(self, ids):  # noqa: ANN001, ANN201
+        return list(ids)
+
+    def embed_ids(self, ids, ctx=None, batch_size=64, message=""):  # noqa: ANN001, ANN201
+        words = {i: w for w, i in self.vocabulary.items()}
+        return self.embed([" ".join(words[i] for i in row) for row in ids], ctx)
 
     def token_ids(self, texts) -> list[list[str]]:  # noqa: ANN001
         return [t.split() for t in texts]

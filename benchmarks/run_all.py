@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = [
     "load_bench",
     "dataset_gui_bench",
+    "table_gui_bench",
     "train_bench",
     "head_bench",
     "cpu_bf16_bench",

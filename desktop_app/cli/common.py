@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import traceback
 from typing import Any
@@ -70,6 +71,12 @@ def run_command(module: Any, args: Any) -> int:
     except KeyboardInterrupt:
         eprint("error: interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`... | head`): not an error of ours. Point stdout at devnull so
+        # the interpreter's final flush does not raise again (Python docs, "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what shells report for a command cut off by its reader
     except Exception as exc:  # noqa: BLE001 - last resort: one line, then the details
         eprint(f"error: unexpected {type(exc).__name__}: {plain_message(str(exc))}")
         traceback.print_exc(file=sys.stderr)

@@ -85,7 +85,6 @@ def child(mode: str, jobs: int, samples: int, runs: int, data: Path) -> dict[str
     from desktop_app import worker as worker_module
     from desktop_app.core import memory
     from desktop_app.core.models import neural
-    from desktop_app.jobs.common import model_info
 
     neural.BUCKETED_PADDING = mode in ("padding", "after")
     trim_seconds: list[float] = []
@@ -105,10 +104,14 @@ def child(mode: str, jobs: int, samples: int, runs: int, data: Path) -> dict[str
     model = _model(rows)
     texts = [r["text"] for r in rows[TRAIN_ROWS : TRAIN_ROWS + jobs]]
     worker = worker_module.ModelWorker()
-    worker.state.model = model
-    worker.state.model_info = model_info(model, saved=False)
+    worker.state.set_model(model, saved=False)
     failures: list[str] = []
-    worker.failed.connect(lambda job, message, details: failures.append(message))
+
+    def on_done(job: int, name: str, outcome: Any) -> None:
+        if outcome.status != "succeeded":
+            failures.append(outcome.message or outcome.status)
+
+    worker.done.connect(on_done)
     rss: list[float] = []
     seconds: list[float] = []
     start_rss = memory.resident_mb()

@@ -103,6 +103,14 @@ class TableFilterBar(QWidget):
         if current is not None and index < 0:
             self.changed.emit()
 
+    def select(self, key: str, value: str | None) -> None:
+        """Set the ``key`` filter to ``value`` (None: All), as a user's pick would."""
+        combo = self.combos[key]
+        index = combo.findData(value) if value is not None else 0
+        if index >= 0 and index != combo.currentIndex():
+            combo.setCurrentIndex(index)
+            self.changed.emit()
+
     def add_range(
         self, key: str, title: str, low: float, high: float, decimals: int = 2
     ) -> tuple[QDoubleSpinBox, QDoubleSpinBox]:

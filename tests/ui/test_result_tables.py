@@ -98,3 +98,50 @@ def test_a_confusion_cell_filters_the_test_examples_to_sort_and_filter_further(q
     cell.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
     _idle(qtbot, cell.controller)
     assert _column(cell.view, 0) == sorted(texts, reverse=True)
+
+
+def test_review_list_sorts_filters_and_opens_a_row(qtbot, main_window):
+    from desktop_app.ui.label.review_table import ReviewTable
+
+    table = ReviewTable()
+    qtbot.addWidget(table)
+    table.show()
+    suspicious = [
+        {"row_id": 10 + i, "label": LABELS[i % 2], "predicted": LABELS[1 - i % 2],
+         "confidence": 0.6 + i / 100, "text": f"text {i} {'sarcasm' if i % 3 == 0 else ''}"}
+        for i in range(9)
+    ]  # fmt: skip
+    duplicates = [
+        {"text": "the same words", "labels": {"negative": 1, "positive": 2},
+         "rows": [{"row_id": 3}, {"row_id": 4}]}
+    ]  # fmt: skip
+    table.show_rows(suspicious, duplicates, lambda row_id: row_id + 1)
+    _idle(qtbot, table.controller)
+    assert table.count() == 10 and table.view.model().rowCount() == 10
+
+    # Sort by confidence, descending: the most confident suspicious label first.
+    table.view.horizontalHeader().setSortIndicator(4, Qt.SortOrder.DescendingOrder)
+    _idle(qtbot, table.controller)
+    assert _column(table.view, 4)[:2] == ["68%", "67%"] and _column(table.view, 4)[-1] == ""
+
+    # Only the conflicting duplicates, then only suspicious rows labelled positive.
+    kind = table.bar.findChild(QComboBox, "kindFilter")
+    assert [kind.itemText(i) for i in range(kind.count())] == ["All", "suspicious", "duplicate"]
+    table.bar.select("kind", "duplicate")
+    _idle(qtbot, table.controller)
+    assert table.shown_texts() == [
+        "Duplicate with conflicting labels (negative ×1, positive ×2): the same words"
+    ]
+    table.bar.select("kind", "suspicious")
+    table.bar.select("label", "positive")
+    _idle(qtbot, table.controller)
+    assert set(_column(table.view, 2)) == {"positive"} and len(_column(table.view, 2)) == 4
+    table.bar.search.setText("SARCASM")
+    table.bar._search_now()
+    _idle(qtbot, table.controller)
+    assert _column(table.view, 0) == ["14"]  # row id 13, the user's row 14
+
+    with qtbot.waitSignal(table.row_activated) as opened:
+        table.view.doubleClicked.emit(table.view.model().index(0, 5))
+    assert opened.args == [13]
+    table.shutdown()

@@ -26,7 +26,7 @@ class PredictionResultsTable(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("predictResults")
-        self.bar = TableFilterBar("Search the texts")
+        self.bar = TableFilterBar("Search the texts", two_rows=True)
         self.bar.setObjectName("predictFilterBar")
         self.bar.add_choice("predicted", "Predicted")
         self.bar.add_choice("true_label", "True label")

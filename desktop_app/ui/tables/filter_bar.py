@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -33,7 +34,14 @@ class TableFilterBar(QWidget):
     changed = Signal()
     cleared = Signal()  # Clear was pressed (the controller drops the sort too)
 
-    def __init__(self, search_tip: str = "Search the texts", parent: QWidget | None = None):
+    def __init__(
+        self,
+        search_tip: str = "Search the texts",
+        parent: QWidget | None = None,
+        two_rows: bool = False,
+    ):
+        """``two_rows``: the filters on a row of their own under the search box (a narrow
+        panel, or many filters)."""
         super().__init__(parent)
         self.setObjectName("tableFilterBar")
         self.search = QLineEdit()
@@ -51,9 +59,21 @@ class TableFilterBar(QWidget):
 
         self.combos: dict[str, QComboBox] = {}
         self.range_spins: dict[str, tuple[QDoubleSpinBox, QDoubleSpinBox]] = {}
-        self._layout = QHBoxLayout(self)
+        self._layout = QHBoxLayout()
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.addWidget(self.search, 2)
+        self._filters: QHBoxLayout | None = None
+        if two_rows:
+            outer = QVBoxLayout(self)
+            outer.setContentsMargins(0, 0, 0, 0)
+            outer.setSpacing(2)
+            outer.addLayout(self._layout)
+            self._filters = QHBoxLayout()
+            self._filters.setContentsMargins(0, 0, 0, 0)
+            self._filters.addStretch(1)
+            outer.addLayout(self._filters)
+        else:
+            self.setLayout(self._layout)
 
         self.clear_button = QPushButton("Clear")
         self.clear_button.setObjectName("clearFiltersButton")
@@ -131,6 +151,11 @@ class TableFilterBar(QWidget):
         return spins[0], spins[1]
 
     def _insert(self, *widgets: QWidget) -> None:
+        if self._filters is not None:  # before the second row's stretch
+            at = self._filters.count() - 1
+            for offset, widget in enumerate(widgets):
+                self._filters.insertWidget(at + offset, widget)
+            return
         at = self._layout.indexOf(self._tail[0])
         for offset, widget in enumerate(widgets):
             self._layout.insertWidget(at + offset, widget)

@@ -287,6 +287,7 @@ class LabelTab(QWidget):
 
     def shutdown(self) -> None:
         self.projects.shutdown()
+        self.review_list.shutdown()
         if self._shown is not None:
             self.close_project()
 

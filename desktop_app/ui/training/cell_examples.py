@@ -85,7 +85,7 @@ class CellExamples(QWidget):
         self.cell_label = QLabel(HINT)
         self.cell_label.setObjectName("cellExamplesLabel")
         self.cell_label.setWordWrap(True)  # a long cell title must not widen the window
-        self.bar = TableFilterBar("Search the test texts")
+        self.bar = TableFilterBar("Search the test texts", two_rows=True)
         self.bar.setObjectName("examplesFilterBar")
         self.bar.add_choice("true", "True")
         self.bar.add_choice("pred", "Predicted")

@@ -63,15 +63,13 @@ class TableFilterBar(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.addWidget(self.search, 2)
         self._filters: QHBoxLayout | None = None
+        self._outer: QVBoxLayout | None = None
         if two_rows:
-            outer = QVBoxLayout(self)
-            outer.setContentsMargins(0, 0, 0, 0)
-            outer.setSpacing(2)
-            outer.addLayout(self._layout)
-            self._filters = QHBoxLayout()
-            self._filters.setContentsMargins(0, 0, 0, 0)
-            self._filters.addStretch(1)
-            outer.addLayout(self._filters)
+            self._outer = QVBoxLayout(self)
+            self._outer.setContentsMargins(0, 0, 0, 0)
+            self._outer.setSpacing(2)
+            self._outer.addLayout(self._layout)
+            self.new_row()
         else:
             self.setLayout(self._layout)
 
@@ -92,6 +90,15 @@ class TableFilterBar(QWidget):
         self._sorted = False
 
     # -- building ------------------------------------------------------------------------------
+    def new_row(self) -> None:
+        """The filters added next go on a new row (a bar made with ``two_rows``)."""
+        if self._outer is None:
+            raise ValueError("only a bar made with two_rows=True has rows of filters")
+        self._filters = QHBoxLayout()
+        self._filters.setContentsMargins(0, 0, 0, 0)
+        self._filters.addStretch(1)
+        self._outer.addLayout(self._filters)
+
     def add_choice(self, key: str, title: str, tip: str = "") -> QComboBox:
         """A drop-down filter for column ``key``: every row, or rows with one value."""
         combo = QComboBox()

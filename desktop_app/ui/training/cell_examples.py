@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.ui.tables.controller import TableController
 from desktop_app.ui.tables.filter_bar import TableFilterBar
@@ -87,10 +95,19 @@ class CellExamples(QWidget):
         self.cell_label.setWordWrap(True)  # a long cell title must not widen the window
         self.bar = TableFilterBar("Search the test texts", two_rows=True)
         self.bar.setObjectName("examplesFilterBar")
-        self.bar.add_choice("true", "True")
-        self.bar.add_choice("pred", "Predicted")
+        # Three short rows: the page shares the width with the confusion matrix.
+        for combo in (
+            self.bar.add_choice("true", "True"),
+            self.bar.add_choice("pred", "Predicted"),
+        ):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
+        self.bar.new_row()
         self.bar.add_choice("correct", "Result", "Show only correct or only mistaken rows")
-        self.bar.add_range("confidence", "Confidence", 0.0, 1.0)
+        for spin in self.bar.add_range("confidence", "Confidence", 0.0, 1.0):
+            spin.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)
         self.bar.search.setMinimumWidth(100)
         self.view = QTableView()
         self.view.setObjectName("cellExamplesTable")

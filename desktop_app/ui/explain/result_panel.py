@@ -107,7 +107,7 @@ class ExplanationPanel(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         self.chunk_view = ChunkView()  # a long text: its windows, next to the sentence view
-        right_layout.addWidget(self.chunk_view, 3)
+        right_layout.addWidget(self.chunk_view, 4)
         self.chart = WordWeightChart()
         self.chart.setObjectName("wordChart")
         right_layout.addWidget(self.chart, 3)

@@ -209,3 +209,39 @@ def test_jobs_read_texts_as_the_model_menu_says(qtbot, main_window, tmp_path):
     assert explain.panel.stale_text() == ""
     inference.set("long_text", "chunk")
     assert "Model menu now says long texts read whole" in explain.panel.stale_text()
+
+
+def test_relabel_a_predicted_project_row(qtbot, main_window, tmp_path):
+    """Rows taken from an open project: Relabel sends the row's id to the Label tab."""
+    from desktop_app.core.project.store import ProjectStore
+
+    rows = [
+        {"text": "a lovely, wonderful film", "label": "positive"},
+        {"text": "an awful, boring film", "label": "negative"},
+        {"text": "a great and happy story", "label": None},
+    ]
+    store = ProjectStore.create(tmp_path / "p.sstudio", rows, labels=["negative", "positive"])
+    workspace = main_window.state.workspace
+    panel = main_window.tab_widgets["predictTab"].file
+    try:
+        workspace.open_project(store)
+        qtbot.mouseClick(panel.use_dataset_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(panel.batch_button.isEnabled, timeout=LONG_WAIT)
+        with qtbot.waitSignal(
+            main_window.service.result,
+            timeout=LONG_WAIT,
+            check_params_cb=lambda j, name, p: name == "predict_batch",
+        ):
+            panel.predict_file()
+        view = panel.table
+        texts = [view.model().index(r, 0).data() for r in range(view.model().rowCount())]
+        row = texts.index("an awful, boring film")
+        menu = panel.results.actions.menu_for(view.model().index(row, 0))
+        actions = {a.text(): a for a in menu.actions() if a.text()}
+        assert actions["Relabel…"].isEnabled()
+        with qtbot.waitSignal(main_window.state.relabel_requested) as asked:
+            actions["Relabel…"].trigger()
+        assert asked.args == [store.columns()["ids"][1]]
+    finally:
+        workspace.close_project()
+        store.close()

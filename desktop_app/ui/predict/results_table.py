@@ -9,6 +9,7 @@ computed off the GUI thread, so a million predictions sort without freezing the 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 from PySide6.QtWidgets import QHeaderView, QTableView, QVBoxLayout, QWidget
@@ -60,6 +61,11 @@ class PredictionResultsTable(QWidget):
         filter value the new results lack goes back to All.
         """
         old, self.source = self.source, model
+        # A million results are a million small lists (the probabilities): a full cyclic-GC
+        # pass over them, set off by the sort's garbage on its thread, holds the GIL for
+        # hundreds of ms and freezes the window. Freezing the heap as it is now (O(1), as the
+        # Explain tab does) exempts them; they are still freed by reference counting.
+        gc.freeze()
         self.row_ids = row_ids if row_ids is not None and len(row_ids) == model.rowCount() else None
         self.controller.keys = list(model.keys)
         self._offer_choices()

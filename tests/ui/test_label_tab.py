@@ -343,7 +343,7 @@ def test_review_finds_a_contradicted_label_and_note_key(qtbot, main_window, tmp_
     texts = review.shown_texts()
     flagged = [r for r, text in enumerate(texts) if "the model says positive" in text]
     assert flagged and review.row_id(flagged[0]) == 21
-    index = review.view.model().index(flagged[0], 5)
+    index = review.view.model().index(flagged[0], 1)
     review.view.doubleClicked.emit(index)  # double-click: the row opens on the card
     assert tab.current_row() == 21 and "loved it so much" in tab.card_text()
     qtbot.keyClick(tab.card, Qt.Key.Key_2)  # relabel it: labels are negative (1), positive (2)

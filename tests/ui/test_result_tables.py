@@ -136,12 +136,13 @@ def test_review_list_sorts_filters_and_opens_a_row(qtbot, main_window):
     table.bar.select("label", "positive")
     _idle(qtbot, table.controller)
     assert set(_column(table.view, 2)) == {"positive"} and len(_column(table.view, 2)) == 4
+    assert set(_column(table.view, 5)) == {"suspicious"}
     table.bar.search.setText("SARCASM")
     table.bar._search_now()
     _idle(qtbot, table.controller)
     assert _column(table.view, 0) == ["14"]  # row id 13, the user's row 14
 
     with qtbot.waitSignal(table.row_activated) as opened:
-        table.view.doubleClicked.emit(table.view.model().index(0, 5))
+        table.view.doubleClicked.emit(table.view.model().index(0, 1))
     assert opened.args == [13]
     table.shutdown()

@@ -26,8 +26,10 @@ from desktop_app.ui.tables.filter_bar import TableFilterBar
 
 Index = QModelIndex | QPersistentModelIndex
 RowName = Callable[[int], int]  # row id -> the row number the user knows
-HEADERS = ["Row", "Kind", "Label", "Model says", "Confidence", "Text"]
-KEYS = ["row", "kind", "label", "predicted", "confidence", "text"]
+# The text second: in the narrow side panel the row, its text and its label show first.
+HEADERS = ["Row", "Text", "Label", "Model says", "Confidence", "Kind"]
+KEYS = ["row", "text", "label", "predicted", "confidence", "kind"]
+TEXT_WIDTH = 170
 SUSPICIOUS, DUPLICATE = "suspicious", "duplicate"
 
 
@@ -104,12 +106,12 @@ class ReviewModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return str(self.rows[row])
+            if col == 1:
+                return " ".join(self.texts[row][:300].split())
             if col == 4:
                 value = self.confidence[row]
                 return "" if value is None else f"{value:.0%}"
-            if col == 5:
-                return " ".join(self.texts[row][:300].split())
-            return (self.kinds, self.labels, self.predicted)[col - 1][row]
+            return {2: self.labels, 3: self.predicted, 5: self.kinds}[col][row]
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.describe(row)[:3000]
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 4):
@@ -162,9 +164,11 @@ class ReviewTable(QWidget):
         self.controller = TableController(self.view, self.bar, KEYS, "reviewList")
         self.controller.set_source(self.source, self.source.columns())
         header = self.view.horizontalHeader()
-        for column in range(len(HEADERS) - 1):
+        for column in range(len(HEADERS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, TEXT_WIDTH)
+        header.setStretchLastSection(True)
         self.view.doubleClicked.connect(self._on_activated)
         self.view.activated_row.connect(self._on_activated)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

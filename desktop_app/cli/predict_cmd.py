@@ -118,7 +118,7 @@ def _predict_file(args: argparse.Namespace) -> int:
     from desktop_app.core.data.export import write_table
     from desktop_app.core.guard import guard_note, guarded_accuracy
     from desktop_app.core.predict.batch import predict_batch
-    from desktop_app.core.predict.rows import file_rows
+    from desktop_app.core.predict.rows import file_rows, with_file_columns
     from desktop_app.core.training.metrics import format_figure
 
     ctx = stderr_context()
@@ -193,27 +193,3 @@ def _predict_file(args: argparse.Namespace) -> int:
     if line:
         print(line)
     return 0
-
-
-def with_file_columns(rows: list[dict], data, has_labels: bool) -> list[dict]:  # noqa: ANN001
-    """The results with the file's columns other than the text (and the true-label) column,
-    as text, after ``source_row``; a name the results use too gets an ``orig_`` prefix."""
-    from desktop_app.core.data.export import cells_as_text, kept_names
-
-    if not rows:
-        return rows
-    report = data.report
-    skip = {report.text_column} | ({report.label_column} if has_labels else set())
-    names = [str(c) for c in data.raw.columns if str(c) not in skip]
-    taken = data.frame["source_row"].to_numpy()
-    columns = {
-        new: cells_as_text(data.raw[name].take(taken))
-        for name, new in zip(names, kept_names(names, rows[0]), strict=True)
-    }
-    out = []
-    for i, row in enumerate(rows):
-        merged = {"source_row": row["source_row"]}
-        merged.update((name, values[i]) for name, values in columns.items())
-        merged.update(row)
-        out.append(merged)
-    return out

@@ -61,12 +61,41 @@ class InferenceSettings(QObject):
         """The settings as job parameters (a copy)."""
         return dict(self._values)
 
-    def describe(self) -> str:
-        """One line for stamps and exports, such as "long texts read whole"."""
+    def describe(self, params: dict[str, Any] | None = None, keys: Any = None) -> str:
+        """One line for stamps and exports, such as "long texts read whole" (of ``params``,
+        settings a result was computed with, default the current ones; only ``keys``)."""
+        values = {**self._values, **(params or {})}
+        parts = []
+        for key in keys if keys is not None else self._values:
+            value = values.get(key)
+            if key == "long_text":
+                parts.append(
+                    "long texts read whole (windows averaged)"
+                    if value == "chunk"
+                    else "long texts cut at the model's limit"
+                )
+            else:
+                parts.append(f"{key.replace('_', ' ')} {value}")
+        return ", ".join(parts)
+
+    def changed_keys(self, used: dict[str, Any] | None) -> list[str]:
+        """The settings that differ from ``used`` (those a result was computed with; a
+        setting it does not name counts as equal)."""
+        used = used or {}
+        return [key for key, value in self._values.items() if key in used and used[key] != value]
+
+    def is_current(self, used: dict[str, Any] | None) -> bool:
+        """Whether a result computed with ``used`` reads texts as they are read now."""
+        return not self.changed_keys(used)
+
+    def stale_text(self, used: dict[str, Any] | None) -> str:
+        """What a result computed with ``used`` says about itself ("" while it is current)."""
+        keys = self.changed_keys(used)
+        if not keys:
+            return ""
         return (
-            "long texts read whole (windows averaged)"
-            if self.long_text == "chunk"
-            else "long texts cut at the model's limit"
+            f"Computed with {self.describe(used, keys)}; the Model menu now says "
+            f"{self.describe(keys=keys)}"
         )
 
 

@@ -177,9 +177,8 @@ def test_agreement_review_duplicates_and_export(qtbot, main_window, project_path
     workspace.apply(tab.session.add_rows([{"text": store.row(1).text, "label": "positive"}]))
     assert "of 61 rows labelled" in tab.progress_label.text()
     tab.side.setCurrentIndex(1)
-    assert any(
-        "conflicting" in tab.review_list.item(i).text() for i in range(tab.review_list.count())
-    )
+    qtbot.waitUntil(lambda: not tab.review_list.controller.is_busy(), timeout=5000)
+    assert any("conflicting" in text for text in tab.review_list.shown_texts())
 
     tab.labelled_only_check.setChecked(True)
     out = tmp_path / "labels.csv"
@@ -339,10 +338,13 @@ def test_review_finds_a_contradicted_label_and_note_key(qtbot, main_window, tmp_
     with qtbot.waitSignal(main_window.service.result, timeout=60000,
                           check_params_cb=lambda j, n, p: n == "review_labels"):  # fmt: skip
         qtbot.mouseClick(tab.review_button, Qt.MouseButton.LeftButton)
-    items = [tab.review_list.item(i) for i in range(tab.review_list.count())]
-    flagged = [i for i in items if "the model says positive" in i.text()]
-    assert flagged and flagged[0].data(Qt.ItemDataRole.UserRole) == 21
-    tab.review_list.itemActivated.emit(flagged[0])  # double-click: the row opens on the card
+    review = tab.review_list
+    qtbot.waitUntil(lambda: not review.controller.is_busy(), timeout=5000)
+    texts = review.shown_texts()
+    flagged = [r for r, text in enumerate(texts) if "the model says positive" in text]
+    assert flagged and review.row_id(flagged[0]) == 21
+    index = review.view.model().index(flagged[0], 1)
+    review.view.doubleClicked.emit(index)  # double-click: the row opens on the card
     assert tab.current_row() == 21 and "loved it so much" in tab.card_text()
     qtbot.keyClick(tab.card, Qt.Key.Key_2)  # relabel it: labels are negative (1), positive (2)
     assert tab.store.row(21).label == "positive"

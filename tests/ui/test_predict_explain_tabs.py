@@ -267,11 +267,12 @@ def test_batch_without_labels_exports_xlsx(qtbot, main_window, tmp_path):
     from openpyxl import load_workbook
 
     sheet = load_workbook(out).active
-    assert sheet["A2"].value == "'+44 call me now"
-    assert sheet["A3"].value == "nice day"
+    assert sheet["A1"].value == "source_row"  # the file's other columns (none here) go first
+    assert sheet["B2"].value == "'+44 call me now"
+    assert sheet["B3"].value == "nice day"
 
 
-def test_truncated_texts_are_marked(qtbot, main_window):
+def test_truncated_and_chunked_texts_are_marked(qtbot, main_window):
     """A model that reads 8 tokens: the single result and the table say which texts were cut."""
     from desktop_app.ui.widgets.prediction_table import PredictionTableModel
 
@@ -285,14 +286,21 @@ def test_truncated_texts_are_marked(qtbot, main_window):
         "probabilities": [[0.2, 0.8], [0.6, 0.4]],
         "predicted": ["pos", "neg"],
         "truncated": [True, False],
+        "chunks": [1, 1],
     }
     tab.single.show_prediction("a long text", result)
     assert tab.single.truncated_label.isVisibleTo(tab)
     assert "8 tokens" in tab.single.truncated_label.text()
     model = PredictionTableModel(["a long text", "short"], result)
     last = model.columnCount() - 1
-    assert model.headerData(last, Qt.Orientation.Horizontal) == "Truncated"
-    assert [model.data(model.index(r, last)) for r in range(2)] == ["truncated", ""]
+    assert model.headerData(last, Qt.Orientation.Horizontal) == "Chunks"
+    assert [model.data(model.index(r, last)) for r in range(2)] == ["1 (cut)", "1"]
+    # Read whole: the chunk count, and the single result says it was read in windows.
+    whole = {**result, "truncated": [False, False], "chunks": [3, 1]}
+    tab.single.show_prediction("a long text", whole)
+    assert "3 overlapping windows" in tab.single.truncated_label.text()
+    model = PredictionTableModel(["a long text", "short"], whole)
+    assert [model.data(model.index(r, last)) for r in range(2)] == ["3", "1"]
 
 
 def test_long_text_shows_the_level_note(qtbot, main_window):

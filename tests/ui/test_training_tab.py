@@ -99,10 +99,12 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
     )
     expected = result["metrics"]["confusion_matrix"][0][0]
     assert expected > 0
-    examples = tab.metrics_view.examples_table
+    qtbot.waitUntil(lambda: not tab.metrics_view.cell_examples.controller.is_busy(), timeout=5000)
+    examples = tab.metrics_view.examples_table.model()
+    assert tab.metrics_view.pages.currentWidget() is tab.metrics_view.cell_examples
     assert examples.rowCount() == expected
-    assert examples.item(0, 1).text() == "negative" and examples.item(0, 2).text() == "negative"
-    assert examples.item(0, 3).text().endswith("%")
+    assert examples.index(0, 1).data() == "negative" and examples.index(0, 2).data() == "negative"
+    assert examples.index(0, 3).data().endswith("%")
 
     # The status bar names the new model, not saved yet; the settings are remembered.
     assert "(not saved)" in main_window.model_label.text()

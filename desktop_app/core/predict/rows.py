@@ -39,3 +39,31 @@ def file_rows(
         row["seen"] = seen  # "train" / "validation" / "": every row is written
         row["model"] = name
     return rows, guarded
+
+
+def with_file_columns(rows: list[dict], data: Any, has_labels: bool) -> list[dict]:
+    """The results with the file's columns other than the text (and the true-label) column,
+    as text, after ``source_row``; a name the results use too gets an ``orig_`` prefix.
+
+    ``rows`` carry ``source_row`` (the file row of each result); ``data`` is the
+    :class:`~desktop_app.core.data.dataset.Dataset` they were read from. ``predict --file
+    --keep-columns`` and the Predict tab's export both write them so."""
+    from desktop_app.core.data.export import cells_as_text, kept_names
+
+    if not rows:
+        return rows
+    report = data.report
+    skip = {report.text_column} | ({report.label_column} if has_labels else set())
+    names = [str(c) for c in data.raw.columns if str(c) not in skip]
+    taken = data.frame["source_row"].to_numpy()
+    columns = {
+        new: cells_as_text(data.raw[name].take(taken))
+        for name, new in zip(names, kept_names(names, rows[0]), strict=True)
+    }
+    out = []
+    for i, row in enumerate(rows):
+        merged = {"source_row": row["source_row"]}
+        merged.update((name, values[i]) for name, values in columns.items())
+        merged.update(row)
+        out.append(merged)
+    return out

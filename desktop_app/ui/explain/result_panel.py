@@ -1,5 +1,6 @@
 """One explanation on screen: the highlighted text and its legend, the probabilities, the
-deletion check, the timings, the word chart and the stability table.
+deletion check, the timings, a long text's windows (``ui/explain/chunk_view.py``), the word
+chart and the stability table.
 
 :meth:`ExplanationPanel.show_result` takes the ``explain`` job's dict (keys documented in
 :mod:`desktop_app.core.explain.explainer`). When another model becomes current the
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.explain.chunk_view import ChunkView, grey_outside
 from desktop_app.ui.widgets.highlighted_text import HighlightedTextView, legend_html
 from desktop_app.ui.widgets.probability_bars import ProbabilityBars
 from desktop_app.ui.widgets.word_chart import WordWeightChart
@@ -104,6 +106,8 @@ class ExplanationPanel(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        self.chunk_view = ChunkView()  # a long text: its windows, next to the sentence view
+        right_layout.addWidget(self.chunk_view, 4)
         self.chart = WordWeightChart()
         self.chart.setObjectName("wordChart")
         right_layout.addWidget(self.chart, 3)
@@ -125,6 +129,8 @@ class ExplanationPanel(QWidget):
         layout.addWidget(splitter, 1)
 
         self.view.word_clicked.connect(self._select_feature)
+        self.chunk_view.chunk_selected.connect(self._show_chunk)
+        self._text = ""
 
     # -- showing ----------------------------------------------------------------------------
     def show_result(self, result: dict[str, Any]) -> None:
@@ -132,7 +138,10 @@ class ExplanationPanel(QWidget):
         self.mark_stale("")
         label = str(result.get("label", ""))
         labels = [str(x) for x in result.get("labels", [])]
+        self.view.setExtraSelections([])
         self.view.show_explanation(result)
+        self._text = str(result.get("text") or "")
+        self.chunk_view.show_result(result)
         self.legend.setText(legend_html(label))
         probabilities = result.get("probabilities") or {}
         self.prob_bars.set_probabilities(
@@ -197,6 +206,10 @@ class ExplanationPanel(QWidget):
         # Rows stay strongest first until the user clicks a column header.
         table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         table.setSortingEnabled(True)
+
+    @Slot(int, int)
+    def _show_chunk(self, start: int, end: int) -> None:
+        grey_outside(self.view, self._text, start, end)
 
     @Slot(int)
     def _select_feature(self, feature: int) -> None:

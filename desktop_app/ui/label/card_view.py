@@ -1,8 +1,10 @@
 """Fills the Label tab's card from the open project: the queue's row, its status, the
-model's suggestion (or why there is none) and, when asked, the highlighted words.
+file's columns the user picked (*Card columns*, kept in the project), the model's
+suggestion (or why there is none) and, when asked, the highlighted words.
 
 Everything comes from the session (texts, labels, rows in the file) and the scoring
-controller (suggestions), so showing the next row costs no query and no job.
+controller (suggestions), so showing the next row costs no job; the picked columns are one
+indexed lookup of the row's cells.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QAction
 
+from desktop_app.core.errors import ProjectError
 from desktop_app.ui.label.scoring import ScoringController
 
 
@@ -21,6 +25,8 @@ class CardPresenter(QObject):
     def __init__(self, page: Any, scoring: ScoringController, parent: QObject) -> None:
         super().__init__(parent)
         self.card = page.card
+        self.columns_button = page.columns_button
+        self.columns: list[str] = []  # the file's columns shown on the card
         self.hide_check, self.lime_check = page.hide_check, page.lime_check
         self.scoring = scoring
         self.session: Any = None
@@ -32,6 +38,61 @@ class CardPresenter(QObject):
 
     def attach(self, session: Any, queue: Any) -> None:
         self.session, self.queue = session, queue
+        self._offer_columns()
+
+    # -- the file's columns on the card ------------------------------------------------
+    def _offer_columns(self) -> None:
+        """The Card columns menu: one checkable entry per column of the project's file."""
+        menu = self.columns_button.menu()
+        menu.clear()
+        store = self.session.store if self.session is not None else None
+        names = store.metadata_columns() if store is not None else []
+        self.columns = store.card_columns() if store is not None else []
+        for name in names:
+            action = QAction(name, menu)
+            action.setCheckable(True)
+            action.setChecked(name in self.columns)
+            action.setObjectName(f"cardColumn_{name}")
+            action.toggled.connect(self._on_column_toggled)
+            menu.addAction(action)
+        self.columns_button.setEnabled(bool(names))
+        self.columns_button.setToolTip(
+            "The file's other columns (IDs, products, dates, ...) to show on the card; the "
+            "choice is kept in the project"
+            if names
+            else "The project's file had no columns besides the text and the label"
+        )
+
+    def set_columns(self, names: list[str]) -> None:
+        """Show ``names`` (in the file's order) on the card and keep the choice in the
+        project (a read-only project keeps it for this session only)."""
+        store = self.session.store if self.session is not None else None
+        if store is None:
+            return
+        order = store.metadata_columns()
+        self.columns = [n for n in order if n in set(names)]
+        for action in self.columns_button.menu().actions():
+            action.blockSignals(True)
+            action.setChecked(action.text() in self.columns)
+            action.blockSignals(False)
+        try:
+            store.set_card_columns(self.columns)
+        except (ProjectError, OSError) as exc:  # read-only, or the file went away
+            self.card.info_label.setToolTip(f"The column choice is not saved: {exc}")
+        self._show_metadata()
+
+    @Slot(bool)
+    def _on_column_toggled(self, _checked: bool) -> None:
+        chosen = [a.text() for a in self.columns_button.menu().actions() if a.isChecked()]
+        self.set_columns(chosen)
+
+    def _show_metadata(self) -> None:
+        row_id = self.current
+        if not self.columns or self.session is None or row_id is None:
+            self.card.set_metadata([])
+            return
+        cells = self.session.store.metadata(row_id)
+        self.card.set_metadata([(name, cells.get(name)) for name in self.columns])
 
     @property
     def current(self) -> int | None:
@@ -61,6 +122,7 @@ class CardPresenter(QObject):
         self.card.show_text(
             session.text(row_id), self.row_info(row_id), session.label_of(row_id), None
         )
+        self._show_metadata()
         self.refresh_suggestion()
         if self.lime_check.isChecked():
             self._request_explanation()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -31,9 +32,16 @@ class ScoringController(QObject):
     highlighted = Signal(int, str)  # row id, the text as HTML with LIME colours
     message = Signal(str, int)  # status-bar text, timeout (ms)
 
-    def __init__(self, service: Any, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        service: Any,
+        parent: QObject | None = None,
+        reading: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service = service
+        # How jobs read texts (state.inference.job_params: long texts, ...), asked per job.
+        self.reading = reading or dict
         self.session: Any = None  # LabelSession of the open project
         self.queue: Any = None  # its LabelQueue
         self.model_id = ""  # the model whose suggestions are collected
@@ -125,6 +133,12 @@ class ScoringController(QObject):
             self._rescore.start()
         self.suggestions_changed.emit()
 
+    def reading_changed(self) -> None:
+        """Texts are read another way now (Model ▸ Long texts): the suggestions computed the
+        old way go and the pool is scored again."""
+        self.cancel()
+        self.classes_changed()
+
     def classes_changed(self) -> None:
         """The project's classes changed: suggestions over the old ones go, the pool is
         scored again."""
@@ -201,7 +215,8 @@ class ScoringController(QObject):
         self._requested.update(row_ids)
         texts = [self.session.text(i) for i in row_ids]
         job = self.service.submit(
-            "score_pool", {"row_ids": row_ids, "texts": texts, "phase": phase}
+            "score_pool",
+            {"row_ids": row_ids, "texts": texts, "phase": phase, **self.reading()},
         )
         if not self._jobs:
             self.busy_changed.emit(True)
@@ -273,6 +288,7 @@ class ScoringController(QObject):
             "label": found.label if found else None,
             "seed": 0,
             "runs": 1,
+            **self.reading(),
         }
         job = self._explain_job = self.service.submit("explain", params)
         job.on_result(functools.partial(self._on_explanation, job, row_id))

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -185,6 +187,16 @@ class WorkPage(QWidget):
             QPushButton(), "annotatorButton", "Your name, stored with every label you make"
         )
         actions.addWidget(self.annotator_button)
+        self.columns_button = _no_focus(
+            QToolButton(),
+            "cardColumnsButton",
+            "The file's other columns (IDs, products, dates, ...) to show on the card; the "
+            "choice is kept in the project",
+        )
+        self.columns_button.setText("Card columns")
+        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.columns_button.setMenu(QMenu(self.columns_button))
+        actions.addWidget(self.columns_button)
         actions.addStretch(1)
         self.status_label = QLabel()
         self.status_label.setObjectName("labelStatus")

@@ -18,9 +18,12 @@ class BatchData:
     texts: list[str]
     labels: list[str | None] | None  # None when no label column is picked
     version: int | None = None  # the workspace's version when its rows were taken
+    row_ids: list[int] | None = None  # a project's row ids, one per row (for Relabel)
 
 
-def batch_data(dataset: Any, source: str, version: int | None = None) -> BatchData:
+def batch_data(
+    dataset: Any, source: str, version: int | None = None, row_ids: list[int] | None = None
+) -> BatchData:
     """The texts and (when a label column is picked) the true labels of ``dataset``."""
     frame = dataset.frame
     texts = frame["text"].astype(str).tolist()
@@ -29,7 +32,9 @@ def batch_data(dataset: Any, source: str, version: int | None = None) -> BatchDa
         labels = [None if v is None or v != v else str(v) for v in frame["label"].tolist()]
         if all(v is None for v in labels):
             labels = None
-    return BatchData(dataset, source, texts, labels, version)
+    if row_ids is not None and len(row_ids) != len(texts):
+        row_ids = None  # not one id per row: no Relabel rather than the wrong row
+    return BatchData(dataset, source, texts, labels, version, row_ids)
 
 
 def load_batch_file(path: str, ctx: JobContext) -> BatchData:
@@ -46,12 +51,15 @@ def recolumn_batch(
 ) -> BatchData:
     dataset = data.dataset.with_columns(text_column, label_column or "")
     ctx.check_cancelled()
-    return batch_data(dataset, data.source, data.version)
+    return batch_data(dataset, data.source, data.version, data.row_ids)
 
 
-def from_workspace(dataset: Any, source: str, version: int, ctx: JobContext) -> BatchData:
-    """The rows the workspace held (at ``version``) when the user asked."""
-    return batch_data(dataset, source, version)
+def from_workspace(
+    dataset: Any, source: str, version: int, row_ids: list[int] | None, ctx: JobContext
+) -> BatchData:
+    """The rows the workspace held (at ``version``) when the user asked; ``row_ids``: an
+    open project's row ids in the dataset's order."""
+    return batch_data(dataset, source, version, row_ids)
 
 
 def export_results(
@@ -62,10 +70,20 @@ def export_results(
     fmt: str,
     protect: bool,
     ctx: JobContext,
+    dataset: Any = None,
+    keep_columns: bool = False,
 ) -> dict:
+    """Write the results; with ``keep_columns`` and the ``dataset`` they came from, the
+    file's other columns go first (as ``predict --file --keep-columns`` writes them)."""
     from desktop_app.core.data.export import write_table
     from desktop_app.core.predict.batch import results_rows
+    from desktop_app.core.predict.rows import with_file_columns
 
-    rows = results_rows(texts, result, true_labels)
+    if keep_columns and dataset is not None:
+        source_rows = dataset.frame["source_row"].tolist()
+        rows = results_rows(texts, result, true_labels, extra={"source_row": source_rows})
+        rows = with_file_columns(rows, dataset, true_labels is not None)
+    else:
+        rows = results_rows(texts, result, true_labels)
     ctx.check_cancelled()
     return write_table(rows, path, protect_formulas=protect, format=fmt)

@@ -18,16 +18,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 
@@ -44,6 +41,7 @@ from desktop_app.ui.predict.batch_tasks import (
     load_batch_file,
     recolumn_batch,
 )
+from desktop_app.ui.predict.results_table import PredictionResultsTable
 from desktop_app.ui.widgets.job_progress import JobProgress
 from desktop_app.ui.widgets.prediction_table import PredictionTableModel
 
@@ -71,6 +69,7 @@ class FilePredictPanel(QGroupBox):
         self._texts: list[str] = []  # what the table shows (the rows of the last prediction)
         self._labels: list | None = None
         self.batch_data: BatchData | None = None
+        self._result_data: BatchData | None = None  # the rows the table's results are of
         self.batch_result: dict | None = None
         self.last_export: dict | None = None
         self._tasks = TaskRunner("predictFileTasks", self)
@@ -134,14 +133,9 @@ class FilePredictPanel(QGroupBox):
         self.batch_status.setWordWrap(True)
         layout.addWidget(self.batch_job_progress)
 
-        self.table = QTableView()
-        self.table.setObjectName("batchTable")
-        self.table.setModel(PredictionTableModel())
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        layout.addWidget(self.table, 1)
+        self.results = PredictionResultsTable(self.state)
+        self.table = self.results.view
+        layout.addWidget(self.results, 1)
 
         bottom = QHBoxLayout()
         self.summary_label = QLabel()
@@ -157,11 +151,19 @@ class FilePredictPanel(QGroupBox):
         self.protect_check.setObjectName("protectFormulas")
         self.protect_check.setChecked(True)
         self.protect_check.setToolTip(PROTECT_TIP + " JSONL is always written exactly.")
+        self.keep_columns_check = QCheckBox("With the file's other columns")
+        self.keep_columns_check.setObjectName("exportFileColumns")
+        self.keep_columns_check.setChecked(True)
+        self.keep_columns_check.setToolTip(
+            "Write the file's other columns (IDs, dates, ...) next to the predictions, as "
+            "read; a name the results use too gets an orig_ prefix"
+        )
         self.export_button = QPushButton("Export…")
         self.export_button.setObjectName("batchExportButton")
         self.export_button.setEnabled(False)
         bottom.addWidget(QLabel("Export as:"))
         bottom.addWidget(self.format_combo)
+        bottom.addWidget(self.keep_columns_check)
         bottom.addWidget(self.protect_check)
         bottom.addWidget(self.export_button)
         layout.addLayout(bottom)
@@ -176,11 +178,13 @@ class FilePredictPanel(QGroupBox):
         self.format_combo.currentIndexChanged.connect(self._on_format_changed)
         self.export_button.clicked.connect(self._choose_export)
         self.workspace.changed.connect(self._on_workspace_changed)
+        self.state.inference.changed.connect(self._on_reading_changed)
 
     def shutdown(self) -> None:
         if self._job is not None:
             self._job.cancel()
         self._tasks.shutdown()
+        self.results.shutdown()
 
     # -- loading --------------------------------------------------------------------------
     @Slot()
@@ -202,7 +206,9 @@ class FilePredictPanel(QGroupBox):
         if dataset is None:
             return
         source = WORKSPACE_SOURCES.get(self.workspace.source, "the Dataset tab")
-        fn = functools.partial(from_workspace, dataset, source, self.workspace.version)
+        session = self.workspace.session
+        ids = list(session.ids) if session is not None else None  # for Relabel
+        fn = functools.partial(from_workspace, dataset, source, self.workspace.version, ids)
         self._start_load(fn, f"Taking {source}'s rows…")
 
     @Slot(int)
@@ -274,12 +280,14 @@ class FilePredictPanel(QGroupBox):
             return
         texts = list(self.batch_data.texts)
         labels = list(self.batch_data.labels) if self.batch_data.labels is not None else None
-        params: dict[str, Any] = {"texts": texts}
+        reading = self.state.inference.job_params()  # Model menu: how long texts are read
+        params: dict[str, Any] = {"texts": texts, **reading}
         if labels is not None:
             params["true_labels"] = labels
+        data = self.batch_data
         job = self._job = self.service.submit("predict_batch", params)
         job.on_started(self._on_batch_started).on_progress(self.batch_job_progress.show_report)
-        job.on_result(functools.partial(self._on_batch_result, texts, labels))
+        job.on_result(functools.partial(self._on_batch_result, data, reading))
         job.on_failed(self._on_batch_failed).on_cancelled(self._on_batch_cancelled)
         job.on_finished(self._on_batch_finished)
         self.batch_button.setEnabled(False)
@@ -301,9 +309,17 @@ class FilePredictPanel(QGroupBox):
             self.batch_status.setText("Cancelling…")
         self.batch_cancel_button.setEnabled(False)
 
-    def _show_batch_result(self, texts: list[str], labels: list | None, result: dict) -> None:
+    def _show_batch_result(self, data: BatchData, result: dict) -> None:
+        texts, labels = data.texts, data.labels
         self.batch_result, self._texts, self._labels = result, texts, labels
-        self._set_table(PredictionTableModel(texts, result, labels, self.table))
+        self._result_data = data
+        self.results.show_results(PredictionTableModel(texts, result, labels), data.row_ids)
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        result = self.batch_result
+        if result is None:
+            return
         stamp = ModelStamp.of_result(result)
         n = len(result.get("predicted", []))
         text = f"{n:,} texts predicted with {html.escape(stamp.name)}"
@@ -321,6 +337,12 @@ class FilePredictPanel(QGroupBox):
         truncated = sum(1 for t in result.get("truncated") or [] if t)
         if truncated:
             text += f" {truncated:,} texts were longer than the model reads and were truncated."
+        chunked = sum(1 for c in result.get("chunks") or [] if int(c) > 1)
+        if chunked:
+            text += f" {chunked:,} long texts were read whole, in overlapping windows."
+        stale = self.state.inference.stale_text(result.get("reading"))
+        if stale:
+            text += f"<br>⚠ {html.escape(stale)}: press <i>Predict file</i> to predict again."
         for warning in result.get("warnings") or []:
             text += f"<br>⚠ {html.escape(str(warning))}"
         if result.get("warnings") and self.batch_data is not None:
@@ -331,18 +353,10 @@ class FilePredictPanel(QGroupBox):
         self.summary_label.setText(text)
         self.export_button.setEnabled(n > 0)
 
-    def _set_table(self, model: PredictionTableModel) -> None:
-        old = self.table.model()
-        self.table.setModel(model)
-        if old is not None:
-            old.deleteLater()
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        for col in range(1, model.columnCount()):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            self.table.resizeColumnToContents(col)  # looks at the first rows only
-        if model.columnCount():
-            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the text: the rest
+    @Slot(dict)
+    def _on_reading_changed(self, _values: dict) -> None:
+        """Model ▸ Long texts changed: the summary says the table was read another way."""
+        self._show_summary()
 
     def set_model(self, info: dict[str, Any]) -> None:
         """A model was announced: the results of another model are cleared."""
@@ -362,7 +376,8 @@ class FilePredictPanel(QGroupBox):
 
     def _clear_results(self) -> None:
         self.batch_result, self._texts, self._labels = None, [], None
-        self._set_table(PredictionTableModel(parent=self.table))
+        self._result_data = None
+        self.results.show_results(PredictionTableModel())
         self.export_button.setEnabled(False)
 
     # -- export ---------------------------------------------------------------------------
@@ -394,6 +409,7 @@ class FilePredictPanel(QGroupBox):
             return
         fmt = str(self.format_combo.currentData())
         protect = fmt != "jsonl" and self.protect_check.isChecked()
+        data = self._result_data
         fn = functools.partial(
             export_results,
             list(self._texts),
@@ -402,6 +418,8 @@ class FilePredictPanel(QGroupBox):
             path,
             fmt,
             protect,
+            dataset=data.dataset if data is not None else None,
+            keep_columns=self.keep_columns_check.isChecked(),
         )
         task = self._export_task = self._tasks.start(fn, "export predictions")
         task.on_result(self._on_exported).on_failed(self._on_export_failed)
@@ -432,13 +450,14 @@ class FilePredictPanel(QGroupBox):
     def _on_batch_started(self) -> None:
         self.batch_job_progress.job_started("Predicting…")
 
-    def _on_batch_result(self, texts: list[str], labels: list | None, payload: object) -> None:
+    def _on_batch_result(self, data: BatchData, reading: dict, payload: object) -> None:
         if not isinstance(payload, dict):
             return
         if not ModelStamp.of_result(payload).is_current(self.state.model_info):
             self.batch_status.setText("The model changed meanwhile: press Predict file again.")
             return
-        self._show_batch_result(texts, labels, payload)
+        payload["reading"] = reading  # how the texts were read: marked once that changes
+        self._show_batch_result(data, payload)
         self.batch_status.setText("Done.")
 
     def _on_batch_failed(self, message: str, details: str) -> None:

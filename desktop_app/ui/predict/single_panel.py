@@ -48,12 +48,14 @@ class SinglePredictPanel(QGroupBox):
         self.service = state.service
         self._job: JobHandle | None = None
         self._shown: ModelStamp | None = None  # the model of the label and bars on screen
+        self._shown_result: tuple[str, dict, int] | None = None
         self._entries: list[tuple[str, dict]] = []  # the history: (text, result), newest first
         self._build()
         self.text_edit.submitted.connect(self.predict)
         self.predict_button.clicked.connect(self.predict)
         self.explain_button.clicked.connect(self.explain_current)
         self.history.itemClicked.connect(self._restore_history)
+        state.inference.changed.connect(self._on_reading_changed)
 
     def _build(self) -> None:
         row = QHBoxLayout(self)
@@ -118,8 +120,9 @@ class SinglePredictPanel(QGroupBox):
             return
         if self._job is not None:
             self._job.cancel()
-        job = self._job = self.service.submit("predict", {"texts": [text]})
-        job.on_result(functools.partial(self._on_predicted, text))
+        reading = self.state.inference.job_params()
+        job = self._job = self.service.submit("predict", {"texts": [text], **reading})
+        job.on_result(functools.partial(self._on_predicted, text, reading))
         job.on_failed(self._on_failed)
         job.on_finished(functools.partial(self._on_finished, job))
         self.predict_button.setEnabled(False)
@@ -149,6 +152,7 @@ class SinglePredictPanel(QGroupBox):
         """
         stamp = ModelStamp.of_result(result)
         self._shown = stamp
+        self._shown_result = (text, result, row)
         labels = [str(x) for x in result.get("labels", [])]
         probs = [float(p) for p in result["probabilities"][row]]
         predicted = str(result["predicted"][row])
@@ -162,17 +166,30 @@ class SinglePredictPanel(QGroupBox):
                 f"<br><i>{html.escape(stamp.stale_text(start=True))}: press Predict to "
                 "predict it with the current model.</i>"
             )
+        stale_reading = self.state.inference.stale_text(result.get("reading"))
+        if stale_reading:
+            text_html += (
+                f"<br><i>{html.escape(stale_reading)}: press Predict to predict it as the "
+                "Model menu says.</i>"
+            )
         self.result_label.setText(text_html)
         self.prob_bars.set_probabilities(labels, probs, marked=predicted)
         truncated = bool((result.get("truncated") or [False])[row])
+        chunks = int((result.get("chunks") or [1])[row] or 1)
         model = result.get("model") or self.state.model_info
         limit = model.get("max_length") if isinstance(model, dict) else None
-        self.truncated_label.setText(
-            "⚠ This text is longer than the model reads"
-            + (f" ({limit} tokens)" if limit else "")
-            + ": only its beginning was used."
-        )
-        self.truncated_label.setVisible(truncated)
+        if truncated:
+            self.truncated_label.setText(
+                "⚠ This text is longer than the model reads"
+                + (f" ({limit} tokens)" if limit else "")
+                + ": only its beginning was used (Model ▸ Long texts reads it whole)."
+            )
+        elif chunks > 1:
+            self.truncated_label.setText(
+                f"This long text was read whole, in {chunks} overlapping windows; the label "
+                "is their probabilities averaged (Explain shows each window)."
+            )
+        self.truncated_label.setVisible(truncated or chunks > 1)
 
     def prediction(self) -> str:
         """The label shown for the last prediction ("" when none is shown)."""
@@ -242,8 +259,15 @@ class SinglePredictPanel(QGroupBox):
             self.show_prediction(text, result)
 
     # -- the job's handle (GUI thread) ----------------------------------------------------------
-    def _on_predicted(self, text: str, payload: object) -> None:
+    @Slot(dict)
+    def _on_reading_changed(self, _values: dict) -> None:
+        """Model ▸ Long texts changed: the prediction on screen says how it was read."""
+        if self._shown is not None and self._shown_result is not None:
+            self.show_prediction(*self._shown_result)
+
+    def _on_predicted(self, text: str, reading: dict, payload: object) -> None:
         if isinstance(payload, dict) and payload.get("predicted"):
+            payload["reading"] = reading  # how the texts were read: marked once it changes
             self.show_prediction(text, payload)
             self._add_history(text, payload)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -33,7 +34,14 @@ class TableFilterBar(QWidget):
     changed = Signal()
     cleared = Signal()  # Clear was pressed (the controller drops the sort too)
 
-    def __init__(self, search_tip: str = "Search the texts", parent: QWidget | None = None):
+    def __init__(
+        self,
+        search_tip: str = "Search the texts",
+        parent: QWidget | None = None,
+        two_rows: bool = False,
+    ):
+        """``two_rows``: the filters on a row of their own under the search box (a narrow
+        panel, or many filters)."""
         super().__init__(parent)
         self.setObjectName("tableFilterBar")
         self.search = QLineEdit()
@@ -51,9 +59,19 @@ class TableFilterBar(QWidget):
 
         self.combos: dict[str, QComboBox] = {}
         self.range_spins: dict[str, tuple[QDoubleSpinBox, QDoubleSpinBox]] = {}
-        self._layout = QHBoxLayout(self)
+        self._layout = QHBoxLayout()
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.addWidget(self.search, 2)
+        self._filters: QHBoxLayout | None = None
+        self._outer: QVBoxLayout | None = None
+        if two_rows:
+            self._outer = QVBoxLayout(self)
+            self._outer.setContentsMargins(0, 0, 0, 0)
+            self._outer.setSpacing(2)
+            self._outer.addLayout(self._layout)
+            self.new_row()
+        else:
+            self.setLayout(self._layout)
 
         self.clear_button = QPushButton("Clear")
         self.clear_button.setObjectName("clearFiltersButton")
@@ -72,6 +90,15 @@ class TableFilterBar(QWidget):
         self._sorted = False
 
     # -- building ------------------------------------------------------------------------------
+    def new_row(self) -> None:
+        """The filters added next go on a new row (a bar made with ``two_rows``)."""
+        if self._outer is None:
+            raise ValueError("only a bar made with two_rows=True has rows of filters")
+        self._filters = QHBoxLayout()
+        self._filters.setContentsMargins(0, 0, 0, 0)
+        self._filters.addStretch(1)
+        self._outer.addLayout(self._filters)
+
     def add_choice(self, key: str, title: str, tip: str = "") -> QComboBox:
         """A drop-down filter for column ``key``: every row, or rows with one value."""
         combo = QComboBox()
@@ -103,6 +130,14 @@ class TableFilterBar(QWidget):
         if current is not None and index < 0:
             self.changed.emit()
 
+    def select(self, key: str, value: str | None) -> None:
+        """Set the ``key`` filter to ``value`` (None: All), as a user's pick would."""
+        combo = self.combos[key]
+        index = combo.findData(value) if value is not None else 0
+        if index >= 0 and index != combo.currentIndex():
+            combo.setCurrentIndex(index)
+            self.changed.emit()
+
     def add_range(
         self, key: str, title: str, low: float, high: float, decimals: int = 2
     ) -> tuple[QDoubleSpinBox, QDoubleSpinBox]:
@@ -123,6 +158,11 @@ class TableFilterBar(QWidget):
         return spins[0], spins[1]
 
     def _insert(self, *widgets: QWidget) -> None:
+        if self._filters is not None:  # before the second row's stretch
+            at = self._filters.count() - 1
+            for offset, widget in enumerate(widgets):
+                self._filters.insertWidget(at + offset, widget)
+            return
         at = self._layout.indexOf(self._tail[0])
         for offset, widget in enumerate(widgets):
             self._layout.insertWidget(at + offset, widget)

@@ -123,6 +123,7 @@ class ExplainTab(QWidget):
         self.export_csv_button.clicked.connect(self._choose_csv)
         self.state.model_changed.connect(self._on_model_changed)
         self.state.explain_requested.connect(self.explain_text)
+        self.state.inference.changed.connect(self._on_reading_changed)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
@@ -134,7 +135,11 @@ class ExplainTab(QWidget):
     # -- public API -----------------------------------------------------------------
     def params(self) -> dict[str, Any]:
         """The ``explain`` job's parameters from the text box and the settings row."""
-        return {"text": self.text_edit.toPlainText(), **self.options.values()}
+        return {
+            "text": self.text_edit.toPlainText(),
+            **self.options.values(),
+            **self.state.inference.job_params(),  # how long texts are read (Model menu)
+        }
 
     @Slot(str)
     def explain_text(self, text: str) -> None:
@@ -158,8 +163,9 @@ class ExplainTab(QWidget):
         # heap as it is now (O(1)) exempts them from collection; new garbage is still collected.
         gc.freeze()
         job = self._job = self.service.submit("explain", params)
+        reading = self.state.inference.job_params()
         job.on_started(self._on_started).on_progress(self.job_progress.show_report)
-        job.on_result(self._on_result).on_failed(self._on_failed)
+        job.on_result(functools.partial(self._on_result, reading)).on_failed(self._on_failed)
         job.on_cancelled(self._on_cancelled).on_finished(functools.partial(self._on_finished, job))
         self.explain_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -219,24 +225,32 @@ class ExplainTab(QWidget):
             self.options.set_classes(labels)
         self._mark_if_stale(info)
 
+    @Slot(dict)
+    def _on_reading_changed(self, _values: dict) -> None:
+        self._mark_if_stale(self.state.model_info)
+
     def _mark_if_stale(self, info: dict) -> None:
         if self.result is None:
             return
         stamp = ModelStamp.of_result(self.result)
-        if stamp.is_current(info):
-            self.panel.mark_stale("")
-        else:
+        stale_reading = self.state.inference.stale_text(self.result.get("reading"))
+        if not stamp.is_current(info):
             self.panel.mark_stale(
                 f"{stamp.stale_text(start=True)}. Press Explain to explain the text with the "
                 "current model."
             )
+        elif stale_reading:
+            self.panel.mark_stale(f"{stale_reading}. Press Explain to explain it so.")
+        else:
+            self.panel.mark_stale("")
 
     # -- the explanation's handle (GUI thread) --------------------------------------------
     def _on_started(self) -> None:
         self.job_progress.job_started("Explaining…")
 
-    def _on_result(self, payload: object) -> None:
+    def _on_result(self, reading: dict, payload: object) -> None:
         if isinstance(payload, dict):
+            payload["reading"] = reading  # how the text was read: marked once that changes
             self.show_result(payload)
 
     def _on_failed(self, message: str, details: str) -> None:

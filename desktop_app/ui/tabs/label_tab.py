@@ -81,7 +81,7 @@ class LabelTab(QWidget):
         self._name_widgets()
 
         self.annotators = Annotator(state.settings, self)
-        self.scoring = ScoringController(self.service, self)
+        self.scoring = ScoringController(self.service, self, state.inference.job_params)
         self.retrainer = RetrainController(state, self.writer, self)
         self.review = ReviewController(
             self.service, self.page.review_panel, self.page.agreement_panel, self
@@ -137,6 +137,7 @@ class LabelTab(QWidget):
         self.scoring.message.connect(self.state.message)
         self.workspace.changed.connect(self._on_workspace_changed)
         self.state.model_changed.connect(self._on_model_changed)
+        self.state.inference.changed.connect(self._on_reading_changed)
         self.state.relabel_requested.connect(self.show_row)  # Relabel in any table
 
     # -- the project ------------------------------------------------------------------
@@ -286,6 +287,7 @@ class LabelTab(QWidget):
 
     def shutdown(self) -> None:
         self.projects.shutdown()
+        self.review_list.shutdown()
         if self._shown is not None:
             self.close_project()
 
@@ -322,6 +324,10 @@ class LabelTab(QWidget):
             self._show_session(current)
         elif current is None:
             self.project_changed.emit("")
+
+    @Slot(dict)
+    def _on_reading_changed(self, _values: dict) -> None:
+        self.scoring.reading_changed()
 
     @Slot(dict)
     def _on_model_changed(self, info: dict) -> None:

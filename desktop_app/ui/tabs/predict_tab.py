@@ -41,6 +41,7 @@ class PredictTab(QWidget):
         splitter.setStretchFactor(1, 3)
         layout.addWidget(splitter, 1)
         state.model_changed.connect(self._on_model_changed)
+        state.inference.changed.connect(self._on_reading_changed)
         self._on_model_changed(state.model_info)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
@@ -63,9 +64,15 @@ class PredictTab(QWidget):
         if labels:
             extra.append(f"classes: {html.escape(labels)}")
         if limit:
-            extra.append(f"reads up to {limit} tokens; longer texts are truncated")
+            extra.append(
+                f"reads {limit} tokens at a time; {html.escape(self.state.inference.describe())}"
+            )
         self.model_label.setText(
             f"Model: <b>{name}</b>" + (f" &nbsp;({'; '.join(extra)})" if extra else "")
         )
         self.single.set_model(info)
         self.file.set_model(info)
+
+    @Slot(dict)
+    def _on_reading_changed(self, _values: dict) -> None:
+        self._on_model_changed(self.state.model_info)

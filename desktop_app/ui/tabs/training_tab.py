@@ -78,6 +78,7 @@ class TrainingTab(QWidget):
         self.run_panel = RunPanel()
         self.loss_plot = self.run_panel.loss_plot
         self.metrics_view = self.run_panel.metrics_view
+        self.metrics_view.cell_examples.attach_actions(state)  # Explain / Copy text
         self.log_view = self.run_panel.log_view
         self.job_progress = self.run_panel.job_progress
         self.progress_label = self.job_progress.label
@@ -262,6 +263,7 @@ class TrainingTab(QWidget):
             self._train_job.cancel()
         self.model_files.cancel()
         self.loss_plot.finish()
+        self.metrics_view.shutdown()
         try:
             self.save_settings()
         except RuntimeError:  # widgets already deleted during teardown

@@ -106,7 +106,7 @@ class RunPanel(QWidget):
         vertical.addWidget(self.metrics_view)
         vertical.setStretchFactor(0, 3)
         vertical.setStretchFactor(1, 2)
-        vertical.setSizes([380, 420])  # proportions: the results get a little more
+        vertical.setSizes([330, 470])  # proportions: the results (and their examples) get more
         vertical.setChildrenCollapsible(False)
         layout.addWidget(vertical, 1)
 

@@ -49,6 +49,12 @@ class LabelCard(QFrame):
         self.info_label.setStyleSheet("color: palette(placeholder-text);")
         layout.addStretch(1)
         layout.addWidget(self.info_label)
+        self.meta_label = QLabel()  # the file's columns the user picked (Card columns)
+        self.meta_label.setObjectName("cardMeta")
+        self.meta_label.setTextFormat(Qt.TextFormat.RichText)
+        self.meta_label.setWordWrap(True)
+        self.meta_label.hide()
+        layout.addWidget(self.meta_label)
 
         self.text_label = QLabel()
         self.text_label.setObjectName("cardText")
@@ -161,6 +167,27 @@ class LabelCard(QFrame):
         for button in self.buttons:
             button.setEnabled(True)
 
+    def set_metadata(self, values: list[tuple[str, str | None]]) -> None:
+        """The row's values of the chosen file columns ("review_id: r17 · product: lamp");
+        none chosen hides the line."""
+        parts = [
+            f"<span style='color:gray'>{html.escape(name)}:</span> "
+            + ("<span style='color:gray'>—</span>" if value is None else html.escape(value))
+            for name, value in values
+        ]
+        self.meta_label.setText(" &nbsp;·&nbsp; ".join(parts))
+        self.meta_label.setVisible(bool(parts))
+
+    def metadata_text(self) -> str:
+        """The metadata line as the user reads it ("" when hidden)."""
+        if self.meta_label.isHidden():
+            return ""
+        from PySide6.QtGui import QTextDocument
+
+        doc = QTextDocument()
+        doc.setHtml(self.meta_label.text())
+        return doc.toPlainText()
+
     def set_status(self, info: str, current: str | None) -> None:
         """The row's line ("Row 3 of the file · labelled positive") and checked button, when
         its label changed while it is on the card."""
@@ -221,6 +248,7 @@ class LabelCard(QFrame):
         )
         self._fit_text()
         self.info_label.setText("")
+        self.meta_label.hide()
         self.suggestion_label.setText("")
         self.note_label.hide()
         self._current = None

@@ -126,7 +126,7 @@ class ReviewPanel(QWidget):
             "Rows whose label a model contradicts with high confidence, judged out of fold "
             "(5-fold cross-validation of the fast minilm-head model: no row is judged by a "
             "model that saw it), and duplicate texts with conflicting labels. Double-click a "
-            "row to open it."
+            "row to open it; click a header to sort."
         )
         text.setWordWrap(True)
         layout.addWidget(text)
@@ -138,10 +138,10 @@ class ReviewPanel(QWidget):
         self.status.setObjectName("reviewStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        self.list = QListWidget()
-        self.list.setObjectName("reviewList")
-        self.list.setWordWrap(True)
-        self.list.itemActivated.connect(self._on_item)
+        from desktop_app.ui.label.review_table import ReviewTable
+
+        self.list = ReviewTable()  # sortable, searchable, filterable
+        self.list.row_activated.connect(self.row_activated)
         layout.addWidget(self.list, 1)
 
     def set_busy(self, busy: bool, message: str = "") -> None:
@@ -149,30 +149,7 @@ class ReviewPanel(QWidget):
         self.status.setText(message)
 
     def show_rows(self, suspicious: list[dict], duplicates: list[dict], row_name: RowName) -> None:
-        self.list.clear()
-        for item in suspicious:
-            self._add(
-                f"Row {row_name(item['row_id'])}: labelled {item['label']}, the model says "
-                f"{item['predicted']} ({100 * item['confidence']:.0f}%) — {short(item['text'])}",
-                item["row_id"],
-            )
-        for dup in duplicates:
-            labels = ", ".join(f"{k} ×{v}" for k, v in dup["labels"].items())
-            self._add(
-                f"Duplicate with conflicting labels ({labels}): {short(dup['text'])}",
-                dup["rows"][0]["row_id"],
-            )
-
-    def _add(self, text: str, row_id: int) -> None:
-        entry = QListWidgetItem(text)
-        entry.setData(Qt.ItemDataRole.UserRole, int(row_id))
-        self.list.addItem(entry)
-
-    @Slot(QListWidgetItem)
-    def _on_item(self, item: QListWidgetItem) -> None:
-        row_id = item.data(Qt.ItemDataRole.UserRole)
-        if row_id is not None:
-            self.row_activated.emit(int(row_id))
+        self.list.show_rows(suspicious, duplicates, row_name)
 
 
 class AgreementPanel(QWidget):

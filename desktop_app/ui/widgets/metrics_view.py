@@ -1,9 +1,11 @@
 """Results of a training run: metrics table, confusion-matrix heat map, examples of a cell.
 
 The confusion matrix is a matplotlib ``imshow`` with the counts written in the cells
-(rows: true label, columns: predicted label). Clicking a cell lists the test examples in
-it (text, true label, predicted label, confidence) in the table below, most confident
-first. matplotlib is imported when the first result arrives.
+(rows: true label, columns: predicted label). Clicking a cell shows the Examples page:
+every test example (text, true label, predicted label, confidence) filtered to that cell,
+most confident first, to sort, search and filter further
+(:mod:`desktop_app.ui.training.cell_examples`). matplotlib is imported when the first
+result arrives.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 METRIC_COLUMNS = ["", "Accuracy", "Macro-F1", "Precision", "Recall", "F1", "Support"]
-EXAMPLE_COLUMNS = ["Text", "True label", "Predicted", "Confidence"]
 TICK_FONT_SIZE = 8  # points; class names on the confusion matrix
 MIN_CELL_PX = 40  # the narrowest cell the matrix asks room for
 MAX_BOTTOM = 0.6  # share of the chart's height the class names under it may take
@@ -252,33 +254,19 @@ class MetricsView(QWidget):
         self.confusion = ConfusionMatrixView()
         self.confusion.cell_clicked.connect(self.show_cell)
 
-        self.cell_label = QLabel("Click a cell of the confusion matrix to list its test examples.")
-        self.cell_label.setObjectName("cellExamplesLabel")
-        self.cell_label.setWordWrap(True)  # a long cell title must not widen the window
-        self.examples_table = QTableWidget(0, len(EXAMPLE_COLUMNS))
-        self.examples_table.setObjectName("cellExamplesTable")
-        self.examples_table.setHorizontalHeaderLabels(EXAMPLE_COLUMNS)
-        self.examples_table.verticalHeader().hide()
-        self.examples_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.examples_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.examples_table.setWordWrap(False)
-        eheader = self.examples_table.horizontalHeader()
-        eheader.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(EXAMPLE_COLUMNS)):
-            eheader.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        from desktop_app.ui.training.cell_examples import CellExamples
 
-        examples = QWidget()
-        examples_layout = QVBoxLayout(examples)
-        examples_layout.setContentsMargins(0, 0, 0, 0)
-        examples_layout.addWidget(self.cell_label)
-        examples_layout.addWidget(self.examples_table)
+        self.cell_examples = CellExamples()
+        self.cell_label = self.cell_examples.cell_label
+        self.examples_table = self.cell_examples.view
 
-        tables = QSplitter(Qt.Orientation.Vertical)
-        tables.addWidget(self.table)
-        tables.addWidget(examples)
-        tables.setStretchFactor(0, 1)
-        tables.setStretchFactor(1, 1)
-        tables.setChildrenCollapsible(False)
+        # Metrics and examples as two pages: the examples get the whole height (at least
+        # eight rows at the default window size), a cell click turns to them.
+        tables = self.pages = QTabWidget()
+        tables.setObjectName("resultsPages")
+        tables.setDocumentMode(True)
+        tables.addTab(self.table, "Metrics")
+        tables.addTab(self.cell_examples, "Test examples")
 
         # The matrix beside both tables, as tall as they are together: it needs the height
         # for the class names under it and the width for them side by side.
@@ -300,10 +288,10 @@ class MetricsView(QWidget):
         self.summary.setText(message)
         self.summary.setToolTip("")
         self.table.setRowCount(0)
-        self.examples_table.setRowCount(0)
         self.examples = []
+        self.cell_examples.clear()
+        self.pages.setCurrentIndex(0)
         self.confusion.clear()
-        self.cell_label.setText("Click a cell of the confusion matrix to list its test examples.")
 
     def show_result(self, result: dict) -> None:
         """Fill everything from a ``train`` job result (see docs/architecture.md)."""
@@ -318,39 +306,16 @@ class MetricsView(QWidget):
         if matrix and labels:
             self.confusion.show_matrix(matrix, labels)
             self._share_width()
-        self.examples_table.setRowCount(0)
-        self.cell_label.setText("Click a cell of the confusion matrix to list its test examples.")
+        self.cell_examples.set_examples(self.examples, labels)
+        self.pages.setCurrentIndex(0)
 
     def show_cell(self, true_label: str, pred_label: str) -> None:
-        rows = [
-            example
-            for example in self.examples
-            if str(example.get("true")) == true_label and str(example.get("pred")) == pred_label
-        ]
-        rows.sort(key=lambda example: -float(example.get("confidence") or 0.0))
-        kind = "correct" if true_label == pred_label else "mistakes"
-        self.cell_label.setText(
-            f"True {true_label!r}, predicted {pred_label!r}: {len(rows)} "
-            f"{'example' if len(rows) == 1 else 'examples'} ({kind})"
-        )
-        self.cell_label.setToolTip(
-            f"The test texts labelled {true_label!r} that the model predicted as "
-            f"{pred_label!r}, most confident first"
-        )
-        table = self.examples_table
-        table.setUpdatesEnabled(False)
-        table.setRowCount(len(rows))
-        for r, example in enumerate(rows):
-            text = str(example.get("text", ""))
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            table.setItem(r, 0, item)
-            table.setItem(r, 1, QTableWidgetItem(str(example.get("true", ""))))
-            table.setItem(r, 2, QTableWidgetItem(str(example.get("pred", ""))))
-            confidence = QTableWidgetItem(f"{float(example.get('confidence') or 0.0):.1%}")
-            confidence.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, 3, confidence)
-        table.setUpdatesEnabled(True)
+        """The examples of one confusion-matrix cell (the Test examples page)."""
+        self.cell_examples.show_cell(true_label, pred_label)
+        self.pages.setCurrentWidget(self.cell_examples)
+
+    def shutdown(self) -> None:
+        self.cell_examples.shutdown()
 
     # -- internal -----------------------------------------------------------------------
     def _share_width(self) -> None:

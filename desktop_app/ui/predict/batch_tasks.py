@@ -18,6 +18,7 @@ class BatchData:
     texts: list[str]
     labels: list[str | None] | None  # None when no label column is picked
     version: int | None = None  # the workspace's version when its rows were taken
+    source_rows: list[int] | None = None  # each text's row in the file (exports' source_row)
 
 
 def batch_data(dataset: Any, source: str, version: int | None = None) -> BatchData:
@@ -29,7 +30,8 @@ def batch_data(dataset: Any, source: str, version: int | None = None) -> BatchDa
         labels = [None if v is None or v != v else str(v) for v in frame["label"].tolist()]
         if all(v is None for v in labels):
             labels = None
-    return BatchData(dataset, source, texts, labels, version)
+    rows = frame["source_row"].astype(int).tolist() if "source_row" in frame.columns else None
+    return BatchData(dataset, source, texts, labels, version, rows)
 
 
 def load_batch_file(path: str, ctx: JobContext) -> BatchData:
@@ -64,8 +66,23 @@ def export_results(
     ctx: JobContext,
 ) -> dict:
     from desktop_app.core.data.export import write_table
-    from desktop_app.core.predict.batch import results_rows
 
-    rows = results_rows(texts, result, true_labels)
+    rows = export_rows(texts, result, true_labels)
     ctx.check_cancelled()
     return write_table(rows, path, protect_formulas=protect, format=fmt)
+
+
+def export_rows(texts: list[str], result: dict, true_labels: list | None) -> list[dict]:
+    """The rows a prediction export writes, with the command line's columns: ``source_row``
+    first, then text, predicted, ..., ``seen`` (the model saw the row: "train",
+    "validation" or "") and ``model`` (run name and id)."""
+    from desktop_app.core.predict.batch import results_rows
+
+    source_rows = result.get("source_rows") or list(range(len(texts)))
+    rows = results_rows(texts, result, true_labels, extra={"source_row": source_rows})
+    seen = result.get("seen") or [""] * len(rows)
+    name = result.get("model_label") or (result.get("model") or {}).get("name") or ""
+    for row, was_seen in zip(rows, seen, strict=True):
+        row["seen"] = was_seen
+        row["model"] = name
+    return rows

@@ -44,6 +44,7 @@ from desktop_app.ui.predict.batch_tasks import (
     load_batch_file,
     recolumn_batch,
 )
+from desktop_app.ui.predict.scored import score_html
 from desktop_app.ui.widgets.job_progress import JobProgress
 from desktop_app.ui.widgets.prediction_table import PredictionTableModel
 
@@ -277,6 +278,8 @@ class FilePredictPanel(QGroupBox):
         params: dict[str, Any] = {"texts": texts}
         if labels is not None:
             params["true_labels"] = labels
+        if self.batch_data.source_rows is not None:
+            params["source_rows"] = list(self.batch_data.source_rows)  # for the export
         job = self._job = self.service.submit("predict_batch", params)
         job.on_started(self._on_batch_started).on_progress(self.batch_job_progress.show_report)
         job.on_result(functools.partial(self._on_batch_result, texts, labels))
@@ -312,7 +315,9 @@ class FilePredictPanel(QGroupBox):
             text += f" in {float(seconds):.1f} s"
         text += "."
         accuracy = result.get("accuracy")
-        if accuracy is not None:
+        if result.get("score"):
+            text += " " + score_html(result["score"])
+        elif accuracy is not None:
             labelled = int(result.get("labelled") or 0)
             right = sum(1 for c in result.get("correct") or [] if c)
             text += (

@@ -43,9 +43,13 @@ class PredictionTableModel(QAbstractTableModel):
         )
         self._correct = result.get("correct") if true_labels is not None else None
         self.any_truncated = any(self.truncated)
+        # The leakage guard per row: "train" / "validation" / "" (the model never saw it).
+        self.seen = result.get("seen")
         self.headers = ["Text", "Predicted"] + [f"P({label})" for label in self.labels]
         if self.true_labels is not None:
             self.headers += ["True label", "Correct"]
+        if self.seen is not None:
+            self.headers.append("Seen")
         if self.any_truncated:
             self.headers.append("Truncated")
 
@@ -86,6 +90,8 @@ class PredictionTableModel(QAbstractTableModel):
                 return {CORRECT: "✓ correct", INCORRECT: "✗ incorrect"}.get(self.correct(row), "")
             if header == "Truncated":
                 return "truncated" if self.truncated[row] else ""
+            if header == "Seen":
+                return self.seen[row] or "–"
         elif role == Qt.ItemDataRole.ToolTipRole:
             if col == 0:
                 text = str(self.texts[row])
@@ -93,6 +99,13 @@ class PredictionTableModel(QAbstractTableModel):
                 if self.truncated[row]:
                     tip += "\n\n(Longer than the model's max length: the end was not read.)"
                 return tip
+            if header == "Seen":
+                return (
+                    f"The model saw this text in its {self.seen[row]} split: left out of the "
+                    "accuracy."
+                    if self.seen[row]
+                    else "The model never saw this text in training or validation."
+                )
             if header == "Truncated" and self.truncated[row]:
                 return "Longer than the model's max length: the model saw only the beginning."
         elif role == Qt.ItemDataRole.ForegroundRole and header == "Correct":

@@ -61,7 +61,6 @@ class RunsView(QWidget):
         self.registry: Any = None
         self._load_job: JobHandle | None = None
         self._training = False
-        self._stale = True
 
         self.model = RunsTableModel(self)
         self.model.problem.connect(self._on_problem)
@@ -138,7 +137,6 @@ class RunsView(QWidget):
         """List the place's runs again (keeping the selection by id)."""
         from desktop_app.core.runs.registry import RunRegistry, format_bytes
 
-        self._stale = False
         selected = {r.id for r in self.selected()}
         self.registry = RunRegistry(runs_place(self.state.workspace))
         records = self.registry.runs()
@@ -297,18 +295,16 @@ class RunsView(QWidget):
     # -- following the data -------------------------------------------------------------------
     @Slot(dict)
     def _on_workspace_changed(self, change: dict) -> None:
-        if change.get("what") in ("project", "dataset"):
-            self._stale = True
-            if self.isVisible():
-                self.refresh()
+        if change.get("what") in ("project", "dataset") and self.isVisible():
+            self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
-        if self._stale:
-            self.refresh()
+        # Listed again each time it is shown: runs arrive from elsewhere too (the Label tab's
+        # retraining, the command line), and a place holds a few dozen small JSON files.
+        self.refresh()
 
     def run_kept(self, summary: dict) -> None:
-        """A training run was just kept: list it (now if shown, else when next shown)."""
-        self._stale = True
+        """A training run was just kept: list it now if shown (else when next shown)."""
         if self.isVisible():
             self.refresh()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -61,7 +61,7 @@ class ComparePanel(QWidget):
         self._chart_layout.setContentsMargins(0, 0, 0, 0)
         self.figure: Any = None
         self.canvas: Any = None
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.chart)
         splitter.setStretchFactor(0, 1)
@@ -83,6 +83,8 @@ class ComparePanel(QWidget):
         self.verdict.setText(verdict_text(comparison))
         self._fill_table(comparison, a, b)
         self._plot(a, b)
+        # Once laid out: a panel shown a moment ago has not got its final width yet.
+        QTimer.singleShot(0, self._fit_table)
 
     def _fill_table(self, comparison: dict[str, Any], a: Any, b: Any) -> None:
         rows: list[list[str]] = []
@@ -115,6 +117,21 @@ class ComparePanel(QWidget):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 table.setItem(r, c, item)
+
+    def _fit_table(self) -> None:
+        """The table as wide as its columns (A and B whole), the chart the rest."""
+        table = self.table
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)  # measured at its contents' width
+        table.resizeColumnsToContents()
+        wanted = header.length() + 2 * table.frameWidth() + 4
+        if table.verticalScrollBar().isVisible():
+            wanted += table.verticalScrollBar().width()
+        header.setStretchLastSection(True)
+        total = sum(self.splitter.sizes()) or self.width()
+        if total > 0:
+            width = min(wanted, max(total - self.chart.minimumWidth(), total // 2))
+            self.splitter.setSizes([width, total - width])
 
     def _plot(self, a: Any, b: Any) -> None:
         if self.canvas is None:

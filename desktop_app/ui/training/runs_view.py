@@ -245,8 +245,8 @@ class RunsView(QWidget):
             return
         a, b = records
         comparison = compare_runs(self.registry, a, b)
+        self.compare_panel.show()  # first: the panel shares its width by its shown size
         self.compare_panel.show_comparison(comparison, a, b)
-        self.compare_panel.show()
 
     @Slot()
     def toggle_pin(self) -> None:

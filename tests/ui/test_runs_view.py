@@ -169,3 +169,24 @@ def test_a_projects_runs_stay_with_the_project(qtbot, main_window, tmp_path):
     assert (project_runs_folder(path) / result["run"]["id"] / "model" / "training.json").is_file()
     main_window.state.workspace.close_project()
     store.close()
+
+
+def test_export_dialog_takes_a_folder_that_does_not_exist_yet(qtbot, tmp_path):
+    """Qt's own folder dialog refuses a new name ("Directory not found"); ours takes it."""
+    from desktop_app.ui.training.dialogs import ExportFolderDialog
+
+    dialog = ExportFolderDialog(None, "Export the model into a folder", str(tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.selectFile(str(tmp_path / "new-model"))
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.chosen == str(tmp_path / "new-model")
+    assert not (tmp_path / "new-model").exists()  # the export creates it, not the dialog
+
+    existing = tmp_path / "old-model"
+    existing.mkdir()
+    dialog = ExportFolderDialog(None, "Export the model into a folder", str(tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.selectFile(str(existing))
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.chosen == str(existing)

@@ -149,7 +149,7 @@ def guard_note(state: str, by_split: dict[str, int], scored: int) -> str | None:
 def guard_rows(model: Any, texts: Sequence[str], include_seen: bool = False) -> Guarded:
     """Which of ``texts`` a metric of ``model`` may score (all of them with ``include_seen``)."""
     seen_record: SeenTexts | None = getattr(model, "seen", None)
-    if seen_record is None:
+    if not callable(getattr(seen_record, "which", None)):  # no record (or not ours: a stub's)
         return Guarded([""] * len(texts), [True] * len(texts), "unavailable", 0, 0, {})
     seen = seen_record.which(texts)
     by_split = {name: sum(1 for s in seen if s == name) for name in SPLITS}

@@ -39,7 +39,10 @@ def predict(state: Any, params: dict, ctx: JobContext) -> dict:
 
 def predict_batch(state: Any, params: dict, ctx: JobContext) -> dict:
     """``{"texts", "true_labels"?, "batch_size"?, "long_text"?}`` -> predict's result (without
-    chunk_details) + accuracy etc."""
+    chunk_details) + accuracy etc., and what the app reports with it: ``seen`` per row
+    ("train" / "validation" / "": the leakage guard), ``model_label`` (the exports' ``model``
+    column) and, with true labels, ``score`` (:func:`desktop_app.core.training.evaluate.
+    score_rows`: the rows the model never saw, intervals, ``within_file_classes``)."""
     from desktop_app.core.predict.batch import BATCH_SIZE
     from desktop_app.core.predict.batch import predict_batch as run_batch
 
@@ -55,7 +58,32 @@ def predict_batch(state: Any, params: dict, ctx: JobContext) -> dict:
         long_text=params.get("long_text"),
     )
     result["model"] = dict(state.model_info)
+    result.update(_guarded_report(model, texts, params.get("true_labels"), result))
+    if params.get("source_rows") is not None:
+        result["source_rows"] = [int(r) for r in params["source_rows"]]
     return result
+
+
+def _guarded_report(model: Any, texts: list[str], true_labels: Any, result: dict) -> dict:
+    import numpy as np
+
+    from desktop_app.core.guard import guard_rows
+    from desktop_app.core.runs.record import model_label
+    from desktop_app.core.training.evaluate import score_rows
+
+    # VADER learnt from no rows: nothing to guard, and no "could not apply" note either.
+    guarded = None if getattr(model, "kind", "") == "vader" else guard_rows(model, texts)
+    report: dict[str, Any] = {
+        "seen": list(guarded.seen) if guarded is not None else [""] * len(texts),
+        "model_label": model_label(model),
+        "score": None,
+    }
+    if true_labels is not None and any(c is not None for c in result.get("correct") or []):
+        probs = np.asarray(result["probabilities"], dtype=float)
+        report["score"] = score_rows(
+            probs, list(true_labels), list(result["labels"]), guarded, unknown="skip"
+        )
+    return report
 
 
 def _explain_cache(state: Any, model: Any, text: str, long_text: str = "chunk") -> dict:

@@ -224,6 +224,12 @@ def test_retrain_starts_a_job_and_queue_reorders(qtbot, main_window, tmp_path):
         tab.status_label.text(),
     )
     assert sizes and sum(int(n) for n in sizes.groups()) == 60, tab.status_label.text()
+    # The result stays on screen, with its interval, until dismissed; the run is kept with
+    # the project.
+    banner = tab.page.retrain_result
+    test_rows = int(sizes.group(3))
+    assert banner.isVisible() and f"n = {test_rows})" in banner.label.text()
+    assert "Kept as run bilstm · retrain.sstudio · " in banner.label.text()
     after = [tab.current_row(), *tab.queue.upcoming(10)]
     assert after[1:] != before[2:12]
 
@@ -245,6 +251,8 @@ def test_retrain_starts_a_job_and_queue_reorders(qtbot, main_window, tmp_path):
     runs = tab.store.training_runs()
     assert len(runs) == 1 and runs[0]["kind"] == "bilstm" and runs[0]["config"]["epochs"] == 1
     assert "retrain.models" in tab.store.last_model_folder()
+    qtbot.mouseClick(banner.dismiss_button, Qt.MouseButton.LeftButton)
+    assert banner.isHidden()
 
     # Reopening the project restores its last model.
     main_window.project_menu.close_project()

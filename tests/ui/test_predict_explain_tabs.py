@@ -216,7 +216,11 @@ def test_batch_predict_fills_table_and_exports(qtbot, main_window, tmp_path):
     marks = [model.data(model.index(r, correct_col)) for r in range(len(rows))]
     assert all(m in ("✓ correct", "✗ incorrect") for m in marks)
     accuracy = sum(m == "✓ correct" for m in marks) / len(rows)
-    assert f"Accuracy {accuracy:.1%}" in tab.file.summary_label.text()
+    # Five rows: the figure carries its 95 % interval; VADER saw no rows, so none is left out.
+    assert f"Accuracy {accuracy:.3f} (" in tab.file.summary_label.text()
+    assert "n = 5)" in tab.file.summary_label.text()
+    assert "on the 5 labelled rows" in tab.file.summary_label.text()
+    assert [model.data(model.index(r, headers.index("Seen"))) for r in range(5)] == ["–"] * 5
 
     # CSV with formula protection: the "@" and "=" texts are neutralised.
     assert tab.file.protect_check.isChecked() and tab.file.protect_check.isEnabled()
@@ -230,6 +234,12 @@ def test_batch_predict_fills_table_and_exports(qtbot, main_window, tmp_path):
         "'=1+1 terrible awful product",
     ]
     assert written[0]["text"] == rows[0][0]
+    # Every export says where each row came from and which model predicted it.
+    assert list(written[0])[0] == "source_row"
+    assert [r["source_row"] for r in written] == ["0", "1", "2", "3", "4"]
+    assert {r["model"] for r in written} == {"VADER (lexicon, no training)"} and {
+        r["seen"] for r in written
+    } == {""}
 
     # JSONL: the box is disabled and the texts are written exactly.
     tab.file.format_combo.setCurrentIndex(tab.file.format_combo.findData("jsonl"))
@@ -267,7 +277,7 @@ def test_batch_without_labels_exports_xlsx(qtbot, main_window, tmp_path):
     from openpyxl import load_workbook
 
     sheet = load_workbook(out).active
-    assert sheet["A1"].value == "source_row"  # the file's other columns (none here) go first
+    assert sheet["A1"].value == "source_row" and sheet["B1"].value == "text"
     assert sheet["B2"].value == "'+44 call me now"
     assert sheet["B3"].value == "nice day"
 
@@ -350,7 +360,11 @@ def test_unknown_labels_warn_and_dataset_tab_names_fix_them(qtbot, main_window, 
     qtbot.waitUntil(tab.file.batch_button.isEnabled, timeout=LONG_WAIT)
     with _job_result(qtbot, main_window, "predict_batch"):
         qtbot.mouseClick(tab.file.batch_button, Qt.MouseButton.LeftButton)
-    assert "Accuracy 100.0%" in tab.file.summary_label.text()
+    summary = tab.file.summary_label.text()
+    assert "Accuracy 1.000 (" in summary
+    # The file has two of VADER's three classes: the figures within them, and a warning.
+    assert "Within the file's classes (negative, positive): accuracy <b>1.000" in summary
+    assert "neutral" in summary.split("Within the file's classes")[1]
 
 
 def test_batch_cancel_keeps_the_previous_table(qtbot, main_window, tmp_path):
@@ -399,7 +413,7 @@ def test_use_dataset_reads_the_open_projects_current_labels(qtbot, main_window, 
         qtbot.waitUntil(panel.batch_button.isEnabled, timeout=LONG_WAIT)
         with _job_result(qtbot, main_window, "predict_batch"):
             qtbot.mouseClick(panel.batch_button, Qt.MouseButton.LeftButton)
-        assert "of 2 labelled rows" in panel.summary_label.text()
+        assert "on the 2 labelled rows" in panel.summary_label.text()
 
         # A label given meanwhile (as the Label tab does): the rows shown are marked as older,
         # and the next click takes the current labels.
@@ -414,7 +428,7 @@ def test_use_dataset_reads_the_open_projects_current_labels(qtbot, main_window, 
         qtbot.waitUntil(panel.batch_button.isEnabled, timeout=LONG_WAIT)
         with _job_result(qtbot, main_window, "predict_batch"):
             qtbot.mouseClick(panel.batch_button, Qt.MouseButton.LeftButton)
-        assert "of 3 labelled rows" in panel.summary_label.text()
+        assert "on the 3 labelled rows" in panel.summary_label.text()
     finally:
         workspace.close_project()
         store.close()

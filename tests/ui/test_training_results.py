@@ -68,6 +68,7 @@ def test_results_are_marked_when_another_model_arrives(
     # Saving keeps the model (and its id): nothing to mark.
     folder = tmp_path / "bilstm-model"
     folder.mkdir()
+    monkeypatch.setattr(dialogs, "choose_export_folder", lambda *args: str(folder))
     monkeypatch.setattr(dialogs, "choose_folder", lambda *args: str(folder))
     with qtbot.waitSignal(service.finished, timeout=30000):
         click(qtbot, tab.save_button)

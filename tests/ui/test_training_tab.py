@@ -106,21 +106,36 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
     assert examples.index(0, 1).data() == "negative" and examples.index(0, 2).data() == "negative"
     assert examples.index(0, 3).data().endswith("%")
 
-    # The status bar names the new model, not saved yet; the settings are remembered.
-    assert "(not saved)" in main_window.model_label.text()
+    # The status bar names the new model, kept as a run (nothing to lose on Quit); the
+    # settings are remembered.
+    assert "(not saved)" not in main_window.model_label.text()
+    assert main_window.state.model_info["saved"] is True
+    assert "Kept as run bilstm · reviews.csv · " in tab.log_view.toPlainText()
     stored = json.loads(main_window.settings.value("training/config"))
     assert stored["model"] == "bilstm" and stored["epochs"] == 2 and stored["threads"] == 1
     assert tab.current_config() == stored
 
-    # Save model… then Load model… (folder dialogs replaced).
-    folder = tmp_path / "saved-model"
-    folder.mkdir()
+    # Export model… into a folder that does not exist yet, then Load model… (dialogs
+    # replaced).
+    assert tab.save_button.text() == "Export model…"
+    folder = tmp_path / "exports" / "saved-model"
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "choose_export_folder", lambda *args: str(folder))
     monkeypatch.setattr(dialogs, "choose_folder", lambda *args: str(folder))
+    monkeypatch.setattr(dialogs, "ask_overwrite", lambda parent, text: asked.append(text))
     with qtbot.waitSignal(service.finished, timeout=30000):
         click(qtbot, tab.save_button)
     assert (folder / "training.json").is_file()
-    assert "(not saved)" not in main_window.model_label.text()
-    assert main_window.state.model_info["saved"] is True
+    assert asked == []  # a new folder: nothing to ask
+    assert main_window.state.model_info["folder"] == str(folder)
+
+    # Exporting there again asks first; "Cancel" leaves the folder as it was.
+    before = (folder / "training.json").stat().st_mtime_ns
+    click(qtbot, tab.save_button)
+    assert len(asked) == 1 and "already holds a model" in asked[0]
+    assert not tab.model_files.busy  # nothing was submitted
+    assert (folder / "training.json").stat().st_mtime_ns == before
+    assert "Export cancelled" in tab.log_view.toPlainText()
     with qtbot.waitSignal(
         service.result, timeout=30000, check_params_cb=lambda j, n, p: n == "load_model"
     ):
@@ -246,12 +261,17 @@ def test_closing_while_training_asks_then_exits_cleanly(
     assert not service.thread.isRunning()
 
 
-def test_unsaved_model_asks_before_quitting(qtbot, main_window, _quit_without_asking):
+def test_only_a_model_whose_run_was_not_kept_asks_before_quitting(
+    qtbot, main_window, _quit_without_asking
+):
     tab = training_tab(main_window)
+    # saved False: the run could not be kept (the runs folder was not writable).
     announce_model(main_window, {"name": "BiLSTM", "kind": "bilstm", "saved": False})
-    assert "not saved" in tab.model_label.text()
+    assert "not kept as a run" in tab.model_label.text()
     assert tab.confirm_close() is True
-    assert _quit_without_asking == ["BiLSTM is not saved. Quit anyway and lose it?"]
+    assert _quit_without_asking == [
+        "BiLSTM could not be kept as a run and is not exported. Quit anyway and lose it?"
+    ]
     announce_model(main_window, {"name": "BiLSTM", "kind": "bilstm", "saved": True})
     assert tab.confirm_close() is True
     assert len(_quit_without_asking) == 1  # a saved model: no question

@@ -30,6 +30,7 @@ class LabelProgress(QObject):
         scoring.busy_changed.connect(self.show_busy)
         retrainer.busy_changed.connect(self._on_retrain_busy)
         retrainer.status.connect(self.status_label.setText)
+        retrainer.result.connect(page.retrain_result.show_result)
         review.status.connect(self.status_label.setText)
         for source in (scoring, retrainer, review):
             source.progressed.connect(self.show_progress)

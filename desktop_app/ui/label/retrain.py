@@ -5,8 +5,11 @@ comes from the workspace (``workspace.training_data(kind)``, the one
 :func:`~desktop_app.core.training.data.prepare_training_data` the Training tab and the
 ``train`` command use too), the configuration from the Training tab's settings
 (:meth:`~desktop_app.ui.training_settings.TrainingSettings.retrain_config`). The run is
-recorded in the project and its model saved beside it (``<project>.models/run-N``); opening a
+recorded in the project and kept as a run in the project's place (``<project>.models``, the
+Training tab's Runs view lists it); the project remembers the run's model, so opening the
 project loads its last model. The worker announces the new model; the Label tab re-scores.
+The result (test figures with their interval) is emitted as ``result(text)`` for a banner that
+stays until dismissed or the next retraining starts (``result("")``).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class RetrainRun:
 
 class RetrainController(QObject):
     status = Signal(str)  # what the tab's status line says
+    result = Signal(str)  # the last retraining's result to keep on screen ("" hides it)
     busy_changed = Signal(bool)
     progressed = Signal(object)  # Progress of the train job
     model_loaded = Signal()  # the project's last model is in (or could not be): score now
@@ -82,10 +86,16 @@ class RetrainController(QObject):
         except UserError as exc:
             show_error(self.widget, TITLE, str(exc))
             return None
+        from desktop_app.core.runs.registry import project_runs_folder
+
         run = self.run = RetrainRun(config, data.sizes(), data.fingerprint, session)
+        store_path = Path(session.store.path)
+        keep = {"place": str(project_runs_folder(store_path)), "data": store_path.name}
+        keep["data_path"] = str(store_path)
         job = run.job = self.state.service.submit(
-            "train", {"config": config, "data": data.to_dict()}
+            "train", {"config": config, "data": data.to_dict(), "run": keep}
         )
+        self.result.emit("")  # the previous result goes when the next run starts
         job.on_progress(self._on_progress)
         job.on_result(functools.partial(self._on_trained, run))
         job.on_failed(self._on_failed).on_cancelled(self._on_cancelled)
@@ -112,12 +122,14 @@ class RetrainController(QObject):
         info = payload.get("model_info") or {}
         run.model_id = str(info.get("id") or "")
         run.metrics = payload.get("metrics") or {}
-        accuracy = run.metrics.get("accuracy")
         stopped = bool(payload.get("cancelled"))
+        figures = _figures(run.metrics)
         self._say(
             ("Retraining stopped early; " if stopped else f"Retrained on {run.sizes_text()}; ")
-            + (f"test accuracy {100 * accuracy:.1f}%" if accuracy is not None else "done")
+            + (f"test accuracy {figures[0]}" if figures else "done")
         )
+        kept = payload.get("run") or {}
+        self.result.emit(result_text(run, figures, stopped, kept, payload.get("run_error")))
         store = run.session.store
         if store.closed:
             return  # the project was closed meanwhile: the model stays the current one
@@ -131,7 +143,15 @@ class RetrainController(QObject):
             None,
             run.fingerprint,
         )
-        if run.run_id is not None:
+        if run.run_id is not None and kept.get("folder"):
+            # The kept run holds the model: the project remembers that folder.
+            self.writer.guard(
+                "Model folder",
+                store.set_run_model_folder,
+                run.run_id,
+                str(Path(kept["folder"]) / "model"),
+            )
+        elif run.run_id is not None:  # the run could not be kept: save the model here
             path = Path(store.path)
             folder = path.with_name(path.stem + ".models") / f"run-{run.run_id}"
             job = self.state.service.submit("save_model", {"folder": str(folder)})
@@ -187,3 +207,40 @@ class RetrainController(QObject):
             self._load_job = None
             self.state.message(f"Could not load the project's last model: {message}", 8000)
             self.model_loaded.emit()
+
+
+def _figures(metrics: dict[str, Any]) -> tuple[str, str] | None:
+    """(accuracy, macro-F1) with their 95 % intervals, or None without test figures."""
+    from desktop_app.core.training.metrics import format_figure
+
+    if not isinstance(metrics.get("accuracy"), (int, float)):
+        return None
+    n = metrics.get("n")
+    return tuple(  # type: ignore[return-value]
+        format_figure(metrics.get(key), metrics.get(f"{key}_ci"), int(n) if n is not None else None)
+        for key in ("accuracy", "macro_f1")
+    )
+
+
+def result_text(
+    run: RetrainRun,
+    figures: tuple[str, str] | None,
+    stopped: bool,
+    kept: dict[str, Any],
+    run_error: Any,
+) -> str:
+    """What the result banner says: the figures, what they were measured on, the run."""
+    import html
+
+    what = "Retraining stopped early (best weights so far)" if stopped else "Retrained"
+    text = f"<b>{what}</b> on {run.sizes_text()}"
+    if figures:
+        text += f": test accuracy <b>{figures[0]}</b>, macro-F1 {figures[1]}"
+        if run.sizes.get("test", 0) < 100:
+            text += " (a small test split: read the interval, not the point)"
+    text += "."
+    if kept.get("id"):
+        text += f" Kept as run {html.escape(str(kept.get('name')))} ({kept['id']})."
+    elif run_error:
+        text += f" The run was not kept: {html.escape(str(run_error))}"
+    return text

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.label.retrain_banner import RetrainResultBanner
 from desktop_app.ui.widgets.label_card import LabelCard
 from desktop_app.ui.widgets.label_panels import AgreementPanel, ProgressPanel, ReviewPanel
 
@@ -117,6 +118,8 @@ class WorkPage(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.card = LabelCard()
         left_layout.addWidget(self.card, 1)
+        self.retrain_result = RetrainResultBanner()
+        left_layout.addWidget(self.retrain_result)
         left_layout.addLayout(self._actions())
         splitter.addWidget(left)
 

@@ -19,6 +19,7 @@ class BatchData:
     labels: list[str | None] | None  # None when no label column is picked
     version: int | None = None  # the workspace's version when its rows were taken
     row_ids: list[int] | None = None  # a project's row ids, one per row (for Relabel)
+    source_rows: list[int] | None = None  # each text's row in the file (exports' source_row)
 
 
 def batch_data(
@@ -34,7 +35,8 @@ def batch_data(
             labels = None
     if row_ids is not None and len(row_ids) != len(texts):
         row_ids = None  # not one id per row: no Relabel rather than the wrong row
-    return BatchData(dataset, source, texts, labels, version, row_ids)
+    rows = frame["source_row"].astype(int).tolist() if "source_row" in frame.columns else None
+    return BatchData(dataset, source, texts, labels, version, row_ids=row_ids, source_rows=rows)
 
 
 def load_batch_file(path: str, ctx: JobContext) -> BatchData:
@@ -76,14 +78,26 @@ def export_results(
     """Write the results; with ``keep_columns`` and the ``dataset`` they came from, the
     file's other columns go first (as ``predict --file --keep-columns`` writes them)."""
     from desktop_app.core.data.export import write_table
-    from desktop_app.core.predict.batch import results_rows
     from desktop_app.core.predict.rows import with_file_columns
 
-    if keep_columns and dataset is not None:
-        source_rows = dataset.frame["source_row"].tolist()
-        rows = results_rows(texts, result, true_labels, extra={"source_row": source_rows})
+    rows = export_rows(texts, result, true_labels)
+    if keep_columns and dataset is not None and "source_row" in dataset.frame.columns:
         rows = with_file_columns(rows, dataset, true_labels is not None)
-    else:
-        rows = results_rows(texts, result, true_labels)
     ctx.check_cancelled()
     return write_table(rows, path, protect_formulas=protect, format=fmt)
+
+
+def export_rows(texts: list[str], result: dict, true_labels: list | None) -> list[dict]:
+    """The rows a prediction export writes, with the command line's columns: ``source_row``
+    first, then text, predicted, ..., ``seen`` (the model saw the row: "train",
+    "validation" or "") and ``model`` (run name and id)."""
+    from desktop_app.core.predict.batch import results_rows
+
+    source_rows = result.get("source_rows") or list(range(len(texts)))
+    rows = results_rows(texts, result, true_labels, extra={"source_row": source_rows})
+    seen = result.get("seen") or [""] * len(rows)
+    name = result.get("model_label") or (result.get("model") or {}).get("name") or ""
+    for row, was_seen in zip(rows, seen, strict=True):
+        row["seen"] = was_seen
+        row["model"] = name
+    return rows

@@ -42,6 +42,7 @@ from desktop_app.ui.predict.batch_tasks import (
     recolumn_batch,
 )
 from desktop_app.ui.predict.results_table import PredictionResultsTable
+from desktop_app.ui.predict.scored import score_html
 from desktop_app.ui.widgets.job_progress import JobProgress
 from desktop_app.ui.widgets.prediction_table import PredictionTableModel
 
@@ -284,6 +285,8 @@ class FilePredictPanel(QGroupBox):
         params: dict[str, Any] = {"texts": texts, **reading}
         if labels is not None:
             params["true_labels"] = labels
+        if self.batch_data.source_rows is not None:
+            params["source_rows"] = list(self.batch_data.source_rows)  # for the export
         data = self.batch_data
         job = self._job = self.service.submit("predict_batch", params)
         job.on_started(self._on_batch_started).on_progress(self.batch_job_progress.show_report)
@@ -328,7 +331,9 @@ class FilePredictPanel(QGroupBox):
             text += f" in {float(seconds):.1f} s"
         text += "."
         accuracy = result.get("accuracy")
-        if accuracy is not None:
+        if result.get("score"):
+            text += " " + score_html(result["score"])
+        elif accuracy is not None:
             labelled = int(result.get("labelled") or 0)
             right = sum(1 for c in result.get("correct") or [] if c)
             text += (

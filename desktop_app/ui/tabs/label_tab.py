@@ -202,6 +202,7 @@ class LabelTab(QWidget):
         self.presenter.attach(session, self.queue)
         self.review.attach(session)
         self.retrainer.outcome = ""
+        self.page.retrain_result.dismiss()  # another project's result
         self.card.set_labels(session.labels)
         self.pages.setCurrentIndex(1)
         self._update_project_label()

@@ -10,7 +10,10 @@ The tab assembles its parts (``desktop_app/ui/training/``) and runs the ``train`
   the Label tab's "Retrain with my labels" reads too.
 
 Start (Ctrl+Enter, whatever model is chosen) and Cancel sit below the scrolling form, so they
-are always on screen.
+are always on screen. Every run is kept (``"run"`` in the train job's params: the open
+project's ``<name>.models`` place, else the user's runs folder); the right side's "Runs" page
+(:class:`~desktop_app.ui.training.runs_view.RunsView`) lists, loads and compares them, and a
+loaded run's results reappear on the "Current run" page as they were.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +41,7 @@ from desktop_app.ui.training import dialogs
 from desktop_app.ui.training.data_summary import data_source
 from desktop_app.ui.training.model_files import ModelFiles
 from desktop_app.ui.training.run_panel import RunInfo, RunPanel
+from desktop_app.ui.training.runs_view import RunsView, runs_place
 from desktop_app.ui.training.settings_panel import SettingsPanel
 from desktop_app.ui.training_settings import TrainingSettings
 
@@ -86,11 +91,18 @@ class TrainingTab(QWidget):
         self.save_button = self.model_files.save_button
         self.load_button = self.model_files.load_button
         self.model_label = self.model_files.model_label
+        self.runs_view = RunsView(state)
+        self.right_tabs = QTabWidget()
+        self.right_tabs.setObjectName("trainingRightTabs")
+        self.right_tabs.setDocumentMode(True)
+        self.right_tabs.addTab(self.run_panel, "Current run")
+        self.right_tabs.addTab(self.runs_view, "Runs")
+        self.right_tabs.setTabToolTip(1, "Every training run, kept with its metrics")
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("trainingSplitter")
         splitter.addWidget(self._build_left_column())
-        splitter.addWidget(self.run_panel)
+        splitter.addWidget(self.right_tabs)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([360, 840])
@@ -145,6 +157,8 @@ class TrainingTab(QWidget):
         self.settings_panel.data_summary.goto_dataset.connect(self._goto_dataset)
         self.model_files.busy_changed.connect(self._on_model_files_busy)
         self.model_files.log.connect(self.append_log)
+        self.runs_view.log.connect(self.append_log)
+        self.runs_view.run_loaded.connect(self._on_run_loaded)
         self._on_model_choice(self.picker.choice())
 
     # -- what the form holds ---------------------------------------------------------------------
@@ -192,6 +206,7 @@ class TrainingTab(QWidget):
             steps = math.ceil(len(data.train_texts) / int(config["batch_size"])) * (epochs or 1)
         for note in notes:
             self.append_log(note)
+        self.right_tabs.setCurrentWidget(self.run_panel)
         self.run_panel.begin(
             run,
             epochs=epochs if kind != "vader" else None,
@@ -199,7 +214,7 @@ class TrainingTab(QWidget):
             expected_loss=math.log(max(2, len(data.labels))),
         )
         job = self._train_job = self.state.service.submit(
-            "train", {"config": config, "data": data.to_dict()}
+            "train", {"config": config, "data": data.to_dict(), "run": self._run_params(name)}
         )
         job.on_started(self._on_started).on_progress(self.job_progress.show_report)
         job.on_log(self.append_log).on_partial(self._on_partial)
@@ -207,6 +222,19 @@ class TrainingTab(QWidget):
         job.on_cancelled(self._on_cancelled).on_finished(self._on_finished)
         self._set_running(True)
         self.state.message("Training started")
+
+    def _run_params(self, data_name: str) -> dict:
+        """Where the run is kept and what its default name says about the data."""
+        workspace = self.state.workspace
+        if workspace.source == "project":
+            data_path = str(workspace.session.path)
+        else:
+            data_path = str(getattr(getattr(workspace.dataset, "report", None), "path", "") or "")
+        return {
+            "place": str(runs_place(workspace)),
+            "data": data_name,
+            "data_path": data_path or None,
+        }
 
     @Slot()
     def cancel(self) -> None:
@@ -218,6 +246,7 @@ class TrainingTab(QWidget):
 
     @Slot()
     def save_model(self) -> None:
+        """Export model… (every run is kept anyway; this copies the model elsewhere)."""
         self.model_files.save_model()
 
     @Slot()
@@ -245,13 +274,16 @@ class TrainingTab(QWidget):
         return self._train_job is not None
 
     def confirm_close(self) -> bool:
-        """Ask before quitting while training runs or a trained model is not saved."""
+        """Ask before quitting while training runs. Every finished run is kept, so a trained
+        model is lost only when its run could not be kept (``saved`` False: the runs folder
+        could not be written)."""
         info = self.state.model_info
         if self._train_job is not None:
             text = "A model is still training. Quitting stops it and the model is lost."
         elif info and info.get("saved") is False:
             text = (
-                f"{info.get('name') or 'The trained model'} is not saved. Quit anyway and lose it?"
+                f"{info.get('name') or 'The trained model'} could not be kept as a run and is "
+                "not exported. Quit anyway and lose it?"
             )
         else:
             return True
@@ -275,6 +307,7 @@ class TrainingTab(QWidget):
         self.cancel_button.setEnabled(running)
         self.settings_panel.set_busy(running)
         self.model_files.set_training(running)
+        self.runs_view.set_training(running)
 
     @Slot(bool)
     def _on_model_files_busy(self, _busy: bool) -> None:
@@ -324,12 +357,25 @@ class TrainingTab(QWidget):
                 f"{f' ({limit} tokens)' if limit else ''} {'was' if truncated == 1 else 'were'} "
                 "truncated."
             )
+        run = result.get("run")
+        if isinstance(run, dict):
+            self.append_log(f"Kept as run {run.get('name')} ({run.get('id')}): see Runs.")
+            self.runs_view.run_kept(run)
+        elif result.get("run_error"):
+            self.append_log(f"The run was not kept: {result['run_error']} Export the model.")
         accuracy = (result.get("metrics") or {}).get("accuracy")
         done = "Training cancelled" if result.get("cancelled") else "Training finished"
         if isinstance(accuracy, (int, float)):
             self.state.message(f"{done}: test accuracy {accuracy:.3f}")
         else:
             self.state.message(done)
+
+    @Slot(dict)
+    def _on_run_loaded(self, payload: dict) -> None:
+        """A kept run's model is the current one now: show its results as they were."""
+        run = payload.get("run") or {}
+        self.run_panel.show_run(run, payload.get("model_info") or {}, self.state.model_info)
+        self.right_tabs.setCurrentWidget(self.run_panel)
 
     def _on_failed(self, message: str, details: str) -> None:
         self._outcome = "Failed"

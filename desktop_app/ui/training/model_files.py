@@ -1,13 +1,17 @@
-"""Save model… / Load model… and the name of the current model.
+"""Export model… / Load model… and the name of the current model.
 
-The worker owns the current model: ``save_model`` and ``load_model`` jobs change it there and
-the worker announces the result (``state.model_changed``); this panel only shows
-``state.model_info`` and never writes model identity.
+Every training run is kept (the Runs view), so exporting is only for taking a model
+elsewhere: it writes the current model into a folder, created when missing, and asks before
+replacing a model already there. The worker owns the current model: ``save_model`` and
+``load_model`` jobs change it there and the worker announces the result
+(``state.model_changed``); this panel only shows ``state.model_info`` and never writes model
+identity.
 """
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -33,9 +37,12 @@ class ModelFiles(QWidget):
         self.settings = settings
         self.jobs: list[JobHandle] = []
         self._training = False
-        self.save_button = QPushButton("Save model…")
+        self.save_button = QPushButton("Export model…")
         self.save_button.setObjectName("saveModelButton")
-        self.save_button.setToolTip("Save the current model to a folder (with training.json)")
+        self.save_button.setToolTip(
+            "Write the current model into a folder (with training.json) to use it elsewhere; "
+            "every run is kept in the Runs view in any case"
+        )
         self.save_button.clicked.connect(self.save_model)
         self.load_button = QPushButton("Load model…")
         self.load_button.setObjectName("loadModelButton")
@@ -77,7 +84,7 @@ class ModelFiles(QWidget):
         if not info:
             self.model_label.setText("Current model: VADER (until a model is trained or loaded)")
         else:
-            suffix = "" if info.get("saved", True) else " — <b>not saved</b>"
+            suffix = "" if info.get("saved", True) else " — <b>not kept as a run: export it</b>"
             folder = info.get("folder")
             where = f"<br><small>{folder}</small>" if folder and info.get("saved", True) else ""
             self.model_label.setText(
@@ -88,13 +95,22 @@ class ModelFiles(QWidget):
     # -- actions ----------------------------------------------------------------------------
     @Slot()
     def save_model(self) -> None:
-        folder = dialogs.choose_folder(
-            self, "Save the model into a folder", self.settings.last_model_dir()
+        """Export model…: pick a folder (a new one is created), ask before replacing a model."""
+        folder = dialogs.choose_export_folder(
+            self, "Export the model into a folder", self.settings.last_model_dir()
         )
-        if folder:
-            self.settings.set_last_model_dir(folder)
-            self.log.emit(f"Saving the model to {folder}…")
-            self._submit("save_model", folder)
+        if not folder:
+            return
+        if Path(folder).is_file():
+            show_error(self, "Export model", f"{folder} is a file: choose or name a folder.")
+            return
+        problem = export_problem(Path(folder))
+        if problem and not dialogs.ask_overwrite(self, problem):
+            self.log.emit(f"Export cancelled: {folder} was left as it was.")
+            return
+        self.settings.set_last_model_dir(str(Path(folder).parent))
+        self.log.emit(f"Exporting the model to {folder}…")
+        self._submit("save_model", folder)
 
     @Slot()
     def load_model(self) -> None:
@@ -109,7 +125,7 @@ class ModelFiles(QWidget):
     def _submit(self, name: str, folder: str) -> None:
         job = self.state.service.submit(name, {"folder": folder})
         self.jobs.append(job)
-        what = "Saving" if name == "save_model" else "Loading"
+        what = "Exporting" if name == "save_model" else "Loading"
         job.on_log(self.log.emit)
         job.on_result(self._on_saved if name == "save_model" else self._on_loaded)
         job.on_failed(functools.partial(self._on_failed, what))
@@ -119,8 +135,8 @@ class ModelFiles(QWidget):
 
     def _on_saved(self, info: object) -> None:
         if isinstance(info, dict):
-            self.log.emit(f"Saved {info.get('name')} to {info.get('folder')}.")
-            self.state.message(f"Model saved to {info.get('folder')}")
+            self.log.emit(f"Exported {info.get('name')} to {info.get('folder')}.")
+            self.state.message(f"Model exported to {info.get('folder')}")
 
     def _on_loaded(self, info: object) -> None:
         if isinstance(info, dict):
@@ -143,3 +159,20 @@ class ModelFiles(QWidget):
     def cancel(self) -> None:
         for job in self.jobs:
             job.cancel()
+
+
+MODEL_FILES = ("training.json", "config.json")
+
+
+def export_problem(folder: Path) -> str:
+    """Why exporting into ``folder`` needs a yes (it holds a model, or other files), or ""."""
+    if not folder.exists():
+        return ""
+    if any((folder / name).exists() for name in MODEL_FILES):
+        return f"{folder} already holds a model. Replace it with the current model?"
+    if any(folder.iterdir()):
+        return (
+            f"{folder} is not empty. Export the model into it anyway (files with the model's "
+            "names are replaced)?"
+        )
+    return ""

@@ -144,6 +144,48 @@ class RunPanel(QWidget):
             )
         self.model_announced(current_model)
 
+    def show_run(self, run: dict, model_info: dict, current_model: dict) -> None:
+        """A kept run (``run.json``, from the ``load_run`` job) loaded as the current model:
+        its metrics, confusion matrix and loss curves as they were when it finished."""
+        data_path = str(run.get("data_path") or "")
+        self.run = RunInfo(
+            str(run.get("model_name") or run.get("kind") or "model"),
+            str(run.get("data") or "unknown data"),
+            "project" if data_path.lower().endswith(".sstudio") else "file",
+            dict(run.get("sizes") or {}),
+            float(run.get("created_ts") or time.time()),
+        )
+        history = run.get("history") or {}
+        steps = list(history.get("steps") or [])
+        planned = int((run.get("config") or {}).get("epochs") or 0) or None
+        total = max((int(s.get("total_steps") or 0) for s in steps), default=0) or None
+        self.loss_plot.reset(planned, total_steps=total)
+        self.loss_plot.add_steps(steps)
+        for epoch in history.get("epochs") or []:
+            self.loss_plot.add_epoch(epoch)
+        self.loss_plot.finish()
+        result = {
+            "metrics": run.get("metrics") or {},
+            "baseline": run.get("baseline_vader"),
+            "train_seconds": run.get("train_seconds"),
+            "truncated": run.get("truncated"),
+            "cancelled": run.get("cancelled"),
+            "stopped_at": run.get("stopped_at"),
+            "model_info": model_info,
+        }
+        self._running = False
+        self.results_model = dict(model_info)
+        self.stale_banner.hide()
+        self.metrics_view.show_result(result)
+        created = str(run.get("created") or "")[:16].replace("T", " ")
+        self.run_label.setText(
+            f"Run <b>{html.escape(str(run.get('name') or run.get('id')))}</b> "
+            f"({html.escape(str(run.get('id') or ''))}), trained {html.escape(created)}: "
+            f"{html.escape(self.run.text())}"
+        )
+        self.append_log(f"Showing the results of run {run.get('name')} as they were kept.")
+        self.model_announced(current_model)
+
     def end(self, outcome: str, elapsed: float) -> None:
         """The run's job ended (after its result, failure or cancellation)."""
         self._running = False

@@ -373,8 +373,8 @@ def summary_text(result: dict) -> str:
         )
     if metrics:
         parts.append(
-            f"Test accuracy <b>{_fmt(metrics.get('accuracy'))}</b>, "
-            f"macro-F1 <b>{_fmt(metrics.get('macro_f1'))}</b>"
+            f"Test accuracy <b>{_figure(metrics, 'accuracy')}</b>, "
+            f"macro-F1 <b>{_figure(metrics, 'macro_f1')}</b>"
         )
     baseline = result.get("baseline")
     if baseline:
@@ -396,6 +396,16 @@ def summary_text(result: dict) -> str:
             else "no text was truncated"
         )
     return " · ".join(parts) if parts else "The run finished without test metrics."
+
+
+def _figure(metrics: dict, key: str) -> str:
+    """The figure with its 95 % interval when the test split has under 1,000 rows."""
+    from desktop_app.core.training.metrics import format_figure
+
+    value, ci, n = metrics.get(key), metrics.get(f"{key}_ci"), metrics.get("n")
+    if not isinstance(value, (int, float)):
+        return "—"
+    return format_figure(float(value), ci or None, int(n) if ci and n else None)
 
 
 def _overall_row(name: str, metrics: dict) -> list[str]:

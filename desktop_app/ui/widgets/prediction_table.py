@@ -70,11 +70,16 @@ class PredictionTableModel(QAbstractTableModel):
         )
         self._correct = result.get("correct") if true_labels is not None else None
         self.any_truncated = any(self.truncated)
+        # The leakage guard per row: "train" / "validation" / "" (the model never saw it).
+        self.seen = result.get("seen")
         self.headers = ["Text", "Predicted"] + [f"P({label})" for label in self.labels]
         self.keys: list[str | None] = ["text", "predicted"] + [f"p_{x}" for x in self.labels]
         if self.true_labels is not None:
             self.headers += ["True label", "Correct"]
             self.keys += ["true_label", "correct"]
+        if self.seen is not None:
+            self.headers.append("Seen")
+            self.keys.append("seen")
         self.headers.append("Chunks")
         self.keys.append("chunks")
 
@@ -94,6 +99,8 @@ class PredictionTableModel(QAbstractTableModel):
         if self.true_labels is not None:
             out["true_label"] = self.true_labels
             out["correct"] = RowValues(n, self.correct)
+        if self.seen is not None:
+            out["seen"] = self.seen
         return out
 
     def text(self, row: int) -> str:
@@ -136,6 +143,8 @@ class PredictionTableModel(QAbstractTableModel):
                 return {CORRECT: "✓ correct", INCORRECT: "✗ incorrect"}.get(self.correct(row), "")
             if header == "Chunks":
                 return str(self.chunks[row]) + (" (cut)" if self.truncated[row] else "")
+            if header == "Seen":
+                return self.seen[row] or "–"
         elif role == Qt.ItemDataRole.ToolTipRole:
             if col == 0:
                 text = str(self.texts[row])
@@ -152,6 +161,13 @@ class PredictionTableModel(QAbstractTableModel):
                         "are their average (Explain shows each window)."
                     )
                 return "Read in one pass."
+            if header == "Seen":
+                return (
+                    f"The model saw this text in its {self.seen[row]} split: left out of the "
+                    "accuracy."
+                    if self.seen[row]
+                    else "The model never saw this text in training or validation."
+                )
         elif role == Qt.ItemDataRole.ForegroundRole and header == "Correct":
             state = self.correct(row)
             if state == CORRECT:

@@ -166,7 +166,7 @@ def test_export_carries_the_files_columns(qtbot, main_window, tmp_path):
     qtbot.waitUntil(lambda: tab.file.batch_status.text().startswith("Wrote "), timeout=LONG_WAIT)
     with plain.open(encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle))
-    assert header[0] == "text" and "review_id" not in header
+    assert header[:2] == ["source_row", "text"] and "review_id" not in header
 
 
 def test_jobs_read_texts_as_the_model_menu_says(qtbot, main_window, tmp_path):

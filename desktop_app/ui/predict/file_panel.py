@@ -44,6 +44,7 @@ from desktop_app.ui.predict.batch_tasks import (
     load_batch_file,
     recolumn_batch,
 )
+from desktop_app.ui.predict.ray_run import RayFileRun
 from desktop_app.ui.widgets.job_progress import JobProgress
 from desktop_app.ui.widgets.prediction_table import PredictionTableModel
 
@@ -122,6 +123,9 @@ class FilePredictPanel(QGroupBox):
         top.addWidget(self.batch_button)
         top.addWidget(self.batch_cancel_button)
         layout.addLayout(top)
+        self.table = QTableView()  # filled in below; the Ray part hides it for its own view
+        self.ray_run = RayFileRun(self)  # "Run on: This computer / Ray cluster…"
+        layout.addWidget(self.ray_run.box)
 
         self.batch_job_progress = JobProgress(
             busy_text="Predicting…",
@@ -134,7 +138,6 @@ class FilePredictPanel(QGroupBox):
         self.batch_status.setWordWrap(True)
         layout.addWidget(self.batch_job_progress)
 
-        self.table = QTableView()
         self.table.setObjectName("batchTable")
         self.table.setModel(PredictionTableModel())
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -142,6 +145,7 @@ class FilePredictPanel(QGroupBox):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.ray_run.result_view, 1)
 
         bottom = QHBoxLayout()
         self.summary_label = QLabel()
@@ -180,6 +184,7 @@ class FilePredictPanel(QGroupBox):
     def shutdown(self) -> None:
         if self._job is not None:
             self._job.cancel()
+        self.ray_run.shutdown()
         self._tasks.shutdown()
 
     # -- loading --------------------------------------------------------------------------
@@ -272,6 +277,9 @@ class FilePredictPanel(QGroupBox):
         """Predict every row of the loaded file with the current model."""
         if self.batch_data is None or not self.batch_data.texts or self._job is not None:
             return
+        if self.ray_run.active():
+            self.ray_run.start()
+            return
         texts = list(self.batch_data.texts)
         labels = list(self.batch_data.labels) if self.batch_data.labels is not None else None
         params: dict[str, Any] = {"texts": texts}
@@ -293,7 +301,9 @@ class FilePredictPanel(QGroupBox):
 
     @Slot()
     def cancel_batch(self) -> None:
-        if self._job is not None:
+        if self.ray_run.busy:
+            self.ray_run.cancel()
+        elif self._job is not None:
             self._job.cancel()
             self.batch_status.setText("Cancelling…")
         elif self._load_task is not None:

@@ -35,6 +35,7 @@ from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.training import dialogs
 from desktop_app.ui.training.data_summary import data_source
+from desktop_app.ui.training.engine import TrainingEngine
 from desktop_app.ui.training.model_files import ModelFiles
 from desktop_app.ui.training.run_panel import RunInfo, RunPanel
 from desktop_app.ui.training.settings_panel import SettingsPanel
@@ -62,6 +63,7 @@ class TrainingTab(QWidget):
         self.model_combo = self.picker.combo
         self.device_combo = self.settings_panel.device_combo
         self.threads_spin = self.settings_panel.threads_spin
+        self.engine = TrainingEngine(self.settings_panel, state.settings)  # here or on Ray
         self.dataset_label = self.settings_panel.data_summary.label
         self.scroll = QScrollArea()
         self.scroll.setObjectName("trainingSettingsScroll")
@@ -178,6 +180,7 @@ class TrainingTab(QWidget):
         try:
             TrainConfig.from_dict(config)
             data, notes = self.state.workspace.training_data(kind)
+            engine = self.engine.job_params()
         except UserError as exc:
             self._refuse(str(exc))
             return
@@ -189,7 +192,7 @@ class TrainingTab(QWidget):
         steps = None
         if kind in ("minilm", "transformer", "bilstm") and config.get("batch_size"):
             steps = math.ceil(len(data.train_texts) / int(config["batch_size"])) * (epochs or 1)
-        for note in notes:
+        for note in notes + ([self.engine.describe()] if engine else []):
             self.append_log(note)
         self.run_panel.begin(
             run,
@@ -198,7 +201,7 @@ class TrainingTab(QWidget):
             expected_loss=math.log(max(2, len(data.labels))),
         )
         job = self._train_job = self.state.service.submit(
-            "train", {"config": config, "data": data.to_dict()}
+            "train", {"config": config, "data": data.to_dict(), **engine}
         )
         job.on_started(self._on_started).on_progress(self.job_progress.show_report)
         job.on_log(self.append_log).on_partial(self._on_partial)
@@ -261,6 +264,7 @@ class TrainingTab(QWidget):
         if self._train_job is not None:
             self._train_job.cancel()
         self.model_files.cancel()
+        self.engine.shutdown()
         self.loss_plot.finish()
         try:
             self.save_settings()
@@ -272,6 +276,7 @@ class TrainingTab(QWidget):
         self.start_button.setEnabled(not running and not self.model_files.busy)
         self.cancel_button.setEnabled(running)
         self.settings_panel.set_busy(running)
+        self.engine.set_busy(running)
         self.model_files.set_training(running)
 
     @Slot(bool)

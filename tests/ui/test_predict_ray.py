@@ -233,14 +233,10 @@ def test_predict_a_file_on_local_ray_from_the_predict_tab(
 
     out = tmp_path / "ray.parquet"
     panel = ready_panel(main_window, qtbot, tiny_folder, reviews_csv, out)
-    reports: list[str] = []
-    panel.batch_job_progress.bar.valueChanged.connect(lambda _v: reports.append(panel_text()))
-
-    def panel_text() -> str:
-        return panel.batch_status.text()
-
     qtbot.mouseClick(panel.batch_button, qtbot_button())
     assert panel.batch_cancel_button.isEnabled() and not panel.batch_button.isEnabled()
+    reports: list[str] = []
+    panel.ray_run.job.progressed.connect(lambda report: reports.append(report.text))
     qtbot.waitUntil(lambda: panel.ray_run.job is None, timeout=300000)
     assert panel.batch_status.text() == "Done.", panel.ray_run.result_view.summary_label.text()
     assert any("Predicted" in text for text in reports)

@@ -178,6 +178,19 @@ def test_the_train_job_runs_local_kinds_here(monkeypatch):
 
 
 # -- a real local Ray instance (slow: Ray starts from the Predict tab's task thread) -------
+@pytest.fixture(scope="session")
+def ray_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ray-gui-home")
+
+
+@pytest.fixture
+def same_home(ray_home, monkeypatch) -> None:
+    """One HOME for every Ray start of the session, as in the app: Ray keeps the token it
+    wrote to ~/.ray/auth_token at the first start, and a later start's server looks for it
+    in HOME again."""
+    monkeypatch.setenv("HOME", str(ray_home))
+
+
 @pytest.fixture
 def tiny_folder(tmp_path) -> Path:
     from desktop_app.core.models.transformer import TransformerModel
@@ -224,7 +237,7 @@ def ready_panel(window, qtbot, tiny_folder: Path, data: Path, out: Path):
 
 @pytest.mark.slow
 def test_predict_a_file_on_local_ray_from_the_predict_tab(
-    main_window, qtbot, tiny_folder, reviews_csv, tmp_path
+    same_home, main_window, qtbot, tiny_folder, reviews_csv, tmp_path
 ):
     pytest.importorskip("ray")
     import pandas as pd
@@ -258,7 +271,7 @@ def _horizontal():
 
 @pytest.mark.slow
 def test_cancel_stops_the_ray_run_and_leaves_no_ray_process(
-    main_window, qtbot, tiny_folder, reviews_csv, tmp_path
+    same_home, main_window, qtbot, tiny_folder, reviews_csv, tmp_path
 ):
     ray = pytest.importorskip("ray")
     from tests.scale.procs import descendants, wait_gone, workers

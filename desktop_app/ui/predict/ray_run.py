@@ -2,11 +2,12 @@
 (``core.scale.predict.predict_files``) and writes Parquet; the panel shows its first rows and
 the output path.
 
-The Ray driver runs on this module's own :class:`TaskRunner` thread, never on the GUI thread
-or in the model worker (which stays free for single predictions). A run holds Ray for its own
-length: a local instance is started and stopped within the one task call (Ray kills a local
-instance's processes when the thread that started it ends), and Cancel stops the pipeline and
-every worker (``predict_files`` raises ``Cancelled`` after leaving its Ray session).
+The Ray driver runs in a child process (``core.scale.detached``: Ray's connection holds the
+GIL, which would freeze the window), supervised from this module's own :class:`TaskRunner`
+thread, never the GUI thread or the model worker (which stays free for single predictions).
+A run holds Ray for its own length: a local instance is started and stopped by the child, and
+Cancel stops the pipeline and every worker (``predict_files`` raises ``Cancelled`` after
+leaving its Ray session).
 
 The workers load the model from its folder (shipped through Ray's object store), so the
 current model must have been saved or loaded from a folder (VADER needs none).
@@ -65,20 +66,22 @@ def predict_on_ray(
     predict_options: dict[str, Any],
     ctx: JobContext,
 ) -> dict[str, Any]:
-    """The Ray run (background thread): ``predict_files``' summary, plain data."""
+    """The Ray run (background thread): ``predict_files``' summary, plain data. The driver
+    runs in a child process: connecting to Ray would hold this process's GIL (the window's)
+    for about a second, and Ray's driver threads keep taking it."""
     from desktop_app.core.scale.cluster import RaySettings
-    from desktop_app.core.scale.predict import predict_files
+    from desktop_app.core.scale.detached import run_detached
 
-    return predict_files(
-        model_spec,
-        data,
-        out,
-        RaySettings.from_dict(settings),
-        text_column=text_column,
-        label_column=label_column,
-        predict_options=predict_options,
-        ctx=ctx,
-    )
+    kwargs = {
+        "model_spec": model_spec,
+        "data": data,
+        "out": out,
+        "settings": RaySettings.from_dict(settings),
+        "text_column": text_column,
+        "label_column": label_column,
+        "predict_options": predict_options,
+    }
+    return run_detached("desktop_app.core.scale.predict:predict_files", kwargs, ctx)
 
 
 def default_output(source: str) -> str:

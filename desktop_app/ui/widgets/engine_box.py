@@ -43,10 +43,19 @@ ADDRESS_TIP = (
 
 
 def ask_cluster(address: str, ctx: JobContext) -> dict[str, Any]:
-    """What the cluster at ``address`` has (background thread; imports Ray there)."""
+    """What the cluster at ``address`` has (background thread). An address is asked from a
+    child process (connecting holds the GIL, the window's, for about a second); this
+    computer is described without starting Ray."""
     from desktop_app.core.scale.cluster import cluster_resources
 
-    return cluster_resources(address)
+    if not address:
+        return cluster_resources("")
+    from desktop_app.core.scale.cluster import check_reachable
+    from desktop_app.core.scale.detached import run_detached
+
+    check_reachable(address)  # within 5 s, before a process starts and imports Ray
+    target = "desktop_app.core.scale.cluster:cluster_resources"
+    return run_detached(target, {"address": address}, ctx, with_ctx=False)
 
 
 def describe_resources(info: dict[str, Any]) -> str:

@@ -1,8 +1,9 @@
 """The Ray engine in the app: the Predict tab's "Run on" box and the Training tab's.
 
 Without Ray the boxes say how to install it; "Test connection" names an unreachable address;
-the slow tests predict a file on a local Ray instance from the Predict tab (the Parquet file
-equals the local engine's results) and cancel a run (no Ray process is left behind).
+the slow tests (``make test-scale``) predict a file on a local Ray instance from the Predict
+tab (the Parquet file equals the local engine's results), cancel a run (no Ray process is left
+behind) and train a BiLSTM on 2 Ray workers from the Training tab.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from desktop_app.ui.predict.ray_run import NOT_A_FILE, NOT_SAVED, default_output, model_spec
 from desktop_app.ui.widgets.engine_box import RAY
 from tests.ui.conftest import announce_model
+from tests.ui.training_helpers import MPL_WARNING
 
 ROWS = 600
 
@@ -313,3 +315,42 @@ def test_cancel_stops_the_ray_run_and_leaves_no_ray_process(
         left = wait_gone((seen | {pid for pid, _ in descendants()}) - before, timeout=60)
         assert not left, f"Ray processes left after Cancel: {commands(left)}"
     assert panel.batch_button.isEnabled()
+
+
+@pytest.mark.slow
+@MPL_WARNING
+def test_train_a_bilstm_on_two_ray_workers_from_the_training_tab(
+    same_home, main_window, qtbot, tmp_path, monkeypatch
+):
+    """Start with Run on: Ray cluster… trains on Ray Train (2 workers, local Ray) and the
+    result becomes the current model with the plot, the metrics and the log of a local run."""
+    pytest.importorskip("ray")
+    from desktop_app.ui.training import dialogs
+    from tests.ui.training_helpers import click, set_tiny_bilstm, split_dataset
+    from tests.ui.training_helpers import training_tab as show_training_tab
+
+    monkeypatch.setattr(dialogs, "ask_quit", lambda parent, text: True)  # unsaved at the end
+    main_window.state.workspace.set_dataset(split_dataset(tmp_path))
+    tab = show_training_tab(main_window)
+    set_tiny_bilstm(tab, epochs=2)
+    choose_ray(tab.engine.box)
+    tab.engine.box.workers_spin.setValue(2)
+    before = main_window.state.model_info.get("id")
+    # The Dataset tab's start-up imports (NLTK) first: two threads importing NLTK at once
+    # can get a half-initialised module.
+    dataset_tab = main_window.tab_widgets["datasetTab"]
+    qtbot.waitUntil(lambda: not dataset_tab.runner.is_busy(), timeout=60000)
+    click(qtbot, tab.start_button)
+    job = tab._train_job
+    assert not tab.engine.box.engine_combo.isEnabled()  # fixed while the run goes
+    qtbot.waitUntil(lambda: not job.active, timeout=400000)
+    assert job.status == "succeeded", job.error
+    qtbot.waitUntil(lambda: tab.start_button.isEnabled(), timeout=30000)
+    result = job.result
+    assert result["engine"] == "ray" and result["workers"] == 2
+    assert not result["cancelled"] and len(result["history"]["epochs"]) == 2
+    assert "Training on 2 Ray workers on this computer." in tab.log_view.toPlainText()
+    info = main_window.state.model_info
+    assert info["id"] != before and info["kind"] == "bilstm"
+    qtbot.waitUntil(lambda: tab.loss_plot.point_count() > 0, timeout=5000)
+    assert tab.engine.box.engine_combo.isEnabled()

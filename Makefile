@@ -43,10 +43,11 @@ test: lint $(SCALE_STAMP)
 test-slow: $(SCALE_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow
 
-# --engine ray on a local Ray instance: predictions, Ctrl+C, a killed actor, 2-worker training
+# --engine ray on a local Ray instance: predictions, Ctrl+C, a killed actor, 2-worker training,
+# the Predict tab's Ray run and its Cancel
 # (about 5 min on 2 busy cores); CI runs them after make test.
 test-scale: $(SCALE_STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow tests/scale
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow tests/scale tests/ui/test_predict_ray.py
 
 # Long GUI sessions (10,000 labels with undos in the Label tab); CI runs them after make test.
 test-soak: venv

@@ -26,6 +26,7 @@ BENCHMARKS = [
     "label_bench",
     "rss_bench",
     "ray_bench",
+    "ray_gui_bench",
     "package_bench",
     "gpu_bench",  # says "no CUDA GPU: skipped" without one; scripts/gpu_check.sh runs it there
 ]

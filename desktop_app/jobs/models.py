@@ -34,7 +34,15 @@ def train(state: Any, params: dict, ctx: JobContext) -> dict:
         raise ModelError("No training data was given: open a labelled data file first.")
     config = TrainConfig.from_dict(params.get("config"))
     data = TrainData.from_dict(params["data"])
-    result = train_model(config, data, ctx)
+    engine = _engine(config, params.get("engine"), ctx)
+    if engine is None:
+        result = train_model(config, data, ctx)
+    else:
+        from desktop_app.core.scale.train import train_on_ray
+
+        # Ray is held for the run's length from this (long-lived) worker thread; the trained
+        # model comes back from rank 0 and becomes the current one as after a local run.
+        result = train_on_ray(config, data, engine, ctx)
     run, run_error = None, None
     if params.get("run") is not None:
         try:
@@ -49,7 +57,25 @@ def train(state: Any, params: dict, ctx: JobContext) -> dict:
     payload["model_info"] = info
     payload["run"] = run.summary() if run is not None else None
     payload["run_error"] = run_error
+    payload["engine"] = "local" if engine is None else "ray"
+    payload["workers"] = 1 if engine is None else engine.workers
     return payload
+
+
+def _engine(config: Any, engine: dict | None, ctx: JobContext) -> Any:
+    """The run's :class:`RaySettings` when ``engine`` asks for Ray (``{"name": "ray", "ray":
+    RaySettings dict}``) and the model kind uses it; None for a local run."""
+    if not engine or engine.get("name") != "ray":
+        return None
+    from desktop_app.core.scale.cluster import RaySettings
+    from desktop_app.core.scale.train import local_reason
+    from desktop_app.core.training.config import model_kind
+
+    reason = local_reason(model_kind(config.model))
+    if reason is not None:
+        ctx.log(reason)
+        return None
+    return RaySettings.from_dict(dict(engine.get("ray") or {})).checked()
 
 
 def _record(result: Any, data: Any, options: dict, ctx: JobContext) -> Any:

@@ -92,7 +92,9 @@ class RaySettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RaySettings:
-        known = {k: data[k] for k in ("address", "workers", "gpus_per_worker", "cpus_per_worker")}
+        known = {
+            k: data.get(k) for k in ("address", "workers", "gpus_per_worker", "cpus_per_worker")
+        }
         return cls(**{k: v for k, v in known.items() if v is not None})
 
 

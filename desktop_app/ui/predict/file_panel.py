@@ -41,6 +41,7 @@ from desktop_app.ui.predict.batch_tasks import (
     load_batch_file,
     recolumn_batch,
 )
+from desktop_app.ui.predict.ray_run import RayFileRun
 from desktop_app.ui.predict.results_table import PredictionResultsTable
 from desktop_app.ui.predict.scored import score_html
 from desktop_app.ui.widgets.job_progress import JobProgress
@@ -122,6 +123,9 @@ class FilePredictPanel(QGroupBox):
         top.addWidget(self.batch_button)
         top.addWidget(self.batch_cancel_button)
         layout.addLayout(top)
+        self.table = QTableView()  # filled in below; the Ray part hides it for its own view
+        self.ray_run = RayFileRun(self)  # "Run on: This computer / Ray cluster…"
+        layout.addWidget(self.ray_run.box)
 
         self.batch_job_progress = JobProgress(
             busy_text="Predicting…",
@@ -137,6 +141,7 @@ class FilePredictPanel(QGroupBox):
         self.results = PredictionResultsTable(self.state)
         self.table = self.results.view
         layout.addWidget(self.results, 1)
+        layout.addWidget(self.ray_run.result_view, 1)
 
         bottom = QHBoxLayout()
         self.summary_label = QLabel()
@@ -184,6 +189,7 @@ class FilePredictPanel(QGroupBox):
     def shutdown(self) -> None:
         if self._job is not None:
             self._job.cancel()
+        self.ray_run.shutdown()
         self._tasks.shutdown()
         self.results.shutdown()
 
@@ -279,6 +285,9 @@ class FilePredictPanel(QGroupBox):
         """Predict every row of the loaded file with the current model."""
         if self.batch_data is None or not self.batch_data.texts or self._job is not None:
             return
+        if self.ray_run.active():
+            self.ray_run.start()
+            return
         texts = list(self.batch_data.texts)
         labels = list(self.batch_data.labels) if self.batch_data.labels is not None else None
         reading = self.state.inference.job_params()  # Model menu: how long texts are read
@@ -304,7 +313,9 @@ class FilePredictPanel(QGroupBox):
 
     @Slot()
     def cancel_batch(self) -> None:
-        if self._job is not None:
+        if self.ray_run.busy:
+            self.ray_run.cancel()
+        elif self._job is not None:
             self._job.cancel()
             self.batch_status.setText("Cancelling…")
         elif self._load_task is not None:

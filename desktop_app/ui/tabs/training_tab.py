@@ -39,6 +39,7 @@ from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.training import dialogs
 from desktop_app.ui.training.data_summary import data_source
+from desktop_app.ui.training.engine import TrainingEngine
 from desktop_app.ui.training.model_files import ModelFiles
 from desktop_app.ui.training.run_panel import RunInfo, RunPanel
 from desktop_app.ui.training.runs_view import RunsView, runs_place
@@ -67,6 +68,7 @@ class TrainingTab(QWidget):
         self.model_combo = self.picker.combo
         self.device_combo = self.settings_panel.device_combo
         self.threads_spin = self.settings_panel.threads_spin
+        self.engine = TrainingEngine(self.settings_panel, state.settings)  # here or on Ray
         self.dataset_label = self.settings_panel.data_summary.label
         self.scroll = QScrollArea()
         self.scroll.setObjectName("trainingSettingsScroll")
@@ -193,6 +195,7 @@ class TrainingTab(QWidget):
         try:
             TrainConfig.from_dict(config)
             data, notes = self.state.workspace.training_data(kind)
+            engine = self.engine.job_params()
         except UserError as exc:
             self._refuse(str(exc))
             return
@@ -204,7 +207,7 @@ class TrainingTab(QWidget):
         steps = None
         if kind in ("minilm", "transformer", "bilstm") and config.get("batch_size"):
             steps = math.ceil(len(data.train_texts) / int(config["batch_size"])) * (epochs or 1)
-        for note in notes:
+        for note in notes + ([self.engine.describe()] if engine else []):
             self.append_log(note)
         self.right_tabs.setCurrentWidget(self.run_panel)
         self.run_panel.begin(
@@ -214,7 +217,8 @@ class TrainingTab(QWidget):
             expected_loss=math.log(max(2, len(data.labels))),
         )
         job = self._train_job = self.state.service.submit(
-            "train", {"config": config, "data": data.to_dict(), "run": self._run_params(name)}
+            "train",
+            {"config": config, "data": data.to_dict(), "run": self._run_params(name), **engine},
         )
         job.on_started(self._on_started).on_progress(self.job_progress.show_report)
         job.on_log(self.append_log).on_partial(self._on_partial)
@@ -294,6 +298,7 @@ class TrainingTab(QWidget):
         if self._train_job is not None:
             self._train_job.cancel()
         self.model_files.cancel()
+        self.engine.shutdown()
         self.loss_plot.finish()
         self.metrics_view.shutdown()
         try:
@@ -306,6 +311,7 @@ class TrainingTab(QWidget):
         self.start_button.setEnabled(not running and not self.model_files.busy)
         self.cancel_button.setEnabled(running)
         self.settings_panel.set_busy(running)
+        self.engine.set_busy(running)
         self.model_files.set_training(running)
         self.runs_view.set_training(running)
 

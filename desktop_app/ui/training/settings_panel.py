@@ -55,7 +55,8 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.picker)
         self.form = HyperparameterForm()
         layout.addWidget(self.form)
-        layout.addWidget(self._build_compute_box())
+        self.compute_box = self._build_compute_box()
+        layout.addWidget(self.compute_box)
         layout.addStretch(1)
 
         self.picker.choice_changed.connect(self._on_choice)

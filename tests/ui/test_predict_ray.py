@@ -112,7 +112,7 @@ def test_a_ray_run_needs_a_file_and_a_saved_model(main_window, qtbot, tmp_path):
 
     panel = predict_panel(main_window)
     choose_ray(panel.ray_run.box)
-    assert panel.table.isHidden()
+    assert panel.results.isHidden()
     assert not panel.ray_run.result_view.isHidden()
     data = tmp_path / "reviews.csv"
     data.write_text("text,label\ngood film,positive\nbad film,negative\n", encoding="utf-8")
@@ -129,7 +129,7 @@ def test_a_ray_run_needs_a_file_and_a_saved_model(main_window, qtbot, tmp_path):
     assert panel.batch_status.text() == NOT_A_FILE
     # Back on this computer, the local table is the one shown.
     panel.ray_run.box.engine_combo.setCurrentIndex(0)
-    assert not panel.table.isHidden()
+    assert not panel.results.isHidden()
     assert panel.ray_run.result_view.isHidden()
 
 

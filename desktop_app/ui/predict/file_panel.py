@@ -123,7 +123,6 @@ class FilePredictPanel(QGroupBox):
         top.addWidget(self.batch_button)
         top.addWidget(self.batch_cancel_button)
         layout.addLayout(top)
-        self.table = QTableView()  # filled in below; the Ray part hides it for its own view
         self.ray_run = RayFileRun(self)  # "Run on: This computer / Ray cluster…"
         layout.addWidget(self.ray_run.box)
 
@@ -142,6 +141,7 @@ class FilePredictPanel(QGroupBox):
         self.table = self.results.view
         layout.addWidget(self.results, 1)
         layout.addWidget(self.ray_run.result_view, 1)
+        self.ray_run._on_engine_changed()  # one of the two result views shows
 
         bottom = QHBoxLayout()
         self.summary_label = QLabel()

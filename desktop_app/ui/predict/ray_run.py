@@ -191,7 +191,9 @@ class RayFileRun(QObject):
     def _on_engine_changed(self) -> None:
         ray = self.active()
         self.result_view.setVisible(ray)
-        self.panel.results.setVisible(not ray)
+        results = getattr(self.panel, "results", None)  # the local table (built after us)
+        if results is not None:
+            results.setVisible(not ray)
 
     @Slot()
     def _choose_output(self) -> None:

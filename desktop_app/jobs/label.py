@@ -12,6 +12,7 @@ import numpy as np
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.fingerprint import data_fingerprint
+from desktop_app.core.imports import heavy_imports
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.predict.chunks import check_long_text, predict_long
 from desktop_app.jobs.common import current_model
@@ -141,8 +142,9 @@ def review_labels(state: Any, params: dict, ctx: JobContext) -> dict:
         )
     k = max(2, min(folds, min(counts[c] for c in classes)))
 
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    with heavy_imports():
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     ctx.log("Review: embedding the labelled rows with the frozen MiniLM encoder…")
     texts_kept = [texts[i] for i in keep]

@@ -10,15 +10,15 @@ pyplot, no Qt canvas, so it can be built off the GUI thread and handed over afte
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
+
+from desktop_app.core.imports import heavy_imports
 
 DPI = 100.0
 BAR_COLOR = "#1f6fb2"
 UNLABELLED_COLOR = "#9e9e9e"
 HIST_COLOR = "#4c956c"
-_IMPORT_LOCK = threading.Lock()
 CLASS_TITLE = "Rows per class"
 LENGTH_TITLE = "Text length (characters)"
 
@@ -31,7 +31,7 @@ def preload_matplotlib(qt: bool = False) -> None:
     them at once can each be handed a half-initialised module (an ImportError, or a module
     without its attributes, seen in the test suite). Import matplotlib through this function.
     """
-    with _IMPORT_LOCK:
+    with heavy_imports():
         import matplotlib.backends.backend_agg  # noqa: F401
         import matplotlib.figure  # noqa: F401
 

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from desktop_app.core.errors import DatasetError
+from desktop_app.core.imports import heavy_imports
 from desktop_app.core.jobs import JobContext
 
 PREFIX = "nltk:"
@@ -52,7 +53,8 @@ CORPORA: dict[str, CorpusSpec] = {
 
 def _find(name: str):  # -> nltk PathPointer | None
     """The corpus root, unpacked or inside its zip (as NLTK's LazyCorpusLoader looks)."""
-    import nltk
+    with heavy_imports():
+        import nltk
 
     for resource in (f"corpora/{name}", f"corpora/{name}.zip/{name}/"):
         try:
@@ -75,7 +77,8 @@ def _corpus_files(name: str, spec: CorpusSpec) -> tuple[list[tuple[str, str]], o
     """(fileid, raw label) pairs, through NLTK's reader so zipped corpora work."""
     import fnmatch
 
-    from nltk.corpus.reader.api import CorpusReader
+    with heavy_imports():
+        from nltk.corpus.reader.api import CorpusReader
 
     root = _find(name)
     reader = CorpusReader(root, r".*")

@@ -100,6 +100,7 @@ from desktop_app.core.errors import UserError
 from desktop_app.core.explain.audit import model_audit, package_version
 from desktop_app.core.explain.lime_fast import DEFAULT_CHUNK, CachedClassifier
 from desktop_app.core.explain.long_text import CHUNK_WORDS, MAX_PIECES, LongText, sentence_spans
+from desktop_app.core.imports import heavy_imports
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.predict.chunks import (
     DEFAULT_LONG_TEXT,
@@ -204,7 +205,8 @@ def explain_text(
     row) is read and extended; pass the same dict again for the same model and the same
     ``long_text`` to reuse work.
     """
-    from lime.lime_text import IndexedString, LimeTextExplainer
+    with heavy_imports():
+        from lime.lime_text import IndexedString, LimeTextExplainer
 
     check_params(text, num_samples, runs, num_features)
     long_text = check_long_text(long_text)

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from desktop_app.core.imports import heavy_imports
+
 CHUNK_WORDS = 40  # a sentence longer than this is cut into chunks
 MAX_PIECES = 60  # at most this many sentence/chunk features
 
@@ -94,7 +96,8 @@ class LongText:
     def __init__(
         self, text: str, chunk_words: int = CHUNK_WORDS, max_pieces: int = MAX_PIECES
     ) -> None:
-        from lime.lime_text import IndexedString
+        with heavy_imports():
+            from lime.lime_text import IndexedString
 
         self.text = text
         self.spans, cut = unit_spans(text, chunk_words)
@@ -145,7 +148,9 @@ class LongText:
         The draws replicate LIME's ``__data_labels_distances`` call for call, so the
         weights equal plain LIME with a classifier that applies :func:`mean_of_units`."""
         from scipy import sparse
-        from sklearn.metrics.pairwise import pairwise_distances
+
+        with heavy_imports():
+            from sklearn.metrics.pairwise import pairwise_distances
 
         t0 = time.perf_counter()
         state = explainer.random_state

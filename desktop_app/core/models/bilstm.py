@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from desktop_app.core.errors import ModelError
+from desktop_app.core.imports import heavy_imports
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.models.base import make_folder
 from desktop_app.core.models.neural import TorchModel, pad
@@ -53,7 +54,8 @@ def stopword_list() -> frozenset[str]:
     """NLTK's English stop words when the corpus is installed, else a built-in list;
     negations are never stop words here (they flip sentiment)."""
     try:
-        from nltk.corpus import stopwords
+        with heavy_imports():
+            from nltk.corpus import stopwords
 
         words = frozenset(w.lower() for w in stopwords.words("english"))
     except LookupError:
@@ -65,7 +67,8 @@ class TextPipeline:
     """Tokenise, lower-case and (optionally) drop stop words."""
 
     def __init__(self, remove_stopwords: bool = False) -> None:
-        from nltk.tokenize import TreebankWordTokenizer
+        with heavy_imports():
+            from nltk.tokenize import TreebankWordTokenizer
 
         self.remove_stopwords = remove_stopwords
         self._tokenizer = TreebankWordTokenizer()

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from desktop_app.core.errors import Cancelled, ModelError
+from desktop_app.core.imports import heavy_imports
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.models.base import SentimentModel, make_folder, softmax
 from desktop_app.core.models.neural import pad
@@ -300,7 +301,8 @@ class CChoice:
 
 def fit_head(x: np.ndarray, y: np.ndarray, c: float, seed: int = 0) -> Any:
     """A fitted scikit-learn ``LogisticRegression`` (lbfgs) on embeddings ``x``."""
-    from sklearn.linear_model import LogisticRegression
+    with heavy_imports():
+        from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=c, max_iter=3000, random_state=seed).fit(x, y)
 
@@ -327,8 +329,9 @@ def choose_c(
     C. Fewer folds when the smallest class has fewer rows; scikit-learn's default C = 1 when
     it has one. Progress per fold; a cancel between fits keeps the C scored so far (raises
     :class:`Cancelled` when not one C was scored)."""
-    from sklearn.metrics import f1_score
-    from sklearn.model_selection import StratifiedKFold
+    with heavy_imports():
+        from sklearn.metrics import f1_score
+        from sklearn.model_selection import StratifiedKFold
 
     smallest = int(np.bincount(y, minlength=n_classes)[np.unique(y)].min())
     folds = min(folds, smallest)

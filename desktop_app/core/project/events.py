@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from desktop_app.core.errors import ProjectError
+from desktop_app.core.imports import heavy_imports
 from desktop_app.core.project.rows import SPLITS, clean_label, split_for_row
 from desktop_app.core.project.schema import SCHEMA_VERSION
 
@@ -205,7 +206,8 @@ class LabelEvents:
         yb = [b[i] for i in common]
         result["agreement"] = sum(x == y for x, y in zip(ya, yb, strict=True)) / len(common)
         if len(set(ya) | set(yb)) > 1:
-            from sklearn.metrics import cohen_kappa_score
+            with heavy_imports():
+                from sklearn.metrics import cohen_kappa_score
 
             kappa = float(cohen_kappa_score(ya, yb))
             result["kappa"] = None if kappa != kappa else kappa

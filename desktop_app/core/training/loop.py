@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from desktop_app.core.errors import Cancelled
+from desktop_app.core.imports import heavy_imports
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.training.config import TrainConfig
 from desktop_app.core.training.data import TrainData
@@ -192,7 +193,9 @@ def probe_features(
 def fit_probed_head(model: Any, x: np.ndarray, y: Sequence[int], seed: int) -> None:
     """Fit a logistic regression on probed features and start the classifier from it."""
     import torch
-    from sklearn.linear_model import LogisticRegression
+
+    with heavy_imports():
+        from sklearn.linear_model import LogisticRegression
 
     classifier = model.module.classifier
     clf = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x, np.asarray(y))

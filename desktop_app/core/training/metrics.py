@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from desktop_app.core.imports import heavy_imports
+
 
 def classification_metrics(
     y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]
@@ -17,7 +19,13 @@ def classification_metrics(
     and columns (predicted). Macro-F1 averages over the labels present in ``y_true``, so
     a file holding only some of a model's classes is not punished for the absent ones.
     """
-    from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
+    with heavy_imports():
+        from sklearn.metrics import (
+            accuracy_score,
+            classification_report,
+            confusion_matrix,
+            f1_score,
+        )
 
     labels = [str(x) for x in labels]
     y_true = [str(x) for x in y_true]

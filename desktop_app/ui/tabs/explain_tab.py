@@ -327,9 +327,12 @@ def _freeze_heap(_result: object) -> None:
 
 
 def _warm_up_task(ctx: Any) -> None:
-    import lime.lime_text  # noqa: F401 - imports scikit-learn and SciPy
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
+    from desktop_app.core.imports import heavy_imports
+    from desktop_app.ui.chart_images import preload_matplotlib
+
+    with heavy_imports():
+        import lime.lime_text  # noqa: F401 - imports scikit-learn and SciPy
+    preload_matplotlib()
 
 
 class _ExportTask:

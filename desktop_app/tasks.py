@@ -77,6 +77,11 @@ class TaskRunner(QObject, JobRouter):
             if target is None or tid == target:
                 event.set()
 
+    @property
+    def is_shut_down(self) -> bool:
+        """Whether :meth:`shutdown` ran (:meth:`start` then raises)."""
+        return self._shut_down
+
     def is_busy(self) -> bool:
         return bool(self._events)
 

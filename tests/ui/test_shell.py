@@ -127,3 +127,18 @@ def test_the_window_fits_a_1024_by_700_screen(qtbot, main_window):
         tab = main_window.tabs.currentWidget()
         hint = tab.minimumSizeHint()
         assert hint.width() <= 1024 and hint.height() <= 640, (tab.objectName(), hint)
+
+
+def test_closing_before_the_first_event_loop_turn_is_quiet(qtbot, _isolated_home):
+    """A window closed before Qt ran its first timers (a quick Quit, a script) raises
+    nothing from the tabs' start-up work queued for later."""
+    from PySide6.QtCore import QSettings
+
+    from desktop_app.ui.main_window import MainWindow
+
+    settings = QSettings(str(_isolated_home / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.close()
+    qtbot.wait(100)  # the queued warm-ups run now; pytest-qt fails the test on an exception

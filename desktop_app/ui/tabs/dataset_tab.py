@@ -235,6 +235,8 @@ class DatasetTab(ProjectFollower, QWidget):
 
     @Slot()
     def _warm_up(self) -> None:
+        if self.runner.is_shut_down:  # the window closed before its first event loop turn
+            return
         for fn in dataset_jobs.WARM_UPS:
             handle = self.runner.start(fn, name=fn.__name__, priority=0)
             handle.on_failed(functools.partial(self._warm_up_failed, fn.__name__))

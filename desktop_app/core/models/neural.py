@@ -31,6 +31,9 @@ class TorchModel(SentimentModel):
     module: torch.nn.Module
     device: str = "cpu"
     predict_batch_size: int = 64
+    # The inference precision (core/predict/precision.py: use_precision): an autocast
+    # factory used by proba_from_ids when its caller gives none; None = fp32.
+    inference_autocast: Any = None
 
     # -- to implement ----------------------------------------------------------------
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
@@ -98,6 +101,8 @@ class TorchModel(SentimentModel):
         if n == 0:
             return out
         batch_size = batch_size or self.predict_batch_size
+        if autocast is None:
+            autocast = self.inference_autocast
         order = sorted(range(n), key=lambda i: len(ids[i]))
         was_training = self.module.training
         self.module.eval()

@@ -7,7 +7,6 @@ import argparse
 from desktop_app.cli import precision
 from desktop_app.cli.common import eprint, print_json, stderr_context
 
-EXPLAIN_DEFAULT = "auto"  # desktop_app.core.explain.explainer.EXPLAIN_PRECISION (kept light)
 HELP = "explain one prediction with LIME (stability over runs, deletion check, audit)"
 
 
@@ -33,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--html", metavar="OUT.html", help="also write the HTML report")
     parser.add_argument("--csv", metavar="OUT.csv", help="also write the weights as CSV")
-    precision.add_argument(parser, default=EXPLAIN_DEFAULT)
+    precision.add_argument(parser, explanation=True)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -43,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_params(args.text, args.num_samples, args.runs, args.num_features)  # before the load
     model = load_model(args.model)
-    with precision.applied(model, args.precision) as choice:
+    with precision.applied(model, args.precision, explanation=True) as choice:
         result = explain_text(
             model,
             args.text,

@@ -46,14 +46,14 @@ def model_info(model: Any, saved: bool, model_id: str = "", **extra: Any) -> dic
 
 
 @contextlib.contextmanager
-def precision_of(model: Any, params: dict, ctx: Any, default: str | None = None) -> Iterator[Any]:
-    """The job's ``precision`` param (default: ``default``, else auto) applied to ``model``
-    for the block (:func:`desktop_app.core.predict.precision.use_precision`); what runs is
-    logged, with the note when there is one (e.g. bf16 on a CPU without bf16 support)."""
-    from desktop_app.core.predict.precision import DEFAULT_PRECISION, use_precision
+def precision_of(model: Any, params: dict, ctx: Any, explanation: bool = False) -> Iterator[Any]:
+    """The job's ``precision`` param (default auto) applied to ``model`` for the block
+    (:func:`desktop_app.core.predict.precision.use_precision`; ``explanation``: auto means
+    fp32); what runs is logged, with the note when there is one (e.g. bf16 on a CPU without
+    bf16 support)."""
+    from desktop_app.core.predict.precision import use_precision
 
-    requested = params.get("precision") or default or DEFAULT_PRECISION
-    with use_precision(model, requested) as choice:
+    with use_precision(model, params.get("precision"), explanation=explanation) as choice:
         if choice.device != "none":
             ctx.log(f"Precision: {choice.label}: {choice.reason}.")
         if choice.note:

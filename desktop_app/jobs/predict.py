@@ -97,7 +97,6 @@ def explain(state: Any, params: dict, ctx: JobContext) -> dict:
     from desktop_app.core.explain.explainer import (
         DEFAULT_RUNS,
         DEFAULT_SAMPLES,
-        EXPLAIN_PRECISION,
         WORD_LIMIT,
         explain_text,
     )
@@ -110,7 +109,7 @@ def explain(state: Any, params: dict, ctx: JobContext) -> dict:
     num_features = params.get("num_features")
     long_text = check_long_text(params.get("long_text"))
     ctx.log("Explaining with LIME…")
-    with precision_of(model, params, ctx, EXPLAIN_PRECISION) as choice:
+    with precision_of(model, params, ctx, explanation=True) as choice:
         result = explain_text(
             model,
             text,

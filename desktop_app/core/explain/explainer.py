@@ -120,9 +120,6 @@ LONG_RUN_SAMPLES_PER_UNIT = 20  # progress: a LIME run on masks ~ scoring sample
 SAMPLE_PRESETS = (500, 1000, 2000, 5000)
 DEFAULT_SAMPLES = 1000
 DEFAULT_RUNS = 3
-# The precision explanations run in unless asked otherwise (see docs/benchmarks.md: how far
-# bf16 moves LIME's weights from fp32).
-EXPLAIN_PRECISION = "auto"
 
 __all__ = [
     "CHUNK_WORDS",

@@ -7,13 +7,13 @@ matrix products run in the lower precision where the hardware has it). What ``au
 - CPU: bf16 only where a short check on the loaded model (:func:`probe_cpu_bf16`: fp32 and
   bf16 on :data:`PROBE_SIZE` probe texts) shows bf16 at least :data:`SPEEDUP_NEEDED` times
   as fast AND every probe label equal; fp32 otherwise. CPUs with AMX or AVX-512-BF16 run
-  bf16 about 2.9x as fast as fp32 (``benchmarks/explain_bench.py``); CPUs without them run
+  bf16 about 2.2-2.9x as fast as fp32 (``benchmarks/explain_bench.py``); CPUs without them run
   it slower, and the check keeps them on fp32. The check runs once per model and device and
   is cached on the model object;
 - Apple GPUs (MPS): fp32;
 - VADER (no neural network): fp32, nothing to change;
 - explanations (LIME): fp32, because bf16 reordered weak words on real sentences
-  (:data:`EXPLAIN_AUTO_REASON`); an explicit bf16 explains about 2.5x faster.
+  (:data:`EXPLAIN_AUTO_REASON`); an explicit bf16 explains about 1.7x faster.
 
 An explicit ``bf16`` or ``fp16`` runs on any device, also where the CPU lacks support for it
 (slowly); :attr:`Precision.note` says so. :func:`use_precision` applies a choice to a model

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_app.cli import long_text
+from desktop_app.cli import long_text, precision
 
 HELP = "test a saved model (or 'vader') on the labelled rows of a data file it never saw"
 
@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="compute device"
     )
     long_text.add_argument(parser)
+    precision.add_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -100,9 +101,10 @@ def run(args: argparse.Namespace) -> int:
         f"Evaluating {model.name} on {len(texts)} labelled rows"
         + (f" ({skipped} unlabelled rows skipped)" if skipped else "")
     )
-    report = evaluate(
-        model, texts, labels, ctx, include_seen=args.include_seen, mode=args.long_text
-    )
+    with precision.applied(model, args.precision) as choice:
+        report = evaluate(
+            model, texts, labels, ctx, include_seen=args.include_seen, mode=args.long_text
+        )
     report["skipped_unlabelled"] = skipped
     for warning in report["warnings"]:
         eprint(f"warning: {warning}")
@@ -143,10 +145,13 @@ def run(args: argparse.Namespace) -> int:
             "inference_limit": getattr(model, "inference_limit", None),
             "chunk_tokens": getattr(model, "chunk_tokens", None),
             "run": run_of_model(model),
+            **precision.fields(choice),
         }
     )
     if args.json:
         print_json(doc)
     else:
         sys.stdout.write(format_report(report, model) + "\n")
+        if choice.device != "none":
+            sys.stdout.write(f"Precision: {choice.label}.\n")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from desktop_app.cli import precision
 from desktop_app.cli.common import eprint, print_json, stderr_context
 
 HELP = "explain one prediction with LIME (stability over runs, deletion check, audit)"
@@ -31,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--html", metavar="OUT.html", help="also write the HTML report")
     parser.add_argument("--csv", metavar="OUT.csv", help="also write the weights as CSV")
+    precision.add_argument(parser, explanation=True)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -40,17 +42,18 @@ def run(args: argparse.Namespace) -> int:
 
     check_params(args.text, args.num_samples, args.runs, args.num_features)  # before the load
     model = load_model(args.model)
-    result = explain_text(
-        model,
-        args.text,
-        num_samples=args.num_samples,
-        num_features=args.num_features,
-        label=args.label,
-        seed=args.seed,
-        runs=args.runs,
-        word_limit=args.word_limit,
-        ctx=stderr_context(),
-    )
+    with precision.applied(model, args.precision, explanation=True) as choice:
+        result = explain_text(
+            model,
+            args.text,
+            num_samples=args.num_samples,
+            num_features=args.num_features,
+            label=args.label,
+            seed=args.seed,
+            runs=args.runs,
+            word_limit=args.word_limit,
+            ctx=stderr_context(),
+        )
     written = {}
     if args.html:
         from desktop_app.core.explain.export import write_html
@@ -82,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
                 "runs": result["runs"],
                 "audit": result["audit"],
                 "files": written,
+                **precision.fields(choice),
             }
         )
         return 0
@@ -109,7 +113,7 @@ def _print_text(result: dict, written: dict) -> None:
         )
     t = result["timings"]
     print(
-        f"Time {t['total_s']:.2f}s: model {t['model_s']:.2f}s on {t['model_texts']:,} texts "
+        f"Time {t['total_s']:.2f}s: model ({result['precision']}) {t['model_s']:.2f}s on {t['model_texts']:,} texts "
         f"({t['distinct_texts']:,} distinct of {t['requested_texts']:,}), "
         f"LIME {t['lime_s']:.2f}s."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from desktop_app.cli import engine, long_text
+from desktop_app.cli import engine, long_text, precision
 from desktop_app.cli.common import eprint, print_json, stderr_context
 from desktop_app.core.errors import UserError
 
@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--batch-size", type=int, default=128, help="texts per forward pass (default 128)"
     )
     long_text.add_argument(parser)
+    precision.add_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     engine.add_arguments(parser, "predict a file (DATA: a file, folder or glob; OUT: Parquet)")
 
@@ -54,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
     if args.file is not None:
         if not args.out:
             raise UserError("--file needs --out OUT (a .csv, .xlsx or .jsonl file to write).")
-        return engine.predict_file(args) if engine.uses_ray(args) else _predict_file(args)
+        if engine.uses_ray(args):
+            if args.precision not in ("auto", "fp32"):
+                raise UserError(
+                    "--precision bf16/fp16 goes with the local engine; Ray workers predict in fp32."
+                )
+            return engine.predict_file(args)
+        return _predict_file(args)
     if engine.uses_ray(args):
         raise UserError("--engine ray predicts files: give --file DATA --out OUT.parquet.")
     if args.out or args.text_column or args.label_column is not None or args.keep_columns:
@@ -83,7 +90,8 @@ def _predict_texts(args: argparse.Namespace) -> int:
 
     texts = check_texts(args.text)  # before the (slow) model load
     model = _load(args.model)
-    result = predict_texts(model, texts, stderr_context(), long_text=args.long_text)
+    with precision.applied(model, args.precision) as choice:
+        result = predict_texts(model, texts, stderr_context(), long_text=args.long_text)
     seen = guard_rows(model, texts).seen
     rows = [
         {
@@ -100,8 +108,11 @@ def _predict_texts(args: argparse.Namespace) -> int:
         if len(details) > 1:  # each window's span and probabilities
             row["chunk_details"] = details
     if args.json:
-        print_json({"model": _info(model), "labels": result["labels"], "results": rows})
+        doc = {"model": _info(model), "labels": result["labels"], "results": rows}
+        print_json({**doc, **precision.fields(choice)})
         return 0
+    if choice.device != "none":
+        eprint(f"Precision: {choice.label}.")
     for row in rows:
         probs = ", ".join(f"{k} {v:.3f}" for k, v in row["probabilities"].items())
         short = row["text"] if len(row["text"]) <= 60 else row["text"][:59] + "…"
@@ -132,12 +143,15 @@ def _predict_file(args: argparse.Namespace) -> int:
     true = [None if v is None or v != v else str(v) for v in frame["label"]] if has_labels else None
     model = _load(args.model, list(data.labels) if has_labels else None)
     eprint(f"Predicting {len(texts):,} texts with {model.name}…")
-    result = predict_batch(
-        model, texts, true, ctx=ctx, batch_size=args.batch_size, long_text=args.long_text
-    )
+    with precision.applied(model, args.precision) as choice:
+        result = predict_batch(
+            model, texts, true, ctx=ctx, batch_size=args.batch_size, long_text=args.long_text
+        )
     rows, guarded = file_rows(
         model, texts, result, true, frame["source_row"].tolist(), include_seen=args.include_seen
     )
+    for row in rows:  # which precision produced the row, next to which model
+        row["precision"] = choice.precision
     scored = guarded_accuracy(result["correct"], guarded)
     note = (
         guard_note(guarded.state, scored["seen_by_split"], scored["labelled"])
@@ -166,6 +180,7 @@ def _predict_file(args: argparse.Namespace) -> int:
         **long_text.summary(result["chunks"], result["truncated"], args.long_text),
         "chunks_per_second": result["chunks_per_second"],
         "texts_per_second": result["texts_per_second"],
+        **precision.fields(choice),
         "warnings": list(data.report.warnings)
         + result["warnings"]
         + ([note] if note and guarded.state == "unavailable" else []),

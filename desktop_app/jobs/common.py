@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -41,3 +43,27 @@ def model_info(model: Any, saved: bool, model_id: str = "", **extra: Any) -> dic
         "label": model_label(model, run),
         **extra,
     }
+
+
+@contextlib.contextmanager
+def precision_of(model: Any, params: dict, ctx: Any, explanation: bool = False) -> Iterator[Any]:
+    """The job's ``precision`` param (default auto) applied to ``model`` for the block
+    (:func:`desktop_app.core.predict.precision.use_precision`; ``explanation``: auto means
+    fp32); what runs is logged, with the note when there is one (e.g. bf16 on a CPU without
+    bf16 support)."""
+    from desktop_app.core.predict.precision import use_precision
+
+    with use_precision(model, params.get("precision"), explanation=explanation) as choice:
+        if choice.device != "none":
+            ctx.log(f"Precision: {choice.label}: {choice.reason}.")
+        if choice.note:
+            ctx.log(choice.note)
+        yield choice
+
+
+def with_precision(result: dict, choice: Any) -> dict:
+    """``result`` with ``precision`` (what ran: fp32, bf16 or fp16) and ``precision_info``
+    (requested, label, reason, note, the CPU check's figures)."""
+    result["precision"] = choice.precision
+    result["precision_info"] = choice.to_dict()
+    return result

@@ -15,7 +15,7 @@ from desktop_app.core.fingerprint import data_fingerprint
 from desktop_app.core.imports import heavy_imports
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.predict.chunks import check_long_text, predict_long
-from desktop_app.jobs.common import current_model
+from desktop_app.jobs.common import current_model, precision_of, with_precision
 
 SCORE_BATCH = 64
 REVIEW_THRESHOLD = 0.8
@@ -44,7 +44,8 @@ def score_pool(state: Any, params: dict, ctx: JobContext) -> dict:
     batch is also sent as a ``"scores"`` partial so a long pool fills the queue while it is
     being scored. Result: ``row_ids``, ``margins``, ``suggestions``, ``confidences``,
     ``probabilities``, ``chunks`` (windows read per row), ``labels`` (the model's),
-    ``model_info``, ``phase``, ``long_text``.
+    ``model_info``, ``phase``, ``long_text``, ``precision`` (and ``precision_info``: the
+    ``precision`` param, default auto, as for predict).
     """
 
     row_ids = [int(i) for i in params.get("row_ids", [])]
@@ -71,6 +72,24 @@ def score_pool(state: Any, params: dict, ctx: JobContext) -> dict:
     total = len(texts)
     # Shortest texts first inside the request: padding stays small, batches run faster.
     order = sorted(range(total), key=lambda i: len(texts[i]))
+    with precision_of(model, params, ctx) as choice:
+        _score(model, texts, row_ids, order, batch, long_text, result, ctx)
+    ctx.progress(total, total, "Label queue scored")
+    return with_precision(result, choice)
+
+
+def _score(
+    model: Any,
+    texts: list[str],
+    row_ids: list[int],
+    order: list[int],
+    batch: int,
+    long_text: str,
+    result: dict[str, Any],
+    ctx: JobContext,
+) -> None:
+    labels = result["labels"]
+    total = len(texts)
     for start in range(0, total, batch):
         ctx.check_cancelled()
         ctx.progress(start, total, f"Scoring rows for the label queue ({start}/{total})")
@@ -91,8 +110,6 @@ def score_pool(state: Any, params: dict, ctx: JobContext) -> dict:
         for key in ("row_ids", "margins", "suggestions", "confidences", "probabilities", "chunks"):
             result[key].extend(chunk[key])
         ctx.partial("scores", chunk)
-    ctx.progress(total, total, "Label queue scored")
-    return result
 
 
 def _encoder(state: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.jobs import JobContext
-from desktop_app.jobs.common import current_model
+from desktop_app.jobs.common import current_model, precision_of, with_precision
 
 EXPLAIN_CACHE_TEXTS = 4  # perturbation caches kept (one per recent text)
 
@@ -27,18 +27,21 @@ def _texts(params: dict) -> list[str]:
 
 
 def predict(state: Any, params: dict, ctx: JobContext) -> dict:
-    """``{"texts": [...], "long_text"?}`` -> labels, probabilities, predicted, chunks,
-    chunk_details, model (see :mod:`desktop_app.core.predict.batch`)."""
+    """``{"texts": [...], "long_text"?, "precision"?}`` -> labels, probabilities, predicted,
+    chunks, chunk_details, model, precision (see :mod:`desktop_app.core.predict.batch`)."""
     from desktop_app.core.predict.batch import predict_texts
 
     model = current_model(state)
-    result = predict_texts(model, _texts(params), ctx, long_text=params.get("long_text"))
+    texts = _texts(params)
+    with precision_of(model, params, ctx) as choice:
+        result = predict_texts(model, texts, ctx, long_text=params.get("long_text"))
     result["model"] = dict(state.model_info)
-    return result
+    return with_precision(result, choice)
 
 
 def predict_batch(state: Any, params: dict, ctx: JobContext) -> dict:
-    """``{"texts", "true_labels"?, "batch_size"?, "long_text"?}`` -> predict's result (without
+    """``{"texts", "true_labels"?, "batch_size"?, "long_text"?,
+    "precision"?}`` -> predict's result (without
     chunk_details) + accuracy etc., and what the app reports with it: ``seen`` per row
     ("train" / "validation" / "": the leakage guard), ``model_label`` (the exports' ``model``
     column) and, with true labels, ``score`` (:func:`desktop_app.core.training.evaluate.
@@ -49,19 +52,20 @@ def predict_batch(state: Any, params: dict, ctx: JobContext) -> dict:
     model = current_model(state)
     texts = _texts(params)
     ctx.log(f"Predicting {len(texts):,} texts with {getattr(model, 'name', 'the model')}…")
-    result = run_batch(
-        model,
-        texts,
-        params.get("true_labels"),
-        ctx=ctx,
-        batch_size=int(params.get("batch_size") or BATCH_SIZE),
-        long_text=params.get("long_text"),
-    )
+    with precision_of(model, params, ctx) as choice:
+        result = run_batch(
+            model,
+            texts,
+            params.get("true_labels"),
+            ctx=ctx,
+            batch_size=int(params.get("batch_size") or BATCH_SIZE),
+            long_text=params.get("long_text"),
+        )
     result["model"] = dict(state.model_info)
     result.update(_guarded_report(model, texts, params.get("true_labels"), result))
     if params.get("source_rows") is not None:
         result["source_rows"] = [int(r) for r in params["source_rows"]]
-    return result
+    return with_precision(result, choice)
 
 
 def _guarded_report(model: Any, texts: list[str], true_labels: Any, result: dict) -> dict:
@@ -86,9 +90,11 @@ def _guarded_report(model: Any, texts: list[str], true_labels: Any, result: dict
     return report
 
 
-def _explain_cache(state: Any, model: Any, text: str, long_text: str = "chunk") -> dict:
-    """The perturbation cache for (current model, long-text rule, text); older texts are
-    dropped."""
+def _explain_cache(
+    state: Any, model: Any, text: str, long_text: str = "chunk", precision: str = "fp32"
+) -> dict:
+    """The perturbation cache for (current model, long-text rule, precision, text); older
+    texts are dropped."""
     entry = state.cache.get("explain")
     alive = entry is not None and entry["model"]() is model
     if not alive:
@@ -102,7 +108,7 @@ def _explain_cache(state: Any, model: Any, text: str, long_text: str = "chunk") 
         entry = {"model": ref, "texts": OrderedDict()}
         state.cache["explain"] = entry
     texts: OrderedDict = entry["texts"]
-    key = (long_text, text)
+    key = (long_text, precision, text)
     if key in texts:
         texts.move_to_end(key)
     else:
@@ -114,7 +120,7 @@ def _explain_cache(state: Any, model: Any, text: str, long_text: str = "chunk") 
 
 def explain(state: Any, params: dict, ctx: JobContext) -> dict:
     """``{"text", "num_samples", "num_features", "label"?, "seed", "runs", "word_limit"?,
-    "long_text"?}`` -> the explanation dict of
+    "long_text"?, "precision"?}`` -> the explanation dict of
     :func:`desktop_app.core.explain.explainer.explain_text` (with ``chunks``: how the model
     read the whole text, each window's span and probabilities)."""
     from desktop_app.core.explain.explainer import (
@@ -132,18 +138,19 @@ def explain(state: Any, params: dict, ctx: JobContext) -> dict:
     num_features = params.get("num_features")
     long_text = check_long_text(params.get("long_text"))
     ctx.log("Explaining with LIME…")
-    result = explain_text(
-        model,
-        text,
-        num_samples=int(params.get("num_samples") or DEFAULT_SAMPLES),
-        num_features=int(num_features) if num_features else None,
-        label=None if params.get("label") in (None, "") else params["label"],
-        seed=int(params.get("seed") or 0),
-        runs=int(params.get("runs") or DEFAULT_RUNS),
-        word_limit=int(params.get("word_limit") or WORD_LIMIT),
-        cache=_explain_cache(state, model, text, long_text),
-        ctx=ctx,
-        long_text=long_text,
-    )
+    with precision_of(model, params, ctx, explanation=True) as choice:
+        result = explain_text(
+            model,
+            text,
+            num_samples=int(params.get("num_samples") or DEFAULT_SAMPLES),
+            num_features=int(num_features) if num_features else None,
+            label=None if params.get("label") in (None, "") else params["label"],
+            seed=int(params.get("seed") or 0),
+            runs=int(params.get("runs") or DEFAULT_RUNS),
+            word_limit=int(params.get("word_limit") or WORD_LIMIT),
+            cache=_explain_cache(state, model, text, long_text, choice.precision),
+            ctx=ctx,
+            long_text=long_text,
+        )
     result["model"] = dict(state.model_info)
-    return result
+    return with_precision(result, choice)

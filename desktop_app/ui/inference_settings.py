@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QWidget
 
 # Kept in step with desktop_app.core.predict.chunks.LONG_TEXT_MODES (no core import here: the
 # window must not import the prediction modules at start-up).
@@ -20,8 +20,18 @@ LONG_TEXT_CHOICES = (
     ("chunk", "Read long texts &whole (overlapping windows, averaged)"),
     ("truncate", "Read only the &beginning of long texts"),
 )
-DEFAULTS: dict[str, str] = {"long_text": "chunk"}
-CHOICES: dict[str, tuple[str, ...]] = {"long_text": tuple(k for k, _ in LONG_TEXT_CHOICES)}
+# Kept in step with desktop_app.core.predict.precision.PRECISIONS.
+PRECISION_CHOICES = (
+    ("auto", "&Automatic (bf16 where this hardware runs it faster with the same labels)"),
+    ("fp32", "fp&32 (full precision)"),
+    ("bf16", "&bf16"),
+    ("fp16", "fp1&6"),
+)
+DEFAULTS: dict[str, str] = {"long_text": "chunk", "precision": "auto"}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "long_text": tuple(k for k, _ in LONG_TEXT_CHOICES),
+    "precision": tuple(k for k, _ in PRECISION_CHOICES),
+}
 
 
 class InferenceSettings(QObject):
@@ -108,6 +118,7 @@ class InferenceMenu(QMenu):
         self.inference = settings
         self.groups: dict[str, QActionGroup] = {}
         self.add_choices("long_text", "Long texts", LONG_TEXT_CHOICES)
+        self.add_choices("precision", "Precision", PRECISION_CHOICES)
         settings.changed.connect(self._sync)
 
     def add_choices(self, key: str, title: str, choices: tuple[tuple[str, str], ...]) -> None:
@@ -140,3 +151,43 @@ class InferenceMenu(QMenu):
         for key, group in self.groups.items():
             for action in group.actions():
                 action.setChecked(action.data()[1] == values.get(key))
+
+
+class PrecisionLabel(QLabel):
+    """Status bar: the precision the model last ran in ("Precision: bf16 (auto)"), read from
+    the ``precision_info`` of every job result; the setting until a job reports (and again
+    after the model or the setting changes)."""
+
+    def __init__(self, settings: InferenceSettings, service: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("precisionLabel")
+        self.inference = settings
+        self.ran: dict[str, Any] | None = None
+        settings.changed.connect(self._on_settings)
+        service.result.connect(self._on_result)
+        service.model_changed.connect(self._on_model_changed)
+        self._show_setting()
+
+    def _show_setting(self) -> None:
+        self.ran = None
+        self.setText(f"Precision: {self.inference.get('precision')}")
+        self.setToolTip("Model ▸ Precision; the status shows what ran once a prediction ran")
+
+    @Slot(int, str, object)
+    def _on_result(self, _job_id: int, _name: str, payload: object) -> None:
+        info = payload.get("precision_info") if isinstance(payload, dict) else None
+        if not isinstance(info, dict) or info.get("device") == "none":
+            return  # no network (VADER) or a job that does not predict
+        self.ran = info
+        self.setText(f"Precision: {info.get('label', info.get('precision'))}")
+        tip = f"Last run: {info.get('precision')} on {info.get('device')}: {info.get('reason')}"
+        self.setToolTip(tip + (f"\n{info['note']}" if info.get("note") else ""))
+
+    @Slot(dict)
+    def _on_settings(self, values: dict) -> None:
+        if self.ran is None or self.ran.get("requested") != values.get("precision"):
+            self._show_setting()
+
+    @Slot(dict)
+    def _on_model_changed(self, _info: dict) -> None:
+        self._show_setting()

@@ -95,7 +95,11 @@ class MainWindow(QMainWindow):
         self.model_label.setObjectName("modelLabel")
         self.worker_label = QLabel("Worker: idle")
         self.worker_label.setObjectName("workerLabel")
-        for label in (self.model_label, self.device_label, self.worker_label):
+        from desktop_app.ui.inference_settings import PrecisionLabel
+
+        self.precision_label = PrecisionLabel(self.state.inference, self.service, self)
+        labels = (self.model_label, self.device_label, self.precision_label, self.worker_label)
+        for label in labels:
             bar.addPermanentWidget(label)
 
     def _build_menus(self) -> None:

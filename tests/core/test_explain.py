@@ -220,3 +220,17 @@ def test_long_text_is_explained_by_sentence_and_does_not_hang():
     assert level == "chunk" and len(spans) <= 60
     result = explain_text(model, blob, num_samples=100, runs=1)
     assert result["level"] == "chunk" and len(result["words"]) <= 60
+
+
+def test_fast_explainer_equals_plain_lime_with_a_torch_model(tmp_path):
+    """A tiny BERT: the perturbed texts go through exactly padded batches (lime_fast), plain
+    LIME through ``predict_proba``; the weights match within 1e-6."""
+    from desktop_app.core.models.transformer import TransformerModel
+    from tests.core.tiny_models import make_tiny_bert
+
+    model = TransformerModel.create(str(make_tiny_bert(tmp_path / "bert")), ["neg", "pos"])
+    text = "the film was good and the plot was dull but the acting is very lovely"
+    result = explain_text(model, text, num_samples=200, runs=1, seed=5)
+    plain = plain_lime_weights(model, text, result["label_index"], 5, 200, result["num_features"])
+    diff = max(abs(plain[w["feature"]] - w["weights"][0]) for w in result["words"])
+    assert diff <= 1e-6 and result["precision"] == "fp32"

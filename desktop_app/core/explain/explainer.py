@@ -69,10 +69,11 @@ Result (plain data; the ``explain`` worker job returns it unchanged)::
         "model_texts": int,         # strings actually run through the model this call
         "cache_hits": int,          # requested_texts - model_texts
       },
+      "precision": "fp32" | "bf16" | "fp16",   # what the model ran in (use_precision)
       "audit": {"model_name", "model_kind", "model_folder", "model_fingerprint" ("vader",
                 "sha256:..." of the model folder, or "unsaved"), "label_names", "app_version",
                 "created" (UTC ISO 8601), "explained_label", "seeds", "runs", "num_samples",
-                "num_features", "level", "lime_version", "text_sha256"},
+                "num_features", "level", "precision", "lime_version", "text_sha256"},
     }
 
 Long texts, for every model: beyond ``word_limit`` words (default 200) the model scores each
@@ -208,7 +209,10 @@ def explain_text(
     with heavy_imports():
         from lime.lime_text import IndexedString, LimeTextExplainer
 
+    from desktop_app.core.predict.precision import current_precision
+
     check_params(text, num_samples, runs, num_features)
+    precision = current_precision(model)
     long_text = check_long_text(long_text)
     started = time.perf_counter()
     num_samples, runs, seed = int(num_samples), int(runs), int(seed)
@@ -332,6 +336,7 @@ def explain_text(
             "num_samples": num_samples,
             "num_features": n_features,
             "level": level,
+            "precision": precision,
             "lime_version": package_version("lime"),
             "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         }
@@ -361,6 +366,7 @@ def explain_text(
         "num_samples": num_samples,
         "num_features": n_features,
         "deletion_check": deletion,
+        "precision": precision,
         "timings": {
             "total_s": total_s,
             "model_s": classifier.model_seconds,

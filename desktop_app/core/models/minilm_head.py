@@ -12,6 +12,7 @@ the mean per C), and the head is then refitted on train + validation with that C
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,10 @@ _CACHE_SIZE = 8
 
 class Encoder:
     """A frozen sentence encoder: mean pooling + L2 normalisation."""
+
+    # The inference precision (core/predict/precision.py: use_precision): an autocast
+    # factory for the encoder's forward pass; None = fp32.
+    inference_autocast: Any = None
 
     def __init__(self, source: str = BUNDLED_ENCODER, device: str = "cpu") -> None:
         from transformers import AutoModel, AutoTokenizer
@@ -132,6 +137,7 @@ class Encoder:
     ) -> np.ndarray:
         """Embeddings of model inputs (special tokens included), in length-sorted batches."""
         n = len(ids)
+        autocast = self.inference_autocast
         dim = int(self.module.config.hidden_size)
         out = np.zeros((n, dim), dtype=np.float32)
         order = sorted(range(n), key=lambda i: len(ids[i]))
@@ -143,7 +149,9 @@ class Encoder:
             index = order[start : start + batch_size]
             input_ids, mask = pad([ids[i] for i in index], pad_id, limit=self.position_limit)
             input_ids, mask = input_ids.to(self.device), mask.to(self.device)
-            hidden = self.module(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            with autocast() if autocast is not None else contextlib.nullcontext():
+                hidden = self.module(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            hidden = hidden.float()
             weights = mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             pooled = torch.nn.functional.normalize(pooled.float(), p=2, dim=1)

@@ -50,6 +50,7 @@ LABELS = {
     "min_freq": "Min word frequency",
     "max_vocab": "Max vocabulary size",
     "remove_stopwords": "Remove stop words",
+    "cpu_bf16": "Train in bf16 on the CPU",
 }
 # name -> (minimum, maximum); the minimum of a "None means automatic" field shows as text.
 INT_RANGES = {

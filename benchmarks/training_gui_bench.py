@@ -250,7 +250,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"({result['gui_work_what']}), accuracy {result['accuracy']}",
                 flush=True,
             )
-        window.state.set_model_info({**window.state.model_info, "saved": True})
         window.close()
 
     cold, warm = runs[0], runs[1:]

@@ -148,10 +148,14 @@ def _predict_file(args: argparse.Namespace) -> int:
             model, texts, true, ctx=ctx, batch_size=args.batch_size, long_text=args.long_text
         )
     rows, guarded = file_rows(
-        model, texts, result, true, frame["source_row"].tolist(), include_seen=args.include_seen
+        model,
+        texts,
+        result,
+        true,
+        frame["source_row"].tolist(),
+        include_seen=args.include_seen,
+        precision=choice.precision,
     )
-    for row in rows:  # which precision produced the row, next to which model
-        row["precision"] = choice.precision
     scored = guarded_accuracy(result["correct"], guarded)
     note = (
         guard_note(guarded.state, scored["seen_by_split"], scored["labelled"])

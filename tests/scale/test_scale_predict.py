@@ -28,7 +28,9 @@ def local_frame(model: Path, data: Path, tmp_path: Path):
     from desktop_app.cli import main
 
     out = tmp_path / f"local-{data.stem}.jsonl"
-    assert main(["predict", str(model), "--file", str(data), "--out", str(out)]) == 0
+    # Ray workers predict in fp32 (the driver's precision for them): compare like with like.
+    args = ["predict", str(model), "--file", str(data), "--out", str(out), "--precision", "fp32"]
+    assert main(args) == 0
     return pd.read_json(out, lines=True, dtype=False)
 
 

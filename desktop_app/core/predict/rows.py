@@ -25,6 +25,7 @@ def file_rows(
     *,
     include_seen: bool = False,
     model_name: str | None = None,
+    precision: str = "fp32",
 ) -> tuple[list[dict[str, Any]], Guarded]:
     """Rows for ``texts`` and their ``predict_batch`` ``result``, and the guard's view of
     them (for the accuracy). ``model_name``: the ``model`` column (default: the model's
@@ -38,6 +39,7 @@ def file_rows(
     for row, seen in zip(rows, guarded.seen, strict=True):
         row["seen"] = seen  # "train" / "validation" / "": every row is written
         row["model"] = name
+        row["precision"] = precision  # which precision produced the row, next to which model
     return rows, guarded
 
 

@@ -362,3 +362,12 @@ def test_review_finds_a_contradicted_label_and_note_key(qtbot, main_window, tmp_
     qtbot.keyClick(tab.card, Qt.Key.Key_N)
     assert tab.store.history(row)[-1].note == "check sarcasm"
     assert "check sarcasm" in tab.card.note_label.text()
+
+
+def test_the_session_line_reads_as_a_sentence(main_window):
+    tab = main_window.tab_widgets["labelTab"]
+    panel = tab.page.progress_panel
+    panel.show_rate(1, 0.0)  # one label: no speed yet
+    assert tab.rate_label.text() == "This session: 1 label"
+    panel.show_rate(12, 340.4)
+    assert tab.rate_label.text() == "This session: 12 labels · 340 labels/hour"

@@ -108,9 +108,10 @@ class ProgressPanel(QWidget):
             label.setText(f"{counts.get(name, 0):,}")
 
     def show_rate(self, session_labels: int, per_hour: float) -> None:
-        self.rate_label.setText(
-            f"This session: {session_labels:,} labels · {per_hour:,.0f} labels/hour"
-        )
+        text = f"This session: {session_labels:,} label{'' if session_labels == 1 else 's'}"
+        if per_hour > 0:  # a speed needs two labels (the store's labels_per_hour)
+            text += f" · {per_hour:,.0f} labels/hour"
+        self.rate_label.setText(text)
 
 
 class ReviewPanel(QWidget):

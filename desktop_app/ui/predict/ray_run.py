@@ -236,7 +236,9 @@ class RayFileRun(QObject):
             settings.to_dict(),
             panel.text_combo.currentText() or None,
             str(panel.label_combo.currentData() or ""),
-            self.state.inference.job_params(),
+            # How long texts are read; Ray workers predict in fp32 whatever the Model menu's
+            # precision says (as `predict --engine ray` does).
+            {"long_text": self.state.inference.long_text},
         )
         self.stamp = ModelStamp.of_info(self.state.model_info)
         job = self.job = self._tasks.start(fn, "ray predict")

@@ -83,12 +83,15 @@ def run_worker(config: dict[str, Any], rank: int, world: int, job: RelayContext)
         BestEpoch,
         autocast_factory,
         by_length,
+        cancelled_during_epoch,
+        cancelled_while_validating,
         encode_splits,
         epoch_batches,
         epoch_record,
         fit_probed_head,
         make_optimizer,
         probe_features,
+        record_step,
         report_epoch,
         train_step,
     )
@@ -175,14 +178,10 @@ def run_worker(config: dict[str, Any], rank: int, world: int, job: RelayContext)
             stop, loss = all_stop_and_sum(job.should_stop(), share)
             step += 1
             losses.append(loss)
-            point = {"step": step, "total_steps": total_steps, "epoch": epoch, "loss": loss}
-            history["steps"].append(point)
-            if ctx is not None:
-                ctx.point("step", point)
-                ctx.progress(step, total_steps, f"epoch {epoch}/{epochs}")
+            record_step(history, ctx, step, total_steps, epoch, epochs, loss)
             if stop:
                 cancelled = True
-                stopped_at = f"cancelled in epoch {epoch}/{epochs} after step {step}/{total_steps}"
+                stopped_at = cancelled_during_epoch(epoch, epochs, step, total_steps)
                 break
         epoch_seconds = time.monotonic() - epoch_start
         if cancelled:
@@ -197,7 +196,7 @@ def run_worker(config: dict[str, Any], rank: int, world: int, job: RelayContext)
         stop, _ = all_stop_and_sum(job.should_stop(), 0.0)
         if stop:
             cancelled = True
-            stopped_at = f"cancelled during validation after epoch {epoch}/{epochs}"
+            stopped_at = cancelled_while_validating(epoch, epochs)
             break
         record, val = epoch_record(epoch, losses, val_probs, encoded.val_y, data, epoch_seconds)
         history["epochs"].append(record)
@@ -213,7 +212,7 @@ def run_worker(config: dict[str, Any], rank: int, world: int, job: RelayContext)
     best.restore(plain, ctx)
     job.flush()
     if cancelled:
-        job.log(f"Stopped: {stopped_at}.")
+        job.log(f"Training {stopped_at}.")
     plain.eval()
 
     def on_test_progress(done: int, total: int) -> None:

@@ -370,6 +370,32 @@ def epoch_record(
     return record, val
 
 
+def record_step(
+    history: dict[str, list],
+    ctx: JobContext | None,
+    step: int,
+    total_steps: int,
+    epoch: int,
+    epochs: int,
+    loss: float,
+) -> None:
+    """Keep a training step's loss in ``history`` and hand it on (plot point and progress)."""
+    point = {"step": step, "total_steps": total_steps, "epoch": epoch, "loss": loss}
+    history["steps"].append(point)
+    if ctx is not None:
+        ctx.point("step", point)
+        ctx.progress(step, total_steps, f"epoch {epoch}/{epochs}")
+
+
+def cancelled_during_epoch(epoch: int, epochs: int, step: int, total_steps: int) -> str:
+    """Where a Cancel stopped training, as a sentence (the results and the log show it)."""
+    return f"stopped by Cancel during epoch {epoch} of {epochs}, after step {step} of {total_steps}"
+
+
+def cancelled_while_validating(epoch: int, epochs: int) -> str:
+    return f"stopped by Cancel while validating epoch {epoch} of {epochs}"
+
+
 def report_epoch(ctx: JobContext | None, record: dict[str, Any]) -> None:
     """Hand an epoch's record on (partial result and log line)."""
     if ctx is None:
@@ -482,21 +508,14 @@ def train_neural(
         for index in batches:
             if stop():
                 cancelled = True
-                stopped_at = (
-                    f"stopped by Cancel during epoch {epoch} of {config.epochs}, "
-                    f"after step {step} of {total_steps}"
-                )
+                stopped_at = cancelled_during_epoch(epoch, config.epochs, step, total_steps)
                 break
             batch = model.to_device(model.collate([train_ids[i] for i in index]))
             y = train_y[index].to(device)
             value = train_step(model, batch, y, optimizer, scheduler, autocast, scaler)
             step += 1
             losses.append(value)
-            point = {"step": step, "total_steps": total_steps, "epoch": epoch, "loss": value}
-            history["steps"].append(point)
-            if ctx is not None:
-                ctx.point("step", point)
-                ctx.progress(step, total_steps, f"epoch {epoch}/{config.epochs}")
+            record_step(history, ctx, step, total_steps, epoch, config.epochs, value)
         epoch_seconds = time.monotonic() - epoch_start
         if cancelled:
             break  # mid-epoch: no validation, the best complete epoch (if any) is kept
@@ -507,7 +526,7 @@ def train_neural(
             )
         except Cancelled:
             cancelled = True
-            stopped_at = f"stopped by Cancel while validating epoch {epoch} of {config.epochs}"
+            stopped_at = cancelled_while_validating(epoch, config.epochs)
             break
         record, val = epoch_record(epoch, losses, val_probs, encoded.val_y, data, epoch_seconds)
         history["epochs"].append(record)

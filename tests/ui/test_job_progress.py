@@ -61,3 +61,33 @@ def test_the_context_computes_the_time_left_per_phase(monkeypatch):
     assert [p.time_left for p in seen] == ["", "", "", "1m 30s left"]
     assert seen[-1].text == "Predicting · 1m 30s left"
     assert seen[-1].elapsed == 40
+
+
+def test_progress_paints_with_the_window_not_at_once(qtbot):
+    """QProgressBar.setValue repaints synchronously, and a synchronous repaint paints all the
+    window has pending with it (a chart's full draw at the end of a training run)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, watched, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                Paints.count += 1
+            return False
+
+    widget = JobProgress(bar_name="bar", label_name="status", hide_when_idle=False)
+    qtbot.addWidget(widget)
+    paints = Paints()
+    widget.bar.installEventFilter(paints)
+    widget.show()
+    # shown and painted once (a window that is not exposed yet paints nothing at all)
+    qtbot.waitUntil(lambda: widget.windowHandle().isExposed() and Paints.count > 0)
+    Paints.count = 0
+    widget.start("Working…", total=100)
+    for done in range(0, 101, 10):
+        widget.show_report(Progress(done, 100, "working"))
+    widget.finish("Done.")
+    assert Paints.count == 0  # none inside the calls
+    qtbot.waitUntil(lambda: Paints.count > 0, timeout=5000)  # the next ordinary paint
+    assert (widget.bar.maximum(), widget.bar.value()) == (1, 1)

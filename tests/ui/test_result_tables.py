@@ -62,7 +62,7 @@ def test_a_confusion_cell_filters_the_test_examples_to_sort_and_filter_further(q
 
     # A mistake cell: true negative, predicted positive, most confident first.
     confusion = view.confusion
-    qtbot.waitUntil(lambda: not confusion.figure.stale, timeout=5000)
+    qtbot.waitUntil(lambda: bool(confusion.labels) and not confusion.figure.stale, timeout=5000)
     x, y = confusion.cell_center(0, 1)
     qtbot.mouseClick(
         confusion.canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(round(x)), int(round(y)))

@@ -87,7 +87,9 @@ def test_runs_are_kept_loaded_and_compared(qtbot, main_window, tmp_path, monkeyp
     assert table.item(0, 1).text() == f"{first['metrics']['accuracy']:.3f}"
     assert table.item(0, 2).text() == f"{first['metrics']['macro_f1']:.3f}"
     assert "n = 24" in tab.metrics_view.summary.text()
-    assert tab.metrics_view.confusion.matrix == first["metrics"]["confusion_matrix"]
+    expected = first["metrics"]["confusion_matrix"]
+    # the matrix is drawn on the next turn of the event loop, after the table
+    qtbot.waitUntil(lambda: tab.metrics_view.confusion.matrix == expected, timeout=5000)
     qtbot.waitUntil(
         lambda: tab.loss_plot.point_count() == len(first["history"]["steps"]), timeout=5000
     )

@@ -123,7 +123,7 @@ def test_confusion_matrix_class_names_are_whole_and_apart(qtbot, main_window):
     view = tab.metrics_view
     view.show_result(result)
     confusion = view.confusion
-    qtbot.waitUntil(lambda: not confusion.figure.stale, timeout=5000)
+    qtbot.waitUntil(lambda: bool(confusion.labels) and not confusion.figure.stale, timeout=5000)
     renderer = confusion.canvas.get_renderer()
     fig_box = confusion.figure.bbox
     for axis_labels in (confusion.ax.get_xticklabels(), confusion.ax.get_yticklabels()):

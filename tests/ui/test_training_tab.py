@@ -91,7 +91,7 @@ def test_train_tiny_model_shows_plot_metrics_and_confusion_examples(
 
     # Confusion matrix: clicking the (true negative, predicted negative) cell lists its texts.
     confusion = tab.metrics_view.confusion
-    assert confusion.labels == ["negative", "positive"]
+    qtbot.waitUntil(lambda: confusion.labels == ["negative", "positive"], timeout=5000)
     qtbot.waitUntil(lambda: not confusion.figure.stale, timeout=5000)
     x, y = confusion.cell_center(0, 0)
     qtbot.mouseClick(

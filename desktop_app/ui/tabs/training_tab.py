@@ -219,6 +219,7 @@ class TrainingTab(QWidget):
         job = self._train_job = self.state.service.submit(
             "train",
             {"config": config, "data": data.to_dict(), "run": self._run_params(name), **engine},
+            after_paint=True,  # the run's panel is painted before the model loads
         )
         job.on_started(self._on_started).on_progress(self.job_progress.show_report)
         job.on_log(self.append_log).on_partial(self._on_partial)

@@ -54,10 +54,9 @@ class JobProgress(QWidget):
     def start(self, text: str, total: int = 0) -> None:
         """A job was submitted: the bar shows (busy until ``total`` is known)."""
         if total > 0:
-            self.bar.setRange(0, total)
-            self.bar.setValue(0)
+            self._set_bar(0, total, 0)
         else:
-            self.bar.setRange(0, 0)
+            self._set_bar(0, 0)
         self.bar.setVisible(True)
         self.label.setText(text)
 
@@ -69,16 +68,30 @@ class JobProgress(QWidget):
     def show_report(self, report: Progress) -> None:
         """One progress report of the job: the bar and the status line."""
         if report.total > 0:
-            self.bar.setRange(0, report.total)
-            self.bar.setValue(min(report.done, report.total))
+            self._set_bar(0, report.total, min(report.done, report.total))
         self.label.setText(report.text or self.busy_text)
 
     def finish(self, text: str | None = None) -> None:
         """The job is over: the bar hides (or, if it stays, shows full); ``text`` if given."""
-        self.bar.setRange(0, 1)
         if self._hide_when_idle:
             self.bar.setVisible(False)
+            self._set_bar(0, 1)
         else:
-            self.bar.setValue(1)
+            self._set_bar(0, 1, 1)
         if text is not None:
             self.label.setText(text)
+
+    def _set_bar(self, minimum: int, maximum: int, value: int | None = None) -> None:
+        """Range and value without an immediate repaint. ``QProgressBar.setValue`` repaints
+        synchronously when the value moves far enough, and a synchronous repaint paints
+        everything else the window has pending with it (a chart's full matplotlib draw at the
+        end of a training run: 16 ms more in one piece, benchmarks/training_gui_bench.py).
+        With updates off the bar is only marked for the next ordinary paint."""
+        bar = self.bar
+        bar.setUpdatesEnabled(False)
+        try:
+            bar.setRange(minimum, maximum)
+            if value is not None:
+                bar.setValue(value)
+        finally:
+            bar.setUpdatesEnabled(True)  # schedules the bar's update()

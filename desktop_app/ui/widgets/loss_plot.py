@@ -227,6 +227,19 @@ class LossPlot(QWidget):
         if not self._timer.isActive():
             self._timer.start()
 
+    def _freeze_toolbar_icons(self) -> None:
+        """matplotlib's toolbar icons re-read and re-render their SVG file on every paint
+        (about 0.5 ms each, nine icons, each time the toolbar repaints during training): render
+        each once, at the toolbar's size, into a plain pixmap icon."""
+        from PySide6.QtGui import QIcon
+
+        size = self.toolbar.iconSize()
+        ratio = self.toolbar.devicePixelRatioF() or 1.0
+        for action in self.toolbar.actions():
+            icon = action.icon()
+            if not icon.isNull():
+                action.setIcon(QIcon(icon.pixmap(size, ratio)))
+
     def _ensure_figure(self) -> None:
         if self.canvas is not None:
             return
@@ -249,6 +262,7 @@ class LossPlot(QWidget):
         self.toolbar = NavigationToolbar2QT(self.canvas, self)
         self.toolbar.setObjectName("lossPlotToolbar")
         self.toolbar.setIconSize(self.toolbar.iconSize() * 0.8)
+        self._freeze_toolbar_icons()
         self._placeholder.hide()
         self._layout.addWidget(self.toolbar)
         self._layout.addWidget(self.canvas, 1)

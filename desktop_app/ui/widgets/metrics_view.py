@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -30,6 +30,12 @@ METRIC_COLUMNS = ["", "Accuracy", "Macro-F1", "Precision", "Recall", "F1", "Supp
 TICK_FONT_SIZE = 8  # points; class names on the confusion matrix
 MIN_CELL_PX = 40  # the narrowest cell the matrix asks room for
 MAX_BOTTOM = 0.6  # share of the chart's height the class names under it may take
+
+
+# The results of a run appear in three pieces, each after a pass of the event loop: table and
+# summary, then the matrix's figure (built), then the figure shown and drawn. One piece of
+# 50-60 ms was the longest stall of a training run (benchmarks/training_gui_bench.py).
+MATRIX_DELAY_MS = 15
 
 
 class ConfusionMatrixView(QWidget):
@@ -54,18 +60,23 @@ class ConfusionMatrixView(QWidget):
         self.labels: list[str] = []
         self.matrix: list[list[int]] = []
         self._selected: Any = None
+        self._reveals = 0  # counts show_matrix/clear calls: a late reveal of an old one is void
 
     def clear(self) -> None:
         """Hide the last run's matrix (hiding resizes nothing around it, so no redraws)."""
+        self._reveals += 1
         self.labels, self.matrix = [], []
         if self.canvas is not None:
             self.canvas.hide()
         self._placeholder.show()
 
     def show_matrix(self, matrix: list[list[int]], labels: list[str]) -> None:
+        """Build the figure now; show and draw it from a timer a moment later, so that the
+        two pieces of GUI-thread work (10-15 ms and about 20 ms) have a pass of the event
+        loop between them (matplotlib's own ``draw_idle`` would run in the same one)."""
         self._ensure_canvas()
-        self._placeholder.hide()
-        self.canvas.show()
+        self._reveals += 1
+        reveal = self._reveals
         self.labels = [str(label) for label in labels]
         self.matrix = [[int(v) for v in row] for row in matrix]
         ax = self.ax
@@ -93,6 +104,13 @@ class ConfusionMatrixView(QWidget):
         ax.tick_params(colors=fg, labelsize=TICK_FONT_SIZE)
         self._selected = None
         self._fit_margins()
+        QTimer.singleShot(MATRIX_DELAY_MS, self, lambda: self._reveal(reveal))
+
+    def _reveal(self, reveal: int) -> None:
+        if reveal != self._reveals:
+            return
+        self._placeholder.hide()
+        self.canvas.show()
         self.canvas.draw_idle()
 
     def preferred_width(self) -> float:
@@ -228,6 +246,7 @@ class MetricsView(QWidget):
         super().__init__(parent)
         self.setObjectName("metricsView")
         self.examples: list[dict] = []
+        self._pending_matrix: tuple[list[list[int]], list[str]] | None = None
 
         self.summary = QLabel("Results appear here when a training run finishes.")
         self.summary.setObjectName("resultsSummary")
@@ -291,6 +310,7 @@ class MetricsView(QWidget):
         self.examples = []
         self.cell_examples.clear()
         self.pages.setCurrentIndex(0)
+        self._pending_matrix = None
         self.confusion.clear()
 
     def show_result(self, result: dict) -> None:
@@ -303,11 +323,23 @@ class MetricsView(QWidget):
         self.summary.setToolTip(self.summary.text())
         self._fill_table(metrics, baseline, labels)
         matrix = metrics.get("confusion_matrix")
-        if matrix and labels:
-            self.confusion.show_matrix(matrix, labels)
-            self._share_width()
+        self._pending_matrix = (matrix, labels) if matrix and labels else None
+        if self._pending_matrix is None:
+            self.confusion.clear()
+        else:
+            # A moment later, from a timer: building the matrix (10-15 ms) and drawing it
+            # (about 20 ms) then come after the table, the summary and whatever else the end
+            # of the job shows, with a pass of the event loop between, not in one 50-60 ms
+            # piece with them (a 0 ms timer would run in the same batch of posted events).
+            QTimer.singleShot(MATRIX_DELAY_MS, self, self._show_pending_matrix)
         self.cell_examples.set_examples(self.examples, labels)
         self.pages.setCurrentIndex(0)
+
+    def _show_pending_matrix(self) -> None:
+        pending, self._pending_matrix = self._pending_matrix, None
+        if pending is not None:
+            self.confusion.show_matrix(*pending)
+            self._share_width()
 
     def show_cell(self, true_label: str, pred_label: str) -> None:
         """The examples of one confusion-matrix cell (the Test examples page)."""

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.gil import other_thread_line
 from benchmarks.report import write_section
 
 TARGET_STALL_MS = 50.0
@@ -84,23 +85,6 @@ class StallProbe:
                 where = other_thread_line()
                 self.culprits[where] = max(self.culprits.get(where, 0.0), now - self.last)
         self.last = now
-
-
-def other_thread_line() -> str:
-    """The innermost line of desktop_app code another thread is running, or "GUI thread"."""
-    import threading
-    import traceback
-
-    main = threading.main_thread().ident
-    for ident, frame in sys._current_frames().items():
-        if ident == main:
-            continue
-        ours = [f for f in traceback.extract_stack(frame) if "desktop_app" in f.filename]
-        if ours:
-            f = ours[-1]
-            path = f.filename[f.filename.rfind("desktop_app") :]
-            return f"`{path}:{f.lineno}` `{(f.line or '').strip()[:60]}`"
-    return "no other thread in our code: GUI-thread work (swap, paint, charts) or OS scheduling"
 
 
 BASELINE_S = 3.0
@@ -273,7 +257,10 @@ def markdown(result: dict) -> str:
         + "\nWhere the longest gaps came from (the line another thread was running when the GUI "
         "thread got the GIL back; longest gap per line over all runs):\n\n"
         "| gap | line |\n|---|---|\n"
-        + "".join(f"| {ms:.0f} ms | {where} |\n" for where, ms in result["culprits"])
+        + (
+            "".join(f"| {ms:.0f} ms | {where} |\n" for where, ms in result["culprits"])
+            or "| none over 40 ms | |\n"
+        )
     )
 
 

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.gil import run_queue_wait
 from benchmarks.report import write_section
 
 TARGET_STALL_MS = 50.0
@@ -37,15 +38,6 @@ TEXTS = (
     "Battery life is awful, the screen is dim, and support never answered my emails.",
     "Not bad at all: a solid sequel with a weak villain and a lovely soundtrack.",
 )
-
-
-def _run_queue_wait() -> float:
-    """Seconds this thread has spent runnable but waiting for a core (Linux schedstat; else 0)."""
-    try:
-        with open("/proc/thread-self/schedstat", encoding="ascii") as handle:
-            return int(handle.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return 0.0
 
 
 class StallProbe:
@@ -71,7 +63,7 @@ class StallProbe:
         self.longest_cpu = 0.0
         self.last = time.perf_counter()
         self.last_cpu = time.thread_time()
-        self.last_queued = _run_queue_wait()
+        self.last_queued = run_queue_wait()
         self.timer.start()
 
     def stop(self) -> float:
@@ -79,7 +71,7 @@ class StallProbe:
         return self.longest * 1000.0
 
     def tick(self) -> None:
-        now, cpu, queued = time.perf_counter(), time.thread_time(), _run_queue_wait()
+        now, cpu, queued = time.perf_counter(), time.thread_time(), run_queue_wait()
         if now - self.last > self.longest:
             self.longest, self.longest_at = now - self.last, now
             self.longest_cpu = cpu - self.last_cpu

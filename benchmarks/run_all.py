@@ -21,6 +21,7 @@ BENCHMARKS = [
     "cpu_bf16_bench",
     "training_gui_bench",
     "explain_bench",
+    "lime_ceiling_bench",
     "explain_gui_bench",
     "longdoc_bench",
     "label_bench",

@@ -19,6 +19,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+# From this many rows a loaded file's training data is prepared on a background thread.
+BACKGROUND_PREPARE_ROWS = 50_000
+
 
 class Workspace(QObject):
     changed = Signal(dict)
@@ -55,6 +58,27 @@ class Workspace(QObject):
 
         source = self.session if self.session is not None else self._file_dataset
         return prepare_training_data(source, kind=kind)
+
+    def training_data_task(self, kind: str | None = None) -> Any:
+        """For a loaded file of at least :data:`BACKGROUND_PREPARE_ROWS` rows: a function
+        ``fn(ctx) -> (TrainData, notes)`` that prepares its training data off the GUI thread
+        (the file's Dataset is never changed in place, so another thread may read it; 0.5-1 s
+        for a million rows). None otherwise: call :meth:`training_data` (a project is read
+        through its store's connection, which belongs to the GUI thread)."""
+        dataset = self._file_dataset
+        if self.session is not None or dataset is None:
+            return None
+        if len(dataset.frame) < BACKGROUND_PREPARE_ROWS:
+            return None
+        from desktop_app.core.training.data import prepare_training_data
+
+        def prepare(ctx: Any) -> tuple[Any, list[str]]:
+            ctx.progress(0, 0, f"Preparing the training data ({len(dataset.frame):,} rows)…")
+            prepared = prepare_training_data(dataset, kind=kind)
+            ctx.check_cancelled()  # a Cancel while it ran: no training
+            return prepared
+
+        return prepare
 
     # -- changing -------------------------------------------------------------------------------
     def set_dataset(self, dataset: Any) -> None:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import UserError
 from desktop_app.core.training.config import TrainConfig, model_kind
 from desktop_app.job_handle import JobHandle
+from desktop_app.tasks import TaskRunner
 from desktop_app.ui.app_state import AppState
 from desktop_app.ui.dialogs import show_error
 from desktop_app.ui.training import dialogs
@@ -58,7 +59,10 @@ class TrainingTab(QWidget):
         self.setObjectName("trainingTab")
         self.state = state
         self.settings = TrainingSettings(state.settings)
+        # The run's job on the worker; while a big file's training data is being prepared,
+        # that background task's handle.
         self._train_job: JobHandle | None = None
+        self._tasks = TaskRunner("trainingTasks", self)
         self._outcome = ""  # "Finished" / "Cancelled" / "Failed", shown when the run ends
         self.show_shortcut: QShortcut | None = None
 
@@ -194,15 +198,57 @@ class TrainingTab(QWidget):
         kind = model_kind(config["model"])
         try:
             TrainConfig.from_dict(config)
-            data, notes = self.state.workspace.training_data(kind)
             engine = self.engine.job_params()
+            prepare = self.state.workspace.training_data_task(kind)
+            if prepare is None:
+                data, notes = self.state.workspace.training_data(kind)
         except UserError as exc:
             self._refuse(str(exc))
             return
         self.save_settings()
-        self._outcome = ""
         name, what = data_source(self.state.workspace)
-        run = RunInfo(self.picker.description(), name, what, data.sizes())
+        launch = {"config": config, "kind": kind, "engine": engine, "name": name, "what": what}
+        launch["run"] = self._run_params(name)
+        if prepare is None:
+            self._launch(launch, data, notes)
+            return
+        # A big file: its training data is prepared off the GUI thread first. The task's
+        # handle stands for the run meanwhile (Cancel, closing, is_training see it).
+        task = self._train_job = self._tasks.start(prepare, "prepare training data")
+        self._set_running(True)
+        self.job_progress.start("Preparing the training data…")
+        task.on_progress(self.job_progress.show_report)
+        task.on_result(lambda value: self._prepared(task, launch, value))
+        task.on_failed(lambda message, _details: self._not_prepared(task, message))
+        task.on_cancelled(lambda: self._not_prepared(task, None))
+
+    def _prepared(self, task: JobHandle, launch: dict, value: object) -> None:
+        if self._train_job is not task:
+            return
+        if task.cancel_requested:
+            self._not_prepared(task, None)
+            return
+        self._train_job = None
+        data, notes = value  # type: ignore[misc]
+        self._launch(launch, data, notes)
+
+    def _not_prepared(self, task: JobHandle, message: str | None) -> None:
+        if self._train_job is not task:
+            return
+        self._train_job = None
+        self._set_running(False)
+        if message is None:
+            self.job_progress.finish("Cancelled while preparing the training data")
+            self.append_log("Cancelled while preparing the training data: nothing was trained.")
+        else:
+            self.job_progress.finish("Could not start")
+            self._refuse(message)
+
+    def _launch(self, launch: dict, data: object, notes: list[str]) -> None:
+        """Begin the run's panel and give the train job to the worker."""
+        config, kind, engine = launch["config"], launch["kind"], launch["engine"]
+        self._outcome = ""
+        run = RunInfo(self.picker.description(), launch["name"], launch["what"], data.sizes())
         epochs = int(config.get("epochs") or 0) or None
         steps = None
         if kind in ("minilm", "transformer", "bilstm") and config.get("batch_size"):
@@ -218,7 +264,7 @@ class TrainingTab(QWidget):
         )
         job = self._train_job = self.state.service.submit(
             "train",
-            {"config": config, "data": data.to_dict(), "run": self._run_params(name), **engine},
+            {"config": config, "data": data.to_dict(), "run": launch["run"], **engine},
             after_paint=True,  # the run's panel is painted before the model loads
         )
         job.on_started(self._on_started).on_progress(self.job_progress.show_report)
@@ -298,6 +344,7 @@ class TrainingTab(QWidget):
         """Cancel this tab's jobs (the window then stops the worker thread)."""
         if self._train_job is not None:
             self._train_job.cancel()
+        self._tasks.shutdown()
         self.model_files.cancel()
         self.engine.shutdown()
         self.loss_plot.finish()

@@ -21,11 +21,12 @@ import logging
 import threading
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop_app.core.jobs import JobContext, JobOutcome, Progress, run_job
 from desktop_app.core.memory import release_memory
 from desktop_app.job_handle import JobHandle, JobRouter
+from desktop_app.paint_order import AfterPaint
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,6 @@ class ModelWorker(QObject):
         self.done.emit(job_id, name, outcome)
 
 
-_RELEASE_HELD = QEvent.Type(QEvent.registerEventType())
-
-
 class ModelService(QObject, JobRouter):
     """GUI-side facade of the worker. Lives on (and is only used from) the GUI thread.
 
@@ -119,8 +117,7 @@ class ModelService(QObject, JobRouter):
         self._thread.start()
         self._shut_down = False
         # Submissions held until the window has painted (submit(..., after_paint=True)).
-        self._held: list[tuple[int, str, dict, threading.Event]] = []
-        self._release_posted = False
+        self._held = AfterPaint(self)
 
     # -- public API ---------------------------------------------------------------
     def submit(
@@ -143,27 +140,15 @@ class ModelService(QObject, JobRouter):
         self._names[job_id] = name
         handle = self._new_handle(job_id, name, event)
         request = (job_id, name, dict(params or {}), event)
-        if after_paint or self._held:
-            self._held.append(request)
-            if not self._release_posted:
-                self._release_posted = True
-                # Widgets' paint requests are posted at low priority too: this one comes after.
-                QCoreApplication.postEvent(
-                    self, QEvent(_RELEASE_HELD), Qt.EventPriority.LowEventPriority.value
-                )
+        if after_paint or self._held.pending():
+            self._held.call(lambda: self._hand_over(request))
         else:
             self._request.emit(*request)
         return handle
 
-    def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt override
-        if event.type() == _RELEASE_HELD:
-            self._release_posted = False
-            held, self._held = self._held, []
-            if not self._shut_down:
-                for request in held:
-                    self._request.emit(*request)
-            return True
-        return super().event(event)
+    def _hand_over(self, request: tuple[int, str, dict, threading.Event]) -> None:
+        if not self._shut_down:
+            self._request.emit(*request)
 
     @property
     def model_info(self) -> dict[str, Any]:

@@ -7,18 +7,34 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 
-def ask_quit(parent: QWidget, text: str) -> bool:
-    """Ask before quitting; True means "Quit anyway"."""
+def _confirm(
+    parent: QWidget,
+    name: str,
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    action: str,
+) -> bool:
+    """A question with a destructive ``action`` button and Cancel (the default); True when
+    the user chose the action."""
     box = QMessageBox(parent)
-    box.setObjectName("confirmQuitDialog")
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Quit Sentiment Studio?")
+    box.setObjectName(name)
+    box.setIcon(icon)
+    box.setWindowTitle(title)
     box.setText(text)
-    quit_button = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+    chosen = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.exec()
-    return box.clickedButton() is quit_button
+    return box.clickedButton() is chosen
+
+
+def ask_quit(parent: QWidget, text: str) -> bool:
+    """Ask before quitting; True means "Quit anyway"."""
+    question = QMessageBox.Icon.Question
+    return _confirm(
+        parent, "confirmQuitDialog", question, "Quit Sentiment Studio?", text, "Quit anyway"
+    )
 
 
 def choose_folder(parent: QWidget, title: str, start: str) -> str:
@@ -34,30 +50,16 @@ def choose_file(parent: QWidget, title: str, start: str, file_filter: str) -> st
 
 def ask_delete_runs(parent: QWidget, text: str) -> bool:
     """Ask before deleting runs; True means "Delete"."""
-    box = QMessageBox(parent)
-    box.setObjectName("confirmDeleteRunsDialog")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Delete runs?")
-    box.setText(text)
-    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.exec()
-    return box.clickedButton() is delete
+    warning = QMessageBox.Icon.Warning
+    return _confirm(parent, "confirmDeleteRunsDialog", warning, "Delete runs?", text, "Delete")
 
 
 def ask_overwrite(parent: QWidget, text: str) -> bool:
     """Ask before exporting over an existing folder; True means "Replace"."""
-    box = QMessageBox(parent)
-    box.setObjectName("confirmOverwriteDialog")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Replace the model?")
-    box.setText(text)
-    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.exec()
-    return box.clickedButton() is replace
+    warning = QMessageBox.Icon.Warning
+    return _confirm(
+        parent, "confirmOverwriteDialog", warning, "Replace the model?", text, "Replace"
+    )
 
 
 class ExportFolderDialog(QFileDialog):

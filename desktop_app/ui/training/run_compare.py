@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.ui.training.runs_model import figure_text
+from desktop_app.ui.widgets.metrics_view import fill_figures
 
 COLUMNS = ["", "A", "B", "B − A"]
 A_COLOUR, B_COLOUR = "#1f77b4", "#ff7f0e"
@@ -107,16 +107,7 @@ class ComparePanel(QWidget):
         for split in ("train", "validation", "test"):
             sa, sb = ((sizes.get(side) or {}).get(split) for side in ("a", "b"))
             rows.append([f"{split.capitalize()} rows", _count(sa), _count(sb), ""])
-        table = self.table
-        table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                item = QTableWidgetItem(value)
-                if c > 0:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                table.setItem(r, c, item)
+        fill_figures(self.table, rows)
 
     def _fit_table(self) -> None:
         """The table as wide as its columns (A and B whole), the chart the rest."""

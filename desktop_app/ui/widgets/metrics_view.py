@@ -377,20 +377,12 @@ class MetricsView(QWidget):
                     _count(values.get("support")),
                 ]
             )
-        table = self.table
-        table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                item = QTableWidgetItem(value)
-                if c > 0:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if r == 0 and c == 0:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                table.setItem(r, c, item)
+        fill_figures(self.table, rows)
+        first = self.table.item(0, 0)
+        if first is not None:  # "This model" in bold
+            font = first.font()
+            font.setBold(True)
+            first.setFont(font)
 
 
 def summary_text(result: dict) -> str:
@@ -459,6 +451,18 @@ def _overall_row(name: str, metrics: dict) -> list[str]:
 def _mean(values: list[Any]) -> float | None:
     numbers = [float(v) for v in values if isinstance(v, (int, float))]
     return sum(numbers) / len(numbers) if numbers else None
+
+
+def fill_figures(table: QTableWidget, rows: list[list[str]]) -> None:
+    """Rows of text into ``table``: a name in the first column, figures right-aligned after it
+    (the metrics table here, the comparison of two runs)."""
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            item = QTableWidgetItem(value)
+            if c > 0:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
 
 
 def _fmt(value: Any) -> str:

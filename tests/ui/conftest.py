@@ -25,6 +25,22 @@ def main_window(qtbot, _isolated_home):
     window.close()
 
 
+@pytest.fixture
+def quit_without_asking(monkeypatch):
+    """Closing the window never waits on the "Quit anyway?" question (a modal dialog would
+    block the test); returns the questions that would have been asked."""
+    from desktop_app.ui.training import dialogs
+
+    asked: list[str] = []
+
+    def ask(parent, text):
+        asked.append(text)
+        return True
+
+    monkeypatch.setattr(dialogs, "ask_quit", ask)
+    return asked
+
+
 def announce_model(window, info: dict) -> None:
     """Make the app believe the worker announced ``info`` as its current model.
 

@@ -19,14 +19,7 @@ from tests.ui.training_helpers import (
     training_tab,
 )
 
-pytestmark = MPL_WARNING
-
-
-@pytest.fixture(autouse=True)
-def _quit_without_asking(monkeypatch):
-    from desktop_app.ui.training import dialogs
-
-    monkeypatch.setattr(dialogs, "ask_quit", lambda parent, text: True)
+pytestmark = [MPL_WARNING, pytest.mark.usefixtures("quit_without_asking")]
 
 
 @pytest.fixture

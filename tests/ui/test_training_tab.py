@@ -23,22 +23,7 @@ from tests.ui.training_helpers import (
     write_csv,
 )
 
-pytestmark = MPL_WARNING
-
-
-@pytest.fixture(autouse=True)
-def _quit_without_asking(monkeypatch):
-    """The window closes at the end of each test; an unsaved model would make it ask (modal)."""
-    from desktop_app.ui.training import dialogs
-
-    asked: list[str] = []
-
-    def ask(parent, text):
-        asked.append(text)
-        return True
-
-    monkeypatch.setattr(dialogs, "ask_quit", ask)
-    return asked
+pytestmark = [MPL_WARNING, pytest.mark.usefixtures("quit_without_asking")]
 
 
 @pytest.fixture
@@ -233,7 +218,7 @@ def test_start_refuses_without_usable_data(qtbot, main_window, tmp_path):
 
 
 def test_closing_while_training_asks_then_exits_cleanly(
-    qtbot, main_window, dataset, monkeypatch, _quit_without_asking
+    qtbot, main_window, dataset, monkeypatch, quit_without_asking
 ):
     from desktop_app.ui.training import dialogs
 
@@ -253,7 +238,7 @@ def test_closing_while_training_asks_then_exits_cleanly(
     assert service.thread.isRunning()
 
     # "Quit anyway": the run is cancelled, the worker thread stops, the window closes.
-    asked = _quit_without_asking
+    asked = quit_without_asking
     monkeypatch.setattr(dialogs, "ask_quit", lambda parent, text: asked.append(text) or True)
     main_window.close()
     assert asked and "still training" in asked[0]
@@ -262,19 +247,19 @@ def test_closing_while_training_asks_then_exits_cleanly(
 
 
 def test_only_a_model_whose_run_was_not_kept_asks_before_quitting(
-    qtbot, main_window, _quit_without_asking
+    qtbot, main_window, quit_without_asking
 ):
     tab = training_tab(main_window)
     # saved False: the run could not be kept (the runs folder was not writable).
     announce_model(main_window, {"name": "BiLSTM", "kind": "bilstm", "saved": False})
     assert "not kept as a run" in tab.model_label.text()
     assert tab.confirm_close() is True
-    assert _quit_without_asking == [
+    assert quit_without_asking == [
         "BiLSTM could not be kept as a run and is not exported. Quit anyway and lose it?"
     ]
     announce_model(main_window, {"name": "BiLSTM", "kind": "bilstm", "saved": True})
     assert tab.confirm_close() is True
-    assert len(_quit_without_asking) == 1  # a saved model: no question
+    assert len(quit_without_asking) == 1  # a saved model: no question
 
 
 def test_ctrl_t_brings_the_tab_forward(qtbot, main_window):

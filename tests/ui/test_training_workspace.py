@@ -24,18 +24,11 @@ from tests.ui.training_helpers import (
     training_tab,
 )
 
-pytestmark = MPL_WARNING
+pytestmark = [MPL_WARNING, pytest.mark.usefixtures("quit_without_asking")]
 
 LABELS = ("negative", "neutral", "positive")
 ROWS, LABELLED = 90, 45
 NEW_LABELS = 12
-
-
-@pytest.fixture(autouse=True)
-def _quit_without_asking(monkeypatch):
-    from desktop_app.ui.training import dialogs
-
-    monkeypatch.setattr(dialogs, "ask_quit", lambda parent, text: True)
 
 
 @pytest.fixture

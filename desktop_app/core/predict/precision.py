@@ -301,15 +301,23 @@ def use_precision(
     explanation: bool = False,
 ) -> Iterator[Precision]:
     """Run ``model``'s forward passes in the chosen precision inside the block; yields the
-    :class:`Precision` that runs. The model is as it was afterwards."""
+    :class:`Precision` that runs. The model is as it was afterwards. For predictions only: the
+    block runs under one autocast context that keeps cast copies of the weights, so nothing
+    inside it may change the weights (no training)."""
     choice = choose_precision(model, requested, probe, explanation)
     network = network_of(model)
     if network is None:
         yield choice
         return
     saved = network.inference_autocast
-    network.inference_autocast = autocast_for(choice.device, choice.precision)
+    factory = autocast_for(choice.device, choice.precision)
+    network.inference_autocast = factory
     try:
-        yield choice
+        # One autocast context around the whole block (on this thread): the forward passes
+        # open their own inside it, and torch keeps each weight's low-precision copy until the
+        # outermost context closes, so the weights are cast once per block, not once per batch
+        # (bf16 LIME on a 10-word text: about 1.15x).
+        with factory() if factory is not None else contextlib.nullcontext():
+            yield choice
     finally:
         network.inference_autocast = saved

@@ -507,14 +507,20 @@ longest text instead of rounding up to a multiple of 8 ran 1.20× faster, and ba
 instead of 64 another 1.06× (both kept: `neural.exact_padding`, `lime_fast.MODEL_BATCH`; 7.09 s
 -> 5.60 s). Tokenising the perturbed strings costs about 2.5 % of the model time, so masking the
 original's token ids instead would gain little and was left out. The thread count stays the
-app's (one thread on two cores). Kept later: the [CLS]-only last layer (table above). Tried on
-LIME's 5,000 perturbations and dropped (model share, CPU time, medians of 3-4 interleaved runs):
-batches cut wherever the token length changes, so no batch is padded and attention needs no
-mask (1.01×); the bf16 autocast entered once per call instead of once per batch (no gain);
-transformers' eager attention instead of SDPA (0.98× fp32; in bf16 about 1.08× but with other
-bf16 rounding); glibc keeping freed memory instead of page-faulting it back (no gain once warm);
-`torch.compile(dynamic=True)` (1.00×, after 28 s of compiling, and it needs a C++ compiler on the
-user's machine). Where the rest of the time goes and what the CPU allows: the next section.
+app's (one thread on two cores). Kept later (whole explanations, CPU time, medians of 4
+interleaved runs in one process): the [CLS]-only last layer (table above); batches that end where
+the token length changes, so no batch is padded and attention needs no mask
+(`neural.batches`: 1.05× for 10 words in fp32 and in bf16, 1.01× for 20 words in bf16); in bf16,
+each weight cast once per explanation instead of once per batch (`use_precision` holds one
+autocast context, and the forward runs under `no_grad`, since inside `inference_mode` torch
+never reuses a cast: 1,150 casts -> 466 for 10 words). Tried and dropped: the bf16 autocast
+entered once per call but still under `inference_mode` (no gain, as above); transformers' eager
+attention or SDPA's math kernel instead of the flash kernel (0.98× fp32; in bf16 about 1.08× but
+with other bf16 rounding); glibc keeping freed memory instead of page-faulting it back (no gain
+once warm); `torch.compile(dynamic=True)` (1.00×, after 28 s of compiling, and it needs a C++
+compiler on the user's machine); batches of 16, 32 or 64 texts to keep the feed-forward
+activations in the L2 cache (32-128 the same, 16 slower). Where the rest of the time goes and
+what the CPU allows: the next section.
 
 ### LIME in bf16 vs fp32 on real sentences (1,000 samples, one run, seed 0)
 

@@ -73,3 +73,24 @@ def test_release_memory_and_resident_size_on_linux():
     before = memory.resident_mb()
     assert before is not None and before > 10
     assert memory.release_memory() is True
+
+
+def test_exact_padding_batches_hold_one_length_each():
+    # LIME's perturbations: under exact_padding a batch ends where the token length changes,
+    # so no batch is padded (and attention needs no mask); elsewhere batches are plain slices.
+    from desktop_app.core.models.neural import EXACT_PADDING_UP_TO, batches, exact_padding
+
+    lengths = [3, 5, 5, 5, 5, 5, 9, 9, 70, 70, 70, 71, 2]
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    plain = list(batches(order, lengths, 4))
+    assert [b for _, b in plain] == [order[i : i + 4] for i in range(0, len(order), 4)]
+    with exact_padding():
+        exact = list(batches(order, lengths, 4))
+    assert [i for _, b in exact for i in b] == order  # every text once, in order
+    assert [start for start, _ in exact] == [0, 1, 2, 6, 7, 9]
+    for _, batch in exact:
+        assert len(batch) <= 4
+        if lengths[batch[0]] <= EXACT_PADDING_UP_TO:
+            assert len({lengths[i] for i in batch}) == 1
+    # Past EXACT_PADDING_UP_TO the batch is a plain slice again (70, 70, 70, 71 together).
+    assert [lengths[i] for i in exact[-1][1]] == [70, 70, 70, 71]

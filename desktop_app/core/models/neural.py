@@ -135,7 +135,7 @@ class TorchModel(SentimentModel):
         self.module.eval()
         try:
             with grad_off(autocast):
-                for start in range(0, n, batch_size):
+                for start, index in batches(order, [len(x) for x in ids], batch_size):
                     if ctx is not None:
                         ctx.check_cancelled()
                         ctx.progress(start, n, "predicting")
@@ -143,7 +143,6 @@ class TorchModel(SentimentModel):
                         raise Cancelled()
                     if on_progress is not None:
                         on_progress(start, n)
-                    index = order[start : start + batch_size]
                     batch = self.to_device(self.collate([ids[i] for i in index]))
                     if autocast is not None:
                         with autocast():
@@ -164,6 +163,32 @@ class TorchModel(SentimentModel):
         from desktop_app.core.predict.chunks import predict_long
 
         return predict_long(self, [str(t) for t in texts], "chunk", ctx).probabilities
+
+
+# Benchmarks switch this off to measure batches that span lengths (padded, with a mask).
+SPLIT_AT_LENGTHS = True
+
+
+def batches(
+    order: list[int], lengths: Sequence[int], batch_size: int
+) -> Iterator[tuple[int, list[int]]]:
+    """(position in ``order``, indices) of each batch of length-sorted ``order``.
+
+    Under :func:`exact_padding` a batch also ends where the token length changes (up to
+    :data:`EXACT_PADDING_UP_TO` tokens), so no text in it is padded: the model runs no padding
+    and the attention needs no mask."""
+    exact = SPLIT_AT_LENGTHS and getattr(_exact, "on", False)
+    start = 0
+    while start < len(order):
+        end = min(start + batch_size, len(order))
+        if exact and lengths[order[start]] <= EXACT_PADDING_UP_TO:
+            first = lengths[order[start]]
+            cut = start + 1
+            while cut < end and lengths[order[cut]] == first:
+                cut += 1
+            end = cut
+        yield start, order[start:end]
+        start = end
 
 
 def length_percentile(lengths: Sequence[int], q: float = 95, cap: int = MAX_LENGTH_CAP) -> int:

@@ -26,7 +26,7 @@ from desktop_app.core.errors import Cancelled, ModelError
 from desktop_app.core.imports import heavy_imports
 from desktop_app.core.jobs import JobContext
 from desktop_app.core.models.base import SentimentModel, make_folder, softmax
-from desktop_app.core.models.neural import pad
+from desktop_app.core.models.neural import grad_off, pad
 from desktop_app.core.models.safe_load import (
     check_no_custom_code,
     short_reason,
@@ -135,8 +135,6 @@ class Encoder:
         message: str = "embedding",
     ) -> np.ndarray:
         """Embeddings of model inputs (special tokens included), in length-sorted batches."""
-        from desktop_app.core.models.neural import grad_off
-
         with grad_off(self.inference_autocast):
             return self._embed_ids(ids, ctx, batch_size, message)
 

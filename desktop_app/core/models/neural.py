@@ -12,6 +12,7 @@ windows (:mod:`desktop_app.core.predict.chunks`) through the same ``proba_from_i
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -165,10 +166,6 @@ class TorchModel(SentimentModel):
         return predict_long(self, [str(t) for t in texts], "chunk", ctx).probabilities
 
 
-# Benchmarks switch this off to measure batches that span lengths (padded, with a mask).
-SPLIT_AT_LENGTHS = True
-
-
 def batches(
     order: list[int], lengths: Sequence[int], batch_size: int
 ) -> Iterator[tuple[int, list[int]]]:
@@ -177,18 +174,17 @@ def batches(
     Under :func:`exact_padding` a batch also ends where the token length changes (up to
     :data:`EXACT_PADDING_UP_TO` tokens), so no text in it is padded: the model runs no padding
     and the attention needs no mask."""
-    exact = SPLIT_AT_LENGTHS and getattr(_exact, "on", False)
+    exact = getattr(_exact, "on", False)
+
+    def run(i: int) -> int:  # texts of one run may share a batch
+        return lengths[i] if exact and lengths[i] <= EXACT_PADDING_UP_TO else -1
+
     start = 0
-    while start < len(order):
-        end = min(start + batch_size, len(order))
-        if exact and lengths[order[start]] <= EXACT_PADDING_UP_TO:
-            first = lengths[order[start]]
-            cut = start + 1
-            while cut < end and lengths[order[cut]] == first:
-                cut += 1
-            end = cut
-        yield start, order[start:end]
-        start = end
+    for _, group in itertools.groupby(order, key=run):
+        members = list(group)
+        for at in range(0, len(members), batch_size):
+            yield start + at, members[at : at + batch_size]
+        start += len(members)
 
 
 def length_percentile(lengths: Sequence[int], q: float = 95, cap: int = MAX_LENGTH_CAP) -> int:

@@ -6,7 +6,7 @@ and padding. This counts, for the benchmark sentences of ``explain_bench`` and L
 perturbations (seed 0), the tokens and the encoder's floating-point operations each side runs:
 plain LIME pads all its texts to the longest (the straightforward classifier function tokenises
 the whole list with ``padding=True``), fast LIME runs the distinct texts length-sorted in
-batches of ``MODEL_BATCH``, each padded to its longest. When the model's time follows its
+batches of up to ``MODEL_BATCH`` texts of one token length (``neural.batches``). When the model's time follows its
 operations, the FLOP ratio is the speed-up that fewer and shorter texts give; anything beyond
 it must come from running the same operations faster (bigger matrices per call, less
 per-batch overhead).
@@ -71,6 +71,8 @@ def measure(words: int, text: str, samples: int) -> dict:
     from transformers import AutoTokenizer
 
     from desktop_app.core.explain.lime_fast import MODEL_BATCH
+    from desktop_app.core.models.neural import batches as model_batches
+    from desktop_app.core.models.neural import exact_padding
     from desktop_app.core.models.transformer import bundled_minilm_path
 
     tokenizer = AutoTokenizer.from_pretrained(str(bundled_minilm_path()))
@@ -78,7 +80,13 @@ def measure(words: int, text: str, samples: int) -> dict:
     length = {t: len(ids) for t, ids in zip(texts, tokenizer(texts)["input_ids"], strict=True)}
     full = max(length.values())
     distinct = sorted(set(texts), key=lambda t: length[t])
-    batches = [distinct[i : i + MODEL_BATCH] for i in range(0, len(distinct), MODEL_BATCH)]
+    with exact_padding():  # the batches fast LIME's model calls run (neural.batches)
+        batches = [
+            [distinct[i] for i in index]
+            for _, index in model_batches(
+                list(range(len(distinct))), [length[t] for t in distinct], MODEL_BATCH
+            )
+        ]
     ours_tokens = sum(length[b[-1]] * len(b) for b in batches)
     ours_flops = sum(encoder_flops(length[b[-1]], len(b), first_token_only=True) for b in batches)
     ours_products = sum(
@@ -86,7 +94,6 @@ def measure(words: int, text: str, samples: int) -> dict:
         for b in batches
     )
     return {
-        "text": text,
         "perturbations": texts,
         "plain_products": encoder_flops(full, len(texts), products_only=True),
         "ours_products": ours_products,
@@ -126,9 +133,10 @@ def product_rate(rows: int, hidden: int = 384, repeat: int = 5) -> float:
     return statistics.median(rates)
 
 
-def model_seconds(model, texts: list[str], repeat: int = 2) -> dict:
-    """Process CPU seconds (median of ``repeat``) of plain LIME's classifier function and of
-    fast LIME's (a fresh cache each time) on the same perturbed texts."""
+def model_seconds(model, texts: list[str], repeat: int = 3) -> dict:
+    """Process CPU seconds of plain LIME's classifier function and of fast LIME's (a fresh
+    cache each time) on the same perturbed texts, and of the matrix products inside them
+    (``torch.profiler``, the same runs): medians of ``repeat`` interleaved runs."""
     import statistics
     import time
 
@@ -139,21 +147,17 @@ def model_seconds(model, texts: list[str], repeat: int = 2) -> dict:
 
     plain = straightforward_classifier(model, {})
     sides = (("plain", lambda: plain(texts)), ("ours", lambda: CachedClassifier(model)(texts)))
-    out: dict[str, list[float]] = {"plain": [], "ours": []}
+    out: dict[str, list[float]] = {}
     for _ in range(repeat):
         for name, fn in sides:
-            began = time.process_time()
-            fn()
-            out[name].append(time.process_time() - began)
-    seconds = {name: statistics.median(v) for name, v in out.items()}
-    # One more run of each under the profiler: the time inside the matrix products themselves.
-    for name, fn in sides:
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
-            fn()
-        seconds[f"{name}_products"] = (
-            sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in PRODUCTS) / 1e6
-        )
-    return seconds
+            with profile(activities=[ProfilerActivity.CPU]) as prof:
+                began = time.process_time()
+                fn()
+                out.setdefault(name, []).append(time.process_time() - began)
+            out.setdefault(f"{name}_products", []).append(
+                sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in PRODUCTS) / 1e6
+            )
+    return {name: statistics.median(v) for name, v in out.items()}
 
 
 PRODUCTS = ("aten::addmm", "aten::mm")  # what nn.Linear runs on CPU
@@ -265,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         "(seed 0), this counts the tokens and the encoder's floating-point operations of each "
         "side: plain LIME pads every text to the longest (its classifier function tokenises "
         "the whole list with `padding=True`); fast LIME runs the distinct texts length-sorted "
-        "in batches of 128, each padded to its longest. The FLOP ratio is the speed-up that "
+        "in batches of up to 128 texts of one token length, so nothing is padded. The FLOP ratio is the speed-up that "
         "fewer and shorter texts give when the model's time follows its operations; anything "
         "beyond it must come from running the same operations faster (larger matrices per "
         "call, less per-batch overhead: short texts in small batches run below the CPU's "
@@ -279,11 +283,11 @@ def main(argv: list[str] | None = None) -> int:
         + "\nFast LIME's count includes the [CLS]-only last layer (`core/models/first_token.py`), "
         "which leaves out 10/72 of the encoder's weight products.\n\n"
         "### Measured: how fast the same operations can run on this CPU\n\n"
-        f"Model: {which}; one torch thread, fp32, process CPU time, medians of 2. *Model* is the "
+        f"Model: {which}; one torch thread, fp32, process CPU time, medians of 3. *Model* is the "
         "classifier function alone on LIME's perturbed texts (plain: tokenise all, batches of "
         "32; ours: `CachedClassifier`, fresh cache). The weight products (the encoder's six "
-        "matrix products per layer, counted as above) are timed by `torch.profiler` in one more "
-        "run of each (self time of `aten::addmm`/`aten::mm`); whatever is left of the model time "
+        "matrix products per layer, counted as above) are timed by `torch.profiler` in the same "
+        "runs (self time of `aten::addmm`/`aten::mm`); whatever is left of the model time "
         "is the rest: attention, GELU, layer norms, additions, copies, tokenising and Python. "
         "The best rate one thread of this machine reaches on the same products by themselves: "
         + ", ".join(f"{rate:.0f} GFLOP/s for {n:,} tokens at once" for n, rate in rates.items())
